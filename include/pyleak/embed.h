@@ -1,0 +1,29 @@
+/* Starting and stopping the embedded CPython interpreter. */
+#ifndef PYLEAK_EMBED_H
+#define PYLEAK_EMBED_H
+
+#include "pyleak/error.h"
+
+typedef struct plk_embed_options {
+    const char *argv0;   /* pyleak-ci's own argv[0] */
+    /* Interpreter whose environment to reproduce: a venv's bin/python or
+     * another installation's python. NULL: the libpython's own prefix. */
+    const char *python;
+} plk_embed_options;
+
+/* Check that the interpreter at path is the version this binary links
+ * (reads pyvenv.cfg for a virtual environment, else asks it). Returns 0,
+ * PLK_EVERSION or PLK_ENOTFOUND. */
+int plk_embed_check_python(const char *path, plk_error *err);
+
+/* Initialise the interpreter with PyConfig. On PLK_EPYTHON/PLK_EVERSION
+ * err says why. */
+int plk_embed_init(const plk_embed_options *opt, plk_error *err);
+void plk_embed_finalize(void);
+
+/* Version of the linked libpython, "3.11.2". */
+const char *plk_embed_version(void);
+/* Non-zero when the linked libpython is a debug build (Py_REF_DEBUG). */
+int plk_embed_is_debug(void);
+
+#endif

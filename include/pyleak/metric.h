@@ -1,0 +1,30 @@
+/* The memory metrics pyleak-ci samples after every round. */
+#ifndef PYLEAK_METRIC_H
+#define PYLEAK_METRIC_H
+
+#include <stdint.h>
+
+typedef enum {
+    PLK_METRIC_REFS,    /* sys.gettotalrefcount(), debug builds only */
+    PLK_METRIC_BLOCKS,  /* allocated pymalloc blocks */
+    PLK_METRIC_OBJECTS, /* GC-tracked objects */
+    PLK_METRIC_HEAP,    /* glibc malloc bytes in use */
+    PLK_METRIC_RSS,     /* resident set size in bytes */
+    PLK_METRIC_FDS,     /* open file descriptors */
+    PLK_METRIC_THREADS, /* threads of the process */
+    PLK_METRIC__COUNT
+} plk_metric;
+
+/* Short name as used on the command line and in reports ("blocks"). */
+const char *plk_metric_name(plk_metric m);
+/* Unit in plural form ("blocks", "bytes", "references"). */
+const char *plk_metric_unit(plk_metric m);
+/* Index of a metric by name, or -1. */
+int plk_metric_from_name(const char *name);
+
+/* One sample of every metric. */
+typedef struct plk_sample {
+    int64_t v[PLK_METRIC__COUNT];
+} plk_sample;
+
+#endif

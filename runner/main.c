@@ -1,0 +1,167 @@
+/* pyleak-ci: parse the command line, run, report, pick the exit code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pyleak.h"
+
+/* Exit codes, as pytest's. */
+enum {
+    EXIT_OK = 0,
+    EXIT_TESTS_FAILED = 1,
+    EXIT_INTERRUPTED = 2,
+    EXIT_INTERNAL = 3,
+    EXIT_USAGE = 4,
+    EXIT_NO_TESTS = 5
+};
+
+static int
+use_color(plk_color c)
+{
+    const char *no = getenv("NO_COLOR");
+
+    if (c == PLK_COLOR_ALWAYS) {
+        return 1;
+    }
+    if (c == PLK_COLOR_NEVER || (no != NULL && *no != '\0')) {
+        return 0;
+    }
+    return isatty(STDOUT_FILENO);
+}
+
+static int
+exit_for(int rc)
+{
+    switch (rc) {
+    case PLK_EUSAGE:
+    case PLK_ENOTFOUND:
+    case PLK_EVERSION:
+        return EXIT_USAGE;
+    case PLK_EINTR:
+        return EXIT_INTERRUPTED;
+    default:
+        return EXIT_INTERNAL;
+    }
+}
+
+static int
+cmd_run(plk_config *cfg, const char *argv0)
+{
+    plk_error err = {0};
+    plk_run_result result = {0};
+    plk_console con;
+    plk_embed_options eo = {0};
+    plk_totals tot;
+    const char *venv = getenv("VIRTUAL_ENV");
+    char *venv_python = NULL;
+    int rc, code;
+
+    if (cfg->junit_xml != NULL &&
+        plk_junit_check_path(cfg->junit_xml, &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n", err.message);
+        plk_error_clear(&err);
+        return EXIT_USAGE;
+    }
+    eo.argv0 = argv0;
+    eo.python = cfg->python;
+    if (eo.python == NULL && venv != NULL && *venv != '\0') {
+        venv_python = plk_asprintf("%s/bin/python", venv);
+        if (venv_python == NULL || access(venv_python, X_OK) != 0) {
+            fprintf(stderr,
+                    "pyleak-ci: VIRTUAL_ENV is %s but %s is not there; "
+                    "activate a working virtual environment, unset "
+                    "VIRTUAL_ENV, or pass --python\n",
+                    venv, venv_python ? venv_python : "bin/python");
+            free(venv_python);
+            return EXIT_USAGE;
+        }
+        eo.python = venv_python;
+    }
+    rc = plk_embed_init(&eo, &err);
+    if (rc != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n", err.message);
+        plk_error_clear(&err);
+        free(venv_python);
+        return rc == PLK_EPYTHON ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
+                     cfg->quiet);
+    rc = plk_run(&result, cfg, &con, &err);
+    if (rc != 0 && rc != PLK_EINTR) {
+        fprintf(stderr, "pyleak-ci: %s\n",
+                err.message ? err.message : plk_strerror(rc));
+        code = exit_for(rc);
+        goto done;
+    }
+    plk_console_summary(&con, &result);
+    if (cfg->junit_xml != NULL) {
+        plk_error jerr = {0};
+
+        if (plk_junit_write(&result, cfg->junit_xml, &jerr) != 0) {
+            fprintf(stderr, "pyleak-ci: %s\n", jerr.message);
+            plk_error_clear(&jerr);
+            code = EXIT_INTERNAL;
+            goto done;
+        }
+    }
+    plk_run_result_totals(&result, &tot);
+    if (rc == PLK_EINTR) {
+        code = EXIT_INTERRUPTED;
+    }
+    else if (tot.leaked || tot.failed || tot.errors) {
+        code = EXIT_TESTS_FAILED;
+    }
+    else if (tot.tests == 0) {
+        fprintf(stderr, "pyleak-ci: no tests collected; test files are "
+                        "named test_*.py or *_test.py and hold test_* "
+                        "functions or unittest.TestCase classes\n");
+        code = EXIT_NO_TESTS;
+    }
+    else {
+        code = EXIT_OK;
+    }
+done:
+    plk_run_result_free(&result);
+    plk_error_clear(&err);
+    plk_embed_finalize();
+    free(venv_python);
+    return code;
+}
+
+int
+main(int argc, char **argv)
+{
+    plk_config cfg;
+    plk_error err = {0};
+    int code;
+
+    plk_config_init(&cfg);
+    if (plk_cli_parse(&cfg, argc, argv, &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n(see 'pyleak-ci run --help')\n",
+                err.message ? err.message : "usage error");
+        plk_error_clear(&err);
+        plk_config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    switch (cfg.command) {
+    case PLK_CMD_HELP:
+        plk_cli_usage(stdout);
+        code = EXIT_OK;
+        break;
+    case PLK_CMD_VERSION:
+        printf("pyleak-ci %s (Python %s%s)\n", PLK_VERSION,
+               plk_embed_version(), plk_embed_is_debug() ? ", debug" : "");
+        code = EXIT_OK;
+        break;
+    case PLK_CMD_RUN:
+        code = cmd_run(&cfg, argv[0]);
+        break;
+    default:
+        plk_cli_usage(stderr);
+        code = EXIT_USAGE;
+        break;
+    }
+    plk_config_free(&cfg);
+    return code;
+}

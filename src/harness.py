@@ -1,0 +1,741 @@
+"""pyleak-ci harness: collecting tests, calling them, restoring caches.
+
+This module is compiled into the pyleak-ci binary and imported by the
+embedded interpreter as ``_pyleak_harness``.  The C side drives the rounds
+and takes the samples; this side does what is easier in Python.  Every
+function here that the C side calls per round must leave no object behind
+once it returns: an empty test has to show exactly zero growth.
+
+Results of calls are ``None`` for success, else a tuple
+``(outcome, exc_type, message, traceback_text)`` where outcome is
+"failed", "error" or "skipped".
+"""
+
+import gc
+import importlib
+import importlib.util
+import io
+import os
+import sys
+import types
+
+__all__ = ["collect_file", "collect_callable", "Cleaner"]
+
+# Frames of these files are dropped from tracebacks shown to users.
+_HARNESS_FILE = "<pyleak-harness>"
+
+
+class Item:
+    """One test as the C side sees it."""
+
+    __slots__ = ("id", "classname", "name", "file", "line", "skip",
+                 "call", "cls")
+
+    def __init__(self, id, classname, name, file, line, call, skip=None,
+                 cls=None):
+        self.id = id
+        self.classname = classname
+        self.name = name
+        self.file = file
+        self.line = line
+        self.call = call
+        self.skip = skip
+        self.cls = cls
+
+
+def _type_name(tp):
+    mod = getattr(tp, "__module__", None)
+    qual = getattr(tp, "__qualname__", tp.__name__)
+    if mod in (None, "builtins", "__main__"):
+        return qual
+    return mod + "." + qual
+
+
+def _first_line(text):
+    text = str(text).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _format(exc, skip_frames=0):
+    """Traceback text of exc without the harness's own frames."""
+    import traceback
+
+    tb = exc.__traceback__
+    while tb is not None and (skip_frames > 0 or
+                              tb.tb_frame.f_code.co_filename ==
+                              _HARNESS_FILE):
+        tb = tb.tb_next
+        skip_frames -= 1
+    try:
+        lines = traceback.format_exception(type(exc), exc, tb)
+    except Exception:  # a broken __str__ must not break the report
+        lines = [_type_name(type(exc)) + ": <unprintable exception>\n"]
+    return "".join(lines)
+
+
+def _exc_tuple(outcome, exc):
+    try:
+        msg = str(exc)
+    except Exception:
+        msg = "<unprintable exception>"
+    name = _type_name(type(exc))
+    line = _first_line(msg)
+    text = _format(exc)
+    exc.__traceback__ = None
+    return (outcome, name, name + ": " + line if line else name, text)
+
+
+def format_current():
+    """Traceback of the exception being handled, for harness errors."""
+    exc = sys.exc_info()[1]
+    return _format(exc) if exc is not None else ""
+
+
+def _skip_types():
+    types_ = []
+    ut = sys.modules.get("unittest")
+    if ut is not None:
+        types_.append(ut.SkipTest)
+    return tuple(types_)
+
+
+def _is_pytest_skip(exc):
+    tp = type(exc)
+    return tp.__name__ == "Skipped" and tp.__module__.startswith("_pytest")
+
+
+# -- calling tests ---------------------------------------------------------
+
+def _plain_call(fn):
+    skips = _skip_types()
+
+    def call():
+        try:
+            fn()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            if isinstance(exc, skips) or _is_pytest_skip(exc):
+                reason = str(exc)
+                exc.__traceback__ = None
+                return ("skipped", _type_name(type(exc)), reason, "")
+            return _exc_tuple("failed", exc)
+        return None
+    return call
+
+
+def _method_call(cls, name):
+    """A pytest-style Test* class: a fresh instance per call."""
+    skips = _skip_types()
+
+    def call():
+        try:
+            inst = cls()
+            setup = getattr(inst, "setup_method", None)
+            if setup is not None:
+                setup(getattr(inst, name))
+            try:
+                getattr(inst, name)()
+            finally:
+                teardown = getattr(inst, "teardown_method", None)
+                if teardown is not None:
+                    teardown(getattr(inst, name))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            if isinstance(exc, skips) or _is_pytest_skip(exc):
+                reason = str(exc)
+                exc.__traceback__ = None
+                return ("skipped", _type_name(type(exc)), reason, "")
+            return _exc_tuple("failed", exc)
+        return None
+    return call
+
+
+_result_class = None
+
+
+def _unittest_result_class():
+    """A TestResult that keeps the first outcome as a result tuple."""
+    global _result_class
+    if _result_class is not None:
+        return _result_class
+    import unittest
+
+    class Result(unittest.TestResult):
+        def __init__(self):
+            super().__init__()
+            self.outcome = None
+
+        def _keep(self, outcome, test, err, what=None):
+            if self.outcome is not None:
+                return
+            tp, value, _ = err
+            text = self._exc_info_to_string(err, test)
+            name = _type_name(tp)
+            line = _first_line(value) if value is not None else ""
+            msg = name + ": " + line if line else name
+            if what:
+                msg = what + ": " + msg
+            self.outcome = (outcome, name, msg, text)
+
+        def addError(self, test, err):
+            self._keep("failed", test, err)
+
+        def addFailure(self, test, err):
+            self._keep("failed", test, err)
+
+        def addSubTest(self, test, subtest, err):
+            if err is not None:
+                self._keep("failed", test, err, subtest._subDescription())
+
+        def addSkip(self, test, reason):
+            if self.outcome is None:
+                self.outcome = ("skipped", "unittest.SkipTest", reason, "")
+
+        def addUnexpectedSuccess(self, test):
+            if self.outcome is None:
+                self.outcome = ("failed", "unittest.UnexpectedSuccess",
+                                "unexpected success of a test marked "
+                                "@expectedFailure", "")
+
+    _result_class = Result
+    return Result
+
+
+def _unittest_call(cls, name):
+    Result = _unittest_result_class()
+
+    def call():
+        result = Result()
+        case = cls(name)
+        case.run(result)
+        outcome = result.outcome
+        # The case holds its outcome and cleanups; drop them now.
+        del case, result
+        return outcome
+    return call
+
+
+# -- collecting ------------------------------------------------------------
+
+def _unwrap(fn):
+    seen = 0
+    while hasattr(fn, "__wrapped__") and seen < 100:
+        fn = fn.__wrapped__
+        seen += 1
+    return fn
+
+
+def _line_of(obj):
+    obj = _unwrap(obj)
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return code.co_firstlineno
+    return 0
+
+
+def _class_line(cls):
+    best = 0
+    for value in vars(cls).values():
+        line = _line_of(value) if callable(value) else 0
+        if line and (not best or line < best):
+            best = line
+    return max(best - 1, 0)
+
+
+def _required_args(fn, bound=False):
+    code = getattr(_unwrap(fn), "__code__", None)
+    if code is None:
+        return []
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    defaults = len(getattr(_unwrap(fn), "__defaults__", None) or ())
+    positional = list(names[:code.co_argcount])
+    if bound and positional:
+        positional = positional[1:]
+    required = positional[:len(positional) - defaults] if defaults else \
+        positional
+    kwdefaults = getattr(_unwrap(fn), "__kwdefaults__", None) or {}
+    required += [n for n in names[code.co_argcount:] if n not in kwdefaults]
+    return required
+
+
+def _fixture_skip(required):
+    return ("needs arguments (%s); pyleak-ci supplies no pytest fixtures "
+            "in this version" % ", ".join(required))
+
+
+def _is_testcase(obj):
+    ut = sys.modules.get("unittest")
+    return ut is not None and isinstance(obj, type) and \
+        issubclass(obj, ut.TestCase)
+
+
+def _unittest_items(cls, modname, relfile):
+    import unittest
+
+    names = unittest.TestLoader().getTestCaseNames(cls)
+    classname = modname + "." + cls.__qualname__
+    class_skip = None
+    if getattr(cls, "__unittest_skip__", False):
+        class_skip = getattr(cls, "__unittest_skip_why__", "") or "skipped"
+    items = []
+    for name in names:
+        meth = getattr(cls, name)
+        skip = class_skip
+        if skip is None and getattr(meth, "__unittest_skip__", False):
+            skip = getattr(meth, "__unittest_skip_why__", "") or "skipped"
+        items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
+                          classname, name, relfile, _line_of(meth),
+                          _unittest_call(cls, name), skip, cls))
+    return items
+
+
+def _class_items(cls, modname, relfile):
+    if getattr(cls, "__init__", object.__init__) is not object.__init__:
+        return []  # pytest does not collect classes with __init__ either
+    classname = modname + "." + cls.__qualname__
+    items = []
+    for name, value in vars(cls).items():
+        if not name.startswith("test") or not callable(value):
+            continue
+        required = _required_args(value, bound=True)
+        skip = _fixture_skip(required) if required else None
+        items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
+                          classname, name, relfile, _line_of(value),
+                          _method_call(cls, name), skip, None))
+    return items
+
+
+def _function_item(fn, name, modname, relfile):
+    required = _required_args(fn)
+    skip = _fixture_skip(required) if required else None
+    if skip is None and getattr(_unwrap(fn), "__code__", None) is not None \
+            and _unwrap(fn).__code__.co_flags & 0x180:
+        skip = "coroutine and generator tests are not run in this version"
+    return Item(relfile + "::" + name, modname, name, relfile,
+                _line_of(fn), _plain_call(fn), skip, None)
+
+
+def _module_items(module, modname, relfile):
+    items = []
+    for name, value in list(vars(module).items()):
+        if isinstance(value, types.FunctionType) and name.startswith("test"):
+            items.append(_function_item(value, name, modname, relfile))
+        elif isinstance(value, type) and _is_testcase(value):
+            if name.startswith("_"):
+                continue
+            items.extend(_unittest_items(value, modname, relfile))
+        elif isinstance(value, type) and name.startswith("Test"):
+            items.extend(_class_items(value, modname, relfile))
+    # Source order within the file keeps reports stable and readable;
+    # a unittest class keeps its tests together in loader order.
+    return items
+
+
+def _select(items, selector, relfile):
+    if not selector:
+        return items
+    parts = selector.split("::")
+    chosen = []
+    for item in items:
+        tail = item.id[len(relfile) + 2:].split("::")
+        if tail[:len(parts)] == parts:
+            chosen.append(item)
+    if not chosen:
+        names = sorted({i.id[len(relfile) + 2:] for i in items})
+        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        return ("error", "pyleak.NotFound",
+                "no test '%s' in %s; tests there: %s"
+                % (selector, relfile, shown or "none"), "")
+    return chosen
+
+
+def _import_error(exc, what):
+    out = _exc_tuple("error", exc)
+    return ("error", out[1], "%s: %s" % (what, out[2]), out[3])
+
+
+def _import_file(path, modname, root):
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    stem_ok = all(part.isidentifier() for part in modname.split("."))
+    existing = sys.modules.get(modname)
+    if existing is not None:
+        have = getattr(existing, "__file__", None)
+        if have and os.path.realpath(have) != os.path.realpath(path):
+            raise ImportError(
+                "module name %r of %s is already taken by %s; rename one "
+                "of the files or add __init__.py files so their package "
+                "names differ" % (modname, path, have))
+        return existing
+    if stem_ok:
+        module = importlib.import_module(modname)
+        have = getattr(module, "__file__", None)
+        if have and os.path.realpath(have) != os.path.realpath(path):
+            raise ImportError(
+                "importing %r found %s instead of %s; a module of the same "
+                "name comes earlier on sys.path" % (modname, have, path))
+        return module
+    spec = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(modname, None)
+        raise
+    return module
+
+
+def _skip_module(exc, relfile):
+    reason = str(exc) or "skipped"
+    exc.__traceback__ = None
+    return ("skip", reason)
+
+
+def collect_file(path, modname, root, relfile, selector):
+    """Import the test file and list its tests.
+
+    Returns ("ok", module, items), ("skip", reason) or an error tuple.
+    """
+    try:
+        module = _import_file(path, modname, root)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, _skip_types()) or _is_pytest_skip(exc):
+            return _skip_module(exc, relfile)
+        return _import_error(exc, "cannot import " + relfile)
+    items = _select(_module_items(module, modname, relfile), selector,
+                    relfile)
+    if isinstance(items, tuple):
+        return items
+    return ("ok", module, items)
+
+
+def _relfile(path):
+    path = os.path.realpath(path)
+    cwd = os.path.realpath(os.getcwd())
+    if path.startswith(cwd + os.sep):
+        return os.path.relpath(path, cwd)
+    return path
+
+
+def collect_callable(modname, attr):
+    """Resolve package.module:attr to tests.
+
+    Returns ("ok", module, items), ("skip", reason) or an error tuple.
+    """
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(modname)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, _skip_types()) or _is_pytest_skip(exc):
+            return _skip_module(exc, modname)
+        return _import_error(exc, "cannot import " + modname)
+    relfile = _relfile(getattr(module, "__file__", None) or modname)
+    obj = module
+    owner = None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            return ("error", "pyleak.NotFound",
+                    "%s has no attribute %r (from target %s:%s)"
+                    % (getattr(obj, "__name__", modname), part, modname,
+                       attr), "")
+        owner, obj = obj, getattr(obj, part)
+    if isinstance(obj, type) and _is_testcase(obj):
+        return ("ok", module, _unittest_items(obj, modname, relfile))
+    if isinstance(obj, type):
+        items = _class_items(obj, modname, relfile)
+        if items:
+            return ("ok", module, items)
+    if isinstance(owner, type) and _is_testcase(owner):
+        items = [i for i in _unittest_items(owner, modname, relfile)
+                 if i.name == attr.split(".")[-1]]
+        return ("ok", module, items)
+    if not callable(obj):
+        return ("error", "pyleak.NotCallable",
+                "%s:%s is a %s, not something to call; name a test "
+                "function, a TestCase class or a test method"
+                % (modname, attr, type(obj).__name__), "")
+    if isinstance(owner, type):
+        if _required_args(obj, bound=True):
+            return ("error", "pyleak.BadTarget",
+                    "%s:%s needs arguments" % (modname, attr), "")
+        return ("ok", module, [Item(
+            relfile + "::" + attr.replace(".", "::"),
+            modname + "." + owner.__qualname__, attr.split(".")[-1],
+            relfile, _line_of(obj), _method_call(owner, obj.__name__))])
+    required = _required_args(obj)
+    if required:
+        return ("error", "pyleak.BadTarget",
+                "%s:%s needs arguments (%s); name a callable that takes "
+                "none" % (modname, attr, ", ".join(required)), "")
+    return ("ok", module, [Item(relfile + "::" + attr, modname, attr,
+                                relfile, _line_of(obj), _plain_call(obj))])
+
+
+# -- fixtures around all rounds -------------------------------------------
+
+def _guarded(fn, what):
+    try:
+        fn()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, _skip_types()) or _is_pytest_skip(exc):
+            reason = str(exc)
+            exc.__traceback__ = None
+            return ("skipped", _type_name(type(exc)), reason, "")
+        out = _exc_tuple("error", exc)
+        return ("error", out[1], what + " failed: " + out[2], out[3])
+    return None
+
+
+def module_setup(module):
+    fn = getattr(module, "setUpModule", None) if _module_uses_unittest(
+        module) else None
+    return _guarded(fn, "setUpModule") if fn is not None else None
+
+
+def module_teardown(module):
+    out = None
+    if _module_uses_unittest(module):
+        fn = getattr(module, "tearDownModule", None)
+        if fn is not None:
+            out = _guarded(fn, "tearDownModule")
+        ut = sys.modules.get("unittest")
+        if ut is not None and hasattr(ut, "doModuleCleanups"):
+            out = out or _guarded(ut.doModuleCleanups, "module cleanups")
+    return out
+
+
+def _module_uses_unittest(module):
+    return any(_is_testcase(v) for v in vars(module).values())
+
+
+def class_setup(cls):
+    return _guarded(cls.setUpClass, cls.__qualname__ + ".setUpClass")
+
+
+def class_teardown(cls):
+    out = _guarded(cls.tearDownClass, cls.__qualname__ + ".tearDownClass")
+    cleanup = _guarded(cls.doClassCleanups,
+                       cls.__qualname__ + " class cleanups")
+    errors = getattr(cls, "tearDown_exceptions", None)
+    if errors:
+        errors.clear()
+    return out or cleanup
+
+
+# -- output ----------------------------------------------------------------
+
+class _Sink(io.TextIOBase):
+    """Where a test's output goes after its first call: nowhere."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        return len(s)
+
+
+class _Capture(io.StringIO):
+    limit = 65536
+
+    def write(self, s):
+        if self.tell() < self.limit:
+            return super().write(s[:self.limit - self.tell()])
+        return len(s)
+
+
+_saved_streams = None
+_sink = _Sink()
+
+
+def begin_capture():
+    global _saved_streams
+    _saved_streams = (sys.stdout, sys.stderr)
+    sys.stdout = sys.stderr = _Capture()
+
+
+def end_capture():
+    """Restore the streams and return what the first call printed."""
+    global _saved_streams
+    cap = sys.stdout
+    text = cap.getvalue() if isinstance(cap, _Capture) else ""
+    if isinstance(cap, _Capture) and cap.tell() >= cap.limit:
+        text += "\n[output cut at %d characters]\n" % cap.limit
+    if _saved_streams is not None:
+        sys.stdout, sys.stderr = _saved_streams
+        _saved_streams = None
+    return text
+
+
+def mute():
+    global _saved_streams
+    _saved_streams = (sys.stdout, sys.stderr)
+    sys.stdout = sys.stderr = _sink
+
+
+def unmute():
+    global _saved_streams
+    if _saved_streams is not None:
+        sys.stdout, sys.stderr = _saved_streams
+        _saved_streams = None
+
+
+# -- restoring interpreter state between rounds ---------------------------
+
+def _abc_dump(cls):
+    try:
+        from _abc import _get_dump
+    except ImportError:  # the pure-Python abc module
+        import weakref
+        return set(weakref.ref(o) for o in cls._abc_registry)
+    return _get_dump(cls)[0]
+
+
+def _abstract_bases():
+    import collections.abc
+    from inspect import isabstract
+
+    out = []
+    for name in collections.abc.__all__:
+        cls = getattr(collections.abc, name)
+        if isabstract(cls):
+            out.append(cls)
+    return out
+
+
+class Cleaner:
+    """Puts back what tests commonly change and empties caches that fill
+    slowly with harmless data, so a round measures the test alone.
+
+    Made once per test (a snapshot of the state before its rounds) and
+    called after every round.  Only modules already imported are touched.
+    """
+
+    def __init__(self):
+        import copyreg
+        import warnings
+
+        self.filters = warnings.filters[:]
+        self.dispatch = copyreg.dispatch_table.copy()
+        self.importer_cache = sys.path_importer_cache.copy()
+        zipimport = sys.modules.get("zipimport")
+        self.zip_cache = zipimport._zip_directory_cache.copy() \
+            if zipimport is not None else None
+        self.abcs = {}
+        for abc in _abstract_bases():
+            for obj in abc.__subclasses__() + [abc]:
+                self.abcs[obj] = _abc_dump(obj)
+
+    def __call__(self):
+        import copyreg
+        import warnings
+
+        warnings.filters[:] = self.filters
+        copyreg.dispatch_table.clear()
+        copyreg.dispatch_table.update(self.dispatch)
+        sys.path_importer_cache.clear()
+        sys.path_importer_cache.update(self.importer_cache)
+        zipimport = sys.modules.get("zipimport")
+        if zipimport is not None and self.zip_cache is not None:
+            zipimport._zip_directory_cache.clear()
+            zipimport._zip_directory_cache.update(self.zip_cache)
+        for abc in _abstract_bases():
+            for obj in abc.__subclasses__() + [abc]:
+                for ref in self.abcs.get(obj, ()):
+                    cls = ref()
+                    if cls is not None:
+                        obj.register(cls)
+                obj._abc_caches_clear()
+        clear_caches()
+        # Last: the calls above may have changed types.
+        sys._clear_type_cache()
+
+
+def _module(name):
+    return sys.modules.get(name)
+
+
+def clear_caches():
+    for mod in list(sys.modules.values()):
+        try:
+            if hasattr(mod, "__warningregistry__"):
+                del mod.__warningregistry__
+        except Exception:
+            pass
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    mod = _module("distutils.dir_util")
+    if mod is not None and hasattr(mod, "_path_created"):
+        mod._path_created.clear()
+    mod = _module("re")
+    if mod is not None:
+        mod.purge()
+    mod = _module("_strptime")
+    if mod is not None:
+        mod._regex_cache.clear()
+    mod = _module("urllib.parse")
+    if mod is not None:
+        mod.clear_cache()
+    mod = _module("urllib.request")
+    if mod is not None:
+        mod.urlcleanup()
+    mod = _module("linecache")
+    if mod is not None:
+        mod.clearcache()
+    mod = _module("mimetypes")
+    if mod is not None:
+        mod._default_mime_types()
+    mod = _module("filecmp")
+    if mod is not None:
+        mod._cache.clear()
+    mod = _module("struct")
+    if mod is not None:
+        mod._clearcache()
+    mod = _module("doctest")
+    if mod is not None:
+        mod.master = None
+    mod = _module("ctypes")
+    if mod is not None and hasattr(mod, "_reset_cache"):
+        mod._reset_cache()
+    mod = _module("typing")
+    if mod is not None:
+        for fn in mod._cleanups:
+            fn()
+    mod = _module("inspect")
+    if mod is not None and sys.version_info >= (3, 12):
+        # 3.12+ caches signatures' source lookups per module.
+        cache = getattr(mod, "_shadowed_dict_from_weakref_mro_tuple", None)
+        if cache is not None and hasattr(cache, "cache_clear"):
+            cache.cache_clear()
+    mod = _module("fractions")
+    if mod is not None and sys.version_info >= (3, 12):
+        fn = getattr(getattr(mod, "_hash_algorithm", None), "cache_clear",
+                     None)
+        if fn is not None:
+            fn()
+    if hasattr(sys, "_clear_internal_caches"):
+        sys._clear_internal_caches()
+
+
+def collect():
+    """Three full collections: finalizers can free more on later passes."""
+    gc.collect()
+    gc.collect()
+    gc.collect()

@@ -1,0 +1,319 @@
+/* Console output: progress while tests run, then leaks and a summary. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyleak/report.h"
+#include "pyleak/sanitize.h"
+#include "pyleak/util.h"
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD "\033[1m"
+#define C_RESET "\033[0m"
+
+void
+plk_console_init(plk_console *c, FILE *out, int color, int verbose,
+                 int quiet)
+{
+    memset(c, 0, sizeof(*c));
+    c->out = out;
+    c->color = color;
+    c->verbose = verbose;
+    c->quiet = quiet;
+}
+
+static const char *
+col(const plk_console *c, const char *code)
+{
+    return c->color ? code : "";
+}
+
+/* Print user-controlled text without letting it drive the terminal. */
+static void
+put_safe(FILE *out, const char *s, int oneline)
+{
+    char *clean = plk_sanitize_str(s ? s : "", oneline);
+
+    fputs(clean ? clean : "", out);
+    free(clean);
+}
+
+const char *
+plk_format_amount(char *buf, size_t size, double value, const char *unit)
+{
+    double a = fabs(value);
+
+    if (unit != NULL && strcmp(unit, "bytes") == 0) {
+        if (a >= 1024.0 * 1024.0) {
+            snprintf(buf, size, "%.1f MiB", value / (1024.0 * 1024.0));
+        }
+        else if (a >= 1024.0) {
+            snprintf(buf, size, "%.1f KiB", value / 1024.0);
+        }
+        else {
+            snprintf(buf, size, "%.0f B", value);
+        }
+    }
+    else if (a != 0 && a < 0.01) {
+        snprintf(buf, size, "%.2g %s", value, unit ? unit : "");
+    }
+    else {
+        snprintf(buf, size, "%.2f %s", value, unit ? unit : "");
+    }
+    return buf;
+}
+
+char *
+plk_leak_summary(const plk_test_result *t)
+{
+    plk_buf b = {0};
+    const char *sep = "leaks ";
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        const plk_metric_result *mr = &t->metrics[m];
+        char amount[48];
+
+        if (!mr->measured || !mr->gating ||
+            mr->fit.verdict != PLK_VERDICT_LEAK) {
+            continue;
+        }
+        plk_format_amount(amount, sizeof(amount), mr->per_call,
+                          plk_metric_unit((plk_metric)m));
+        plk_buf_printf(&b, "%s%s/call (%s)", sep, amount,
+                       plk_metric_name((plk_metric)m));
+        sep = ", ";
+    }
+    if (b.len == 0) {
+        plk_buf_puts(&b, "leaks");
+    }
+    return plk_buf_detach(&b);
+}
+
+char *
+plk_leak_details(const plk_test_result *t)
+{
+    plk_buf b = {0};
+    int m;
+
+    plk_buf_printf(&b,
+                   "%u warm-up rounds, then %u measured rounds of %u "
+                   "call%s each; growth after every round:\n",
+                   t->warmup, t->rounds, t->calls, t->calls == 1 ? "" : "s");
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        const plk_metric_result *mr = &t->metrics[m];
+        char amount[48];
+        size_t i;
+
+        if (!mr->measured) {
+            continue;
+        }
+        plk_format_amount(amount, sizeof(amount), mr->per_call,
+                          plk_metric_unit((plk_metric)m));
+        plk_buf_printf(&b,
+                       "  %-8s %-10s %s/call, slope %.4g/round, "
+                       "trend p=%.2g%s\n    deltas:",
+                       plk_metric_name((plk_metric)m),
+                       plk_verdict_name(mr->fit.verdict), amount,
+                       mr->fit.slope, mr->fit.mk_p,
+                       mr->gating ? "" : " (corroborating only)");
+        for (i = 1; i < mr->n; i++) {
+            plk_buf_printf(&b, " %lld",
+                           (long long)(mr->series[i] - mr->series[i - 1]));
+        }
+        plk_buf_puts(&b, "\n");
+    }
+    return plk_buf_detach(&b);
+}
+
+void
+plk_console_suite_start(plk_console *c, const plk_suite_result *s)
+{
+    if (c->quiet || c->verbose) {
+        return;
+    }
+    put_safe(c->out, s->file ? s->file : s->name, 1);
+    fputs(" ", c->out);
+    c->line_open = 1;
+    fflush(c->out);
+}
+
+static const char *
+outcome_word(const plk_console *c, plk_outcome o, const char **color)
+{
+    switch (o) {
+    case PLK_OUTCOME_PASSED:
+        *color = col(c, C_GREEN);
+        return "PASSED";
+    case PLK_OUTCOME_LEAKED:
+        *color = col(c, C_RED);
+        return "LEAKED";
+    case PLK_OUTCOME_FAILED:
+        *color = col(c, C_RED);
+        return "FAILED";
+    case PLK_OUTCOME_ERROR:
+        *color = col(c, C_RED);
+        return "ERROR";
+    case PLK_OUTCOME_SKIPPED:
+        *color = col(c, C_YELLOW);
+        return "SKIPPED";
+    }
+    *color = "";
+    return "?";
+}
+
+void
+plk_console_test_done(plk_console *c, const plk_test_result *t)
+{
+    static const char marks[] = {'.', 'L', 'F', 'E', 's'};
+    const char *color;
+    const char *word = outcome_word(c, t->outcome, &color);
+
+    if (c->quiet) {
+        return;
+    }
+    if (c->verbose) {
+        put_safe(c->out, t->id, 1);
+        fprintf(c->out, " %s%s%s", color, word, col(c, C_RESET));
+        if (t->rounds > 0) {
+            fprintf(c->out, " (%u+%u rounds x %u calls, %.2fs)", t->warmup,
+                    t->rounds, t->calls, t->time);
+        }
+        if (t->outcome != PLK_OUTCOME_PASSED && t->message != NULL) {
+            fputs(": ", c->out);
+            put_safe(c->out, t->message, 1);
+        }
+        fputc('\n', c->out);
+    }
+    else {
+        fprintf(c->out, "%s%c%s", color, marks[t->outcome],
+                col(c, C_RESET));
+    }
+    fflush(c->out);
+}
+
+void
+plk_console_suite_done(plk_console *c, const plk_suite_result *s)
+{
+    if (c->quiet) {
+        return;
+    }
+    if (s->error_message != NULL) {
+        if (c->verbose) {
+            put_safe(c->out, s->file ? s->file : s->name, 1);
+            fputc(' ', c->out);
+        }
+        fprintf(c->out, "%sE%s", col(c, C_RED), col(c, C_RESET));
+    }
+    if (c->line_open || s->error_message != NULL) {
+        fputc('\n', c->out);
+    }
+    c->line_open = 0;
+    fflush(c->out);
+}
+
+static void
+section(plk_console *c, const char *title)
+{
+    fprintf(c->out, "\n%s== %s ==%s\n", col(c, C_BOLD), title,
+            col(c, C_RESET));
+}
+
+void
+plk_console_summary(plk_console *c, const plk_run_result *r)
+{
+    plk_totals tot;
+    size_t i, j;
+    int any = 0;
+    const char *sep = "";
+
+    plk_run_result_totals(r, &tot);
+    /* Failures and errors first, with their tracebacks. */
+    for (i = 0; i < r->nsuites; i++) {
+        const plk_suite_result *s = &r->suites[i];
+
+        if (s->error_message != NULL) {
+            if (!any++) {
+                section(c, "failures and errors");
+            }
+            fprintf(c->out, "%sERROR%s ", col(c, C_RED), col(c, C_RESET));
+            put_safe(c->out, s->file ? s->file : s->name, 1);
+            fputs(": ", c->out);
+            put_safe(c->out, s->error_message, 1);
+            fputc('\n', c->out);
+            if (s->error_details && *s->error_details) {
+                put_safe(c->out, s->error_details, 0);
+            }
+        }
+        for (j = 0; j < s->ntests; j++) {
+            const plk_test_result *t = &s->tests[j];
+            const char *color;
+            const char *word;
+
+            if (t->outcome != PLK_OUTCOME_FAILED &&
+                t->outcome != PLK_OUTCOME_ERROR) {
+                continue;
+            }
+            if (!any++) {
+                section(c, "failures and errors");
+            }
+            word = outcome_word(c, t->outcome, &color);
+            fprintf(c->out, "%s%s%s ", color, word, col(c, C_RESET));
+            put_safe(c->out, t->id, 1);
+            fputs(": ", c->out);
+            put_safe(c->out, t->message, 1);
+            fputc('\n', c->out);
+            if (t->details && *t->details) {
+                put_safe(c->out, t->details, 0);
+            }
+        }
+    }
+    if (tot.leaked > 0) {
+        section(c, "leaks");
+        for (i = 0; i < r->nsuites; i++) {
+            for (j = 0; j < r->suites[i].ntests; j++) {
+                const plk_test_result *t = &r->suites[i].tests[j];
+
+                if (t->outcome != PLK_OUTCOME_LEAKED) {
+                    continue;
+                }
+                fprintf(c->out, "%sLEAK%s ", col(c, C_RED), col(c, C_RESET));
+                put_safe(c->out, t->id, 1);
+                if (t->line > 0) {
+                    fprintf(c->out, " (line %ld)", t->line);
+                }
+                fputs(": ", c->out);
+                put_safe(c->out, t->message, 1);
+                fputc('\n', c->out);
+                if (c->verbose && t->details) {
+                    put_safe(c->out, t->details, 0);
+                }
+            }
+        }
+    }
+    fputc('\n', c->out);
+    fputs(col(c, (tot.leaked || tot.failed || tot.errors) ? C_RED
+                                                            : C_GREEN),
+          c->out);
+    fputs("== ", c->out);
+#define PART(n, word)                                    \
+    if ((n) > 0) {                                       \
+        fprintf(c->out, "%s%zu %s", sep, (size_t)(n), word); \
+        sep = ", ";                                      \
+    }
+    PART(tot.leaked, "leaked");
+    PART(tot.failed, "failed");
+    PART(tot.errors, tot.errors == 1 ? "error" : "errors");
+    PART(tot.passed, "passed");
+    PART(tot.skipped, "skipped");
+#undef PART
+    if (tot.tests == 0) {
+        fputs("no tests collected", c->out);
+    }
+    fprintf(c->out, " in %.2fs%s ==%s\n", r->time,
+            r->interrupted ? " (interrupted)" : "", col(c, C_RESET));
+    fflush(c->out);
+}

@@ -1,0 +1,910 @@
+/* Running every test in rounds, sampling after each, and judging it. */
+#define _GNU_SOURCE
+#include <Python.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pyleak/discover.h"
+#include "pyleak/fit.h"
+#include "pyleak/run.h"
+#include "pyleak/sample.h"
+#include "pyleak/util.h"
+
+extern const char plk_harness_source[];
+extern const size_t plk_harness_source_len;
+
+/* A test that keeps looking suspicious gets more rounds, but never past
+ * this much wall time for its measured rounds. */
+#define PLK_TEST_BUDGET_S 60.0
+/* Threads that are finishing get this many short waits to go away
+ * before a sample is taken. Attempts, not wall time, so a busy machine
+ * does not change the verdict. */
+#define PLK_THREAD_SETTLE_ATTEMPTS 10
+
+typedef struct runner {
+    const plk_config *cfg;
+    plk_console *con;
+    PyObject *h;           /* the harness module */
+    PyObject *collect;     /* harness.collect: three full collections */
+    PyObject *freeze;      /* gc.freeze */
+    PyObject *unfreeze;    /* gc.unfreeze */
+    plk_sample *samples;   /* max_rounds + 1 rows, reused per test */
+    double *scratch;
+    unsigned available;
+    char *cwd;
+    int interrupted;
+} runner;
+
+/* -- small Python helpers ------------------------------------------------ */
+
+/* A new UTF-8 copy of str(o); undecodable parts are escaped. */
+static char *
+py_text(PyObject *o)
+{
+    PyObject *s = NULL, *b = NULL;
+    char *out = NULL;
+
+    if (o == NULL || o == Py_None) {
+        return NULL;
+    }
+    s = PyObject_Str(o);
+    if (s == NULL) {
+        PyErr_Clear();
+        return plk_strdup("<unprintable>");
+    }
+    b = PyUnicode_AsEncodedString(s, "utf-8", "backslashreplace");
+    if (b == NULL) {
+        PyErr_Clear();
+        goto done;
+    }
+    out = plk_strndup(PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+done:
+    Py_XDECREF(s);
+    Py_XDECREF(b);
+    return out;
+}
+
+static char *
+attr_text(PyObject *o, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(o, name);
+    char *out;
+
+    if (v == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    out = py_text(v);
+    Py_DECREF(v);
+    return out;
+}
+
+/* Take the pending Python exception. Returns PLK_EINTR for Ctrl-C, else
+ * PLK_EPYTHON with *out_text (if non-NULL) set to its traceback. */
+static int
+take_exception(runner *R, char **out_text, char **out_type)
+{
+    PyObject *type, *value, *tb, *text = NULL;
+    int rc = PLK_EPYTHON;
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (type != NULL &&
+        PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
+        R->interrupted = 1;
+        rc = PLK_EINTR;
+    }
+    if (value != NULL && tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    if (out_type != NULL) {
+        *out_type = type ? attr_text(type, "__name__") : NULL;
+    }
+    if (out_text != NULL) {
+        *out_text = NULL;
+        if (value != NULL) {
+            text = PyObject_CallMethod(R->h, "_format", "O", value);
+            if (text == NULL) {
+                PyErr_Clear();
+                *out_text = py_text(value);
+            }
+            else {
+                *out_text = py_text(text);
+            }
+        }
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return rc;
+}
+
+/* Fill t from a result tuple (outcome, exc_type, message, traceback). */
+static void
+set_outcome(plk_test_result *t, PyObject *res)
+{
+    char *what;
+
+    if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) < 4) {
+        t->outcome = PLK_OUTCOME_ERROR;
+        free(t->message);
+        t->message = plk_strdup("harness returned a malformed result");
+        return;
+    }
+    what = py_text(PyTuple_GET_ITEM(res, 0));
+    if (what != NULL && strcmp(what, "skipped") == 0) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+    }
+    else if (what != NULL && strcmp(what, "failed") == 0) {
+        t->outcome = PLK_OUTCOME_FAILED;
+    }
+    else {
+        t->outcome = PLK_OUTCOME_ERROR;
+    }
+    free(what);
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = py_text(PyTuple_GET_ITEM(res, 1));
+    t->message = py_text(PyTuple_GET_ITEM(res, 2));
+    t->details = py_text(PyTuple_GET_ITEM(res, 3));
+}
+
+static PyObject *
+load_harness(plk_error *err)
+{
+    PyObject *code = NULL, *mod = NULL;
+
+    code = Py_CompileString(plk_harness_source, "<pyleak-harness>",
+                            Py_file_input);
+    if (code == NULL) {
+        goto fail;
+    }
+    mod = PyImport_ExecCodeModule("_pyleak_harness", code);
+    Py_DECREF(code);
+    if (mod == NULL) {
+        goto fail;
+    }
+    return mod;
+fail:
+    PyErr_Print();
+    plk_error_set(err, PLK_EINTERNAL, "cannot load the pyleak-ci harness");
+    return NULL;
+}
+
+static char *
+timestamp_now(void)
+{
+    char buf[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return plk_strdup(buf);
+}
+
+/* -- rounds --------------------------------------------------------------- */
+
+/* Call the test k times. 0: all passed; 1: *res holds a result tuple;
+ * -1: a Python exception escaped (Ctrl-C or harness trouble). */
+static int
+call_k(PyObject *call, unsigned k, PyObject **res)
+{
+    unsigned i;
+
+    for (i = 0; i < k; i++) {
+        PyObject *r = PyObject_CallNoArgs(call);
+
+        if (r == NULL) {
+            return -1;
+        }
+        if (r != Py_None) {
+            *res = r;
+            return 1;
+        }
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+/* Restore caches, collect, let finishing threads go, then sample. */
+static int
+settle(runner *R, PyObject *cleaner, long long threads_before,
+       plk_sample *out)
+{
+    PyObject *r;
+    int attempt;
+
+    r = PyObject_CallNoArgs(cleaner);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    r = PyObject_CallNoArgs(R->collect);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    for (attempt = 0; attempt < PLK_THREAD_SETTLE_ATTEMPTS &&
+                      plk_sample_count_dir("/proc/self/task") >
+                          threads_before;
+         attempt++) {
+        Py_BEGIN_ALLOW_THREADS
+        usleep(2000);
+        Py_END_ALLOW_THREADS
+    }
+    if (attempt > 0) {
+        r = PyObject_CallNoArgs(R->collect);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    plk_sample_take(out);
+    return 0;
+}
+
+static int
+metric_gating(plk_metric m)
+{
+    /* Resident memory moves in pages and with the allocator's moods; it
+     * corroborates the other metrics but never fails a test alone. */
+    return m != PLK_METRIC_RSS;
+}
+
+/* Fit every metric over samples[0..n]; returns the worst verdict among
+ * the gating metrics (ignoring growth under the per-call threshold). */
+static plk_verdict
+judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
+{
+    plk_verdict worst = PLK_VERDICT_CLEAN;
+    int64_t *y;
+    int m;
+
+    y = malloc(nsamples * sizeof(*y));
+    if (y == NULL) {
+        return PLK_VERDICT_CLEAN;
+    }
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        plk_metric_result *mr = &t->metrics[m];
+        plk_fit_params p;
+        size_t i;
+
+        if (!(R->available & (1u << m))) {
+            continue;
+        }
+        for (i = 0; i < nsamples; i++) {
+            y[i] = R->samples[i].v[m];
+        }
+        p.judge = (m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS)
+                      ? PLK_JUDGE_SUSTAINED
+                      : PLK_JUDGE_TREND;
+        p.floor_per_round = R->cfg->floor[m];
+        p.alpha = R->cfg->alpha;
+        p.late_fraction = 0.5;
+        mr->measured = 1;
+        mr->gating = metric_gating((plk_metric)m);
+        if (plk_fit_series(&mr->fit, y, nsamples, &p, R->scratch) != 0) {
+            continue;
+        }
+        mr->per_call = mr->fit.slope / (double)(calls ? calls : 1);
+        if (p.judge == PLK_JUDGE_SUSTAINED) {
+            mr->per_call = (double)mr->fit.net /
+                           (double)((nsamples - 1) * (calls ? calls : 1));
+        }
+        if (mr->fit.verdict != PLK_VERDICT_CLEAN &&
+            mr->per_call <= R->cfg->threshold[m] &&
+            R->cfg->threshold[m] > 0) {
+            /* Allowed by the user's threshold. */
+            mr->fit.verdict = PLK_VERDICT_CLEAN;
+        }
+        if (mr->gating && mr->fit.verdict > worst) {
+            worst = mr->fit.verdict;
+        }
+    }
+    free(y);
+    return worst;
+}
+
+static void
+keep_series(runner *R, plk_test_result *t, size_t nsamples)
+{
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        plk_metric_result *mr = &t->metrics[m];
+        size_t i;
+
+        if (!mr->measured) {
+            continue;
+        }
+        free(mr->series);
+        mr->series = malloc(nsamples * sizeof(int64_t));
+        mr->n = mr->series ? nsamples : 0;
+        for (i = 0; i < mr->n; i++) {
+            mr->series[i] = R->samples[i].v[m];
+        }
+    }
+}
+
+static void
+set_error_text(plk_test_result *t, const char *type, const char *message,
+               char *details)
+{
+    t->outcome = PLK_OUTCOME_ERROR;
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = plk_strdup(type);
+    t->message = plk_strdup(message);
+    t->details = details;
+}
+
+/* Everything between a test's first call and its verdict. Returns 0, or
+ * PLK_EINTR when interrupted. */
+static int
+measure(runner *R, PyObject *call, plk_test_result *t)
+{
+    const plk_config *cfg = R->cfg;
+    PyObject *res = NULL, *cleaner = NULL, *r;
+    double t0, dt, target;
+    unsigned k, w, n, i;
+    long long threads_before;
+    int rc = 0, frozen = 0, muted = 0, st;
+    char *text = NULL;
+    plk_verdict v = PLK_VERDICT_CLEAN;
+
+    /* First call: its output is the one kept for the report. */
+    r = PyObject_CallMethod(R->h, "begin_capture", NULL);
+    Py_XDECREF(r);
+    st = call_k(call, 1, &res);
+    r = PyObject_CallMethod(R->h, "end_capture", NULL);
+    if (r != NULL) {
+        t->output = py_text(r);
+        Py_DECREF(r);
+    }
+    else {
+        PyErr_Clear();
+    }
+    if (st != 0) {
+        goto call_failed;
+    }
+    r = PyObject_CallMethod(R->h, "mute", NULL);
+    Py_XDECREF(r);
+    muted = 1;
+
+    /* Calibrate: enough calls per round that a small per-call leak adds
+     * up to steady growth per round. The second call is timed; the first
+     * may have paid for imports. */
+    t0 = plk_now();
+    st = call_k(call, 1, &res);
+    dt = plk_now() - t0;
+    if (st != 0) {
+        goto call_failed;
+    }
+    target = cfg->round_ms / 1000.0;
+    k = 1;
+    if (dt < target) {
+        double want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
+        k = want > (double)cfg->max_calls ? cfg->max_calls : (unsigned)want;
+        if (k < 1) {
+            k = 1;
+        }
+    }
+    t->calls = k;
+
+    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
+    if (cleaner == NULL) {
+        goto py_failed;
+    }
+    threads_before = plk_sample_count_dir("/proc/self/task");
+    for (w = 0; w < cfg->warmup; w++) {
+        st = call_k(call, k, &res);
+        if (st != 0) {
+            goto call_failed;
+        }
+        if (settle(R, cleaner, threads_before, &R->samples[0]) != 0) {
+            goto py_failed;
+        }
+        t->warmup++;
+    }
+    if (cfg->warmup == 0 &&
+        settle(R, cleaner, threads_before, &R->samples[0]) != 0) {
+        goto py_failed;
+    }
+    /* What exists now is the test's steady state; freezing it keeps the
+     * collections of the measured rounds from walking the whole heap. */
+    r = PyObject_CallNoArgs(R->freeze);
+    if (r == NULL) {
+        goto py_failed;
+    }
+    Py_DECREF(r);
+    frozen = 1;
+    plk_sample_take(&R->samples[0]);
+
+    n = cfg->min_rounds;
+    i = 0;
+    t0 = plk_now();
+    for (;;) {
+        while (i < n) {
+            st = call_k(call, k, &res);
+            if (st != 0) {
+                goto call_failed;
+            }
+            if (settle(R, cleaner, threads_before, &R->samples[i + 1]) !=
+                0) {
+                goto py_failed;
+            }
+            i++;
+        }
+        v = judge(R, t, (size_t)n + 1, k);
+        if (v != PLK_VERDICT_SUSPICIOUS || n >= cfg->max_rounds ||
+            plk_now() - t0 > PLK_TEST_BUDGET_S) {
+            break;
+        }
+        n = n * 2 > cfg->max_rounds ? cfg->max_rounds : n * 2;
+    }
+    t->rounds = n;
+    keep_series(R, t, (size_t)n + 1);
+    if (v == PLK_VERDICT_LEAK) {
+        t->outcome = PLK_OUTCOME_LEAKED;
+        free(t->message);
+        free(t->details);
+        t->message = plk_leak_summary(t);
+        t->details = plk_leak_details(t);
+    }
+    else {
+        t->outcome = PLK_OUTCOME_PASSED;
+    }
+    goto done;
+
+call_failed:
+    if (st > 0) {
+        set_outcome(t, res);
+        goto done;
+    }
+    /* fall through: a Python exception escaped the test wrapper */
+py_failed:
+    rc = take_exception(R, &text, NULL);
+    if (rc == PLK_EINTR) {
+        set_error_text(t, "KeyboardInterrupt",
+                       "interrupted before the test finished", text);
+    }
+    else {
+        set_error_text(t, "pyleak.HarnessError",
+                       "pyleak-ci could not run this test", text);
+        rc = 0;
+    }
+done:
+    if (frozen) {
+        r = PyObject_CallNoArgs(R->unfreeze);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    if (muted) {
+        r = PyObject_CallMethod(R->h, "unmute", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(cleaner);
+    return rc;
+}
+
+/* -- files and items ------------------------------------------------------ */
+
+static int
+fill_identity(plk_test_result *t, PyObject *item)
+{
+    PyObject *line;
+
+    t->id = attr_text(item, "id");
+    t->classname = attr_text(item, "classname");
+    t->name = attr_text(item, "name");
+    t->file = attr_text(item, "file");
+    line = PyObject_GetAttrString(item, "line");
+    if (line != NULL) {
+        t->line = PyLong_AsLong(line);
+        if (t->line == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            t->line = 0;
+        }
+        Py_DECREF(line);
+    }
+    else {
+        PyErr_Clear();
+    }
+    return t->id && t->classname && t->name && t->file ? 0 : PLK_ENOMEM;
+}
+
+/* Call a harness fixture function (class_setup, module_teardown, ...).
+ * Returns NULL on success, else a new reference to a result tuple; on an
+ * escaped exception returns NULL and sets *rc. */
+static PyObject *
+fixture(runner *R, const char *fn, PyObject *arg, int *rc)
+{
+    PyObject *r = PyObject_CallMethod(R->h, fn, "O", arg);
+    char *text = NULL;
+
+    if (r == NULL) {
+        *rc = take_exception(R, &text, NULL);
+        if (*rc != PLK_EINTR) {
+            /* Turn harness trouble into an error result the caller
+             * reports like any other. */
+            r = Py_BuildValue("(ssss)", "error", "pyleak.HarnessError",
+                              fn, text ? text : "");
+            *rc = 0;
+        }
+        free(text);
+        return r;
+    }
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* An extra error record for a fixture that failed after its tests. */
+static void
+add_fixture_error(plk_suite_result *s, PyObject *res, const char *classname,
+                  const char *name, const char *file)
+{
+    plk_test_result *t = plk_suite_result_add_test(s);
+
+    if (t == NULL) {
+        return;
+    }
+    t->classname = plk_strdup(classname);
+    t->name = plk_strdup(name);
+    t->file = plk_strdup(file);
+    t->id = plk_asprintf("%s::%s", file ? file : "", name);
+    set_outcome(t, res);
+    if (t->outcome != PLK_OUTCOME_SKIPPED) {
+        t->outcome = PLK_OUTCOME_ERROR;
+    }
+}
+
+/* Close the class whose tests just finished: tearDownClass and class
+ * cleanups, with an extra error record when they fail. */
+static void
+leave_class(runner *R, plk_suite_result *s, PyObject **cur_cls,
+            PyObject **cls_fail, char **cur_name, int *rc)
+{
+    if (*cur_cls != NULL && *cls_fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "class_teardown", *cur_cls, rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, *cur_name, "tearDownClass", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_CLEAR(*cls_fail);
+    Py_CLEAR(*cur_cls);
+    free(*cur_name);
+    *cur_name = NULL;
+}
+
+static int
+run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
+{
+    Py_ssize_t i, n = PyList_GET_SIZE(items);
+    PyObject *cur_cls = NULL;     /* class whose setUpClass ran */
+    PyObject *cls_fail = NULL;    /* its setUpClass result on failure */
+    PyObject *mod_fail = NULL;
+    char *cur_name = NULL;
+    int rc = 0;
+
+    mod_fail = fixture(R, "module_setup", module, &rc);
+    if (rc != 0) {
+        return rc;
+    }
+    for (i = 0; i < n && !R->interrupted && rc == 0; i++) {
+        PyObject *item = PyList_GET_ITEM(items, i);
+        PyObject *cls, *skip, *call;
+        plk_test_result *t;
+        double t0 = plk_now();
+
+        cls = PyObject_GetAttrString(item, "cls");
+        skip = PyObject_GetAttrString(item, "skip");
+        call = PyObject_GetAttrString(item, "call");
+        if (cls == NULL || skip == NULL || call == NULL) {
+            PyErr_Clear();
+        }
+        if (cur_cls != NULL && cls != cur_cls) {
+            leave_class(R, s, &cur_cls, &cls_fail, &cur_name, &rc);
+        }
+        t = plk_suite_result_add_test(s);
+        if (t == NULL) {
+            rc = PLK_ENOMEM;
+            goto next;
+        }
+        fill_identity(t, item);
+        if (cls == NULL || skip == NULL || call == NULL) {
+            set_error_text(t, "pyleak.HarnessError", "malformed test item",
+                           NULL);
+        }
+        else if (mod_fail != NULL) {
+            set_outcome(t, mod_fail);
+        }
+        else if (skip != Py_None) {
+            t->outcome = PLK_OUTCOME_SKIPPED;
+            t->message = py_text(skip);
+        }
+        else {
+            if (cls != Py_None && cls != cur_cls) {
+                cur_cls = cls;
+                Py_INCREF(cur_cls);
+                cur_name = plk_strdup(t->classname);
+                cls_fail = fixture(R, "class_setup", cls, &rc);
+            }
+            if (rc != 0) {
+                set_error_text(t, "KeyboardInterrupt",
+                               "interrupted in setUpClass", NULL);
+            }
+            else if (cls_fail != NULL) {
+                set_outcome(t, cls_fail);
+            }
+            else {
+                rc = measure(R, call, t);
+            }
+        }
+        t->time = plk_now() - t0;
+        plk_console_test_done(R->con, t);
+    next:
+        Py_XDECREF(cls);
+        Py_XDECREF(skip);
+        Py_XDECREF(call);
+    }
+    leave_class(R, s, &cur_cls, &cls_fail, &cur_name, &rc);
+    if (mod_fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "module_teardown", module, &rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_XDECREF(mod_fail);
+    return rc;
+}
+
+/* Handle what collect_file/collect_callable returned. */
+static int
+run_collected(runner *R, plk_suite_result *s, PyObject *res)
+{
+    char *kind;
+    int rc = 0;
+
+    if (res == NULL) {
+        char *text = NULL, *type = NULL;
+
+        rc = take_exception(R, &text, &type);
+        s->error_type = type ? type : plk_strdup("pyleak.HarnessError");
+        s->error_message = plk_strdup("pyleak-ci could not collect tests");
+        s->error_details = text;
+        return rc == PLK_EINTR ? rc : 0;
+    }
+    kind = py_text(PyTuple_GET_ITEM(res, 0));
+    if (kind != NULL && strcmp(kind, "ok") == 0) {
+        PyObject *module = PyTuple_GET_ITEM(res, 1);
+        PyObject *items = PyTuple_GET_ITEM(res, 2);
+
+        if (s->file == NULL) {
+            char *f = attr_text(module, "__file__");
+            s->file = f ? plk_discover_relpath(f, R->cwd) : NULL;
+            free(f);
+        }
+        plk_console_suite_start(R->con, s);
+        rc = run_items(R, s, module, items);
+    }
+    else if (kind != NULL && strcmp(kind, "skip") == 0) {
+        plk_test_result *t = plk_suite_result_add_test(s);
+
+        plk_console_suite_start(R->con, s);
+        if (t != NULL) {
+            t->classname = plk_strdup(s->name);
+            t->name = plk_strdup("<module>");
+            t->file = plk_strdup(s->file);
+            t->id = plk_strdup(s->file ? s->file : s->name);
+            t->outcome = PLK_OUTCOME_SKIPPED;
+            t->message = py_text(PyTuple_GET_ITEM(res, 1));
+            plk_console_test_done(R->con, t);
+        }
+    }
+    else {
+        s->error_type = py_text(PyTuple_GET_ITEM(res, 1));
+        s->error_message = py_text(PyTuple_GET_ITEM(res, 2));
+        s->error_details = py_text(PyTuple_GET_ITEM(res, 3));
+        plk_console_suite_start(R->con, s);
+    }
+    free(kind);
+    plk_console_suite_done(R->con, s);
+    return rc;
+}
+
+static int
+run_file(runner *R, plk_run_result *out, const char *path,
+         const char *selector, plk_error *err)
+{
+    plk_suite_result *s;
+    char *module = NULL, *root = NULL;
+    PyObject *res;
+    double t0 = plk_now();
+    int rc;
+
+    rc = plk_discover_module_name(&module, &root, path, err);
+    if (rc != 0) {
+        return rc;
+    }
+    s = plk_run_result_add_suite(out);
+    if (s == NULL) {
+        free(module);
+        free(root);
+        return PLK_ENOMEM;
+    }
+    s->name = module;
+    s->file = plk_discover_relpath(path, R->cwd);
+    s->timestamp = timestamp_now();
+    {
+        char *abs = realpath(path, NULL);
+
+        res = PyObject_CallMethod(R->h, "collect_file", "sssss",
+                                  abs ? abs : path, module, root, s->file,
+                                  selector ? selector : "");
+        free(abs);
+    }
+    free(root);
+    rc = run_collected(R, s, res);
+    Py_XDECREF(res);
+    s->time = plk_now() - t0;
+    return rc;
+}
+
+static int
+run_module(runner *R, plk_run_result *out, const plk_target *tg)
+{
+    plk_suite_result *s = plk_run_result_add_suite(out);
+    PyObject *res;
+    double t0 = plk_now();
+    int rc;
+
+    if (s == NULL) {
+        return PLK_ENOMEM;
+    }
+    s->name = plk_strdup(tg->module);
+    s->timestamp = timestamp_now();
+    res = PyObject_CallMethod(R->h, "collect_callable", "ss", tg->module,
+                              tg->attr);
+    rc = run_collected(R, s, res);
+    Py_XDECREF(res);
+    if (s->file == NULL) {
+        s->file = plk_strdup(tg->module);
+    }
+    s->time = plk_now() - t0;
+    return rc;
+}
+
+static int
+runner_init(runner *R, const plk_config *cfg, plk_console *con,
+            plk_error *err)
+{
+    PyObject *gc = NULL;
+
+    memset(R, 0, sizeof(*R));
+    R->cfg = cfg;
+    R->con = con;
+    R->available = plk_sample_available();
+    R->cwd = getcwd(NULL, 0);
+    R->samples = calloc((size_t)cfg->max_rounds + 1, sizeof(plk_sample));
+    R->scratch = malloc(plk_fit_scratch_size((size_t)cfg->max_rounds + 1) *
+                        sizeof(double));
+    if (R->cwd == NULL || R->samples == NULL || R->scratch == NULL) {
+        return plk_error_set(err, PLK_ENOMEM,
+                             "out of memory for %u rounds", cfg->max_rounds);
+    }
+    R->h = load_harness(err);
+    if (R->h == NULL) {
+        return PLK_EINTERNAL;
+    }
+    R->collect = PyObject_GetAttrString(R->h, "collect");
+    gc = PyImport_ImportModule("gc");
+    if (gc != NULL) {
+        R->freeze = PyObject_GetAttrString(gc, "freeze");
+        R->unfreeze = PyObject_GetAttrString(gc, "unfreeze");
+        Py_DECREF(gc);
+    }
+    if (R->collect == NULL || R->freeze == NULL || R->unfreeze == NULL) {
+        PyErr_Print();
+        return plk_error_set(err, PLK_EINTERNAL,
+                             "cannot set up the harness");
+    }
+    return 0;
+}
+
+static void
+runner_free(runner *R)
+{
+    Py_XDECREF(R->h);
+    Py_XDECREF(R->collect);
+    Py_XDECREF(R->freeze);
+    Py_XDECREF(R->unfreeze);
+    free(R->samples);
+    free(R->scratch);
+    free(R->cwd);
+}
+
+int
+plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
+        plk_error *err)
+{
+    runner R;
+    plk_target *targets = NULL;
+    size_t ntargets = cfg->targets.count ? cfg->targets.count : 1;
+    size_t i, j;
+    double t0 = plk_now();
+    int rc;
+
+    out->timestamp = timestamp_now();
+    targets = calloc(ntargets, sizeof(*targets));
+    if (targets == NULL) {
+        return plk_error_set(err, PLK_ENOMEM, "out of memory");
+    }
+    /* Check every target before running anything: a typo in the last
+     * one should not cost the time of the first. */
+    for (i = 0; i < ntargets; i++) {
+        const char *spec = cfg->targets.count ? cfg->targets.items[i] : ".";
+
+        rc = plk_target_parse(&targets[i], spec, err);
+        if (rc != 0) {
+            goto done;
+        }
+    }
+    rc = runner_init(&R, cfg, con, err);
+    if (rc != 0) {
+        runner_free(&R);
+        goto done;
+    }
+    for (i = 0; i < ntargets && rc == 0 && !R.interrupted; i++) {
+        plk_target *tg = &targets[i];
+
+        if (tg->kind == PLK_TARGET_DIR) {
+            plk_strlist files = {0};
+
+            rc = plk_discover_dir(&files, tg->path, err);
+            for (j = 0; rc == 0 && j < files.count && !R.interrupted; j++) {
+                rc = run_file(&R, out, files.items[j], NULL, err);
+            }
+            plk_strlist_free(&files);
+        }
+        else if (tg->kind == PLK_TARGET_FILE) {
+            rc = run_file(&R, out, tg->path, tg->selector, err);
+        }
+        else {
+            rc = run_module(&R, out, tg);
+        }
+    }
+    if (R.interrupted) {
+        out->interrupted = 1;
+        rc = plk_error_set(err, PLK_EINTR, "interrupted");
+    }
+    runner_free(&R);
+done:
+    for (i = 0; i < ntargets; i++) {
+        plk_target_free(&targets[i]);
+    }
+    free(targets);
+    out->time = plk_now() - t0;
+    return rc;
+}

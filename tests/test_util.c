@@ -1,0 +1,330 @@
+/* Unit tests for string lists, buffers, errors and metric names. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pyleak/error.h"
+#include "pyleak/metric.h"
+#include "pyleak/util.h"
+
+static void
+test_util__strlist_push(void **state)
+{
+    plk_strlist list = {0};
+    char word[16];
+    int i;
+
+    /* Enough items to make the list grow more than once. */
+    for (i = 0; i < 100; i++) {
+        snprintf(word, sizeof(word), "item%d", i);
+        assert_int_equal(plk_strlist_push(&list, word), 0);
+    }
+    assert_int_equal(list.count, 100);
+    assert_true(list.cap >= list.count);
+    for (i = 0; i < 100; i++) {
+        snprintf(word, sizeof(word), "item%d", i);
+        assert_string_equal(list.items[i], word);
+    }
+    /* push copies: the list must not alias the caller's buffer. */
+    assert_ptr_not_equal(list.items[99], word);
+    plk_strlist_free(&list);
+    assert_null(list.items);
+    assert_int_equal(list.count, 0);
+    assert_int_equal(list.cap, 0);
+}
+
+static void
+test_util__strlist_push_owned(void **state)
+{
+    plk_strlist list = {0};
+    char *s = plk_strdup("owned");
+
+    assert_int_equal(plk_strlist_push_owned(&list, s), 0);
+    assert_ptr_equal(list.items[0], s);
+    /* A NULL string is what a failed allocation looks like. */
+    assert_int_equal(plk_strlist_push_owned(&list, NULL), PLK_ENOMEM);
+    assert_int_equal(plk_strlist_push(&list, NULL), PLK_ENOMEM);
+    assert_int_equal(list.count, 1);
+    plk_strlist_free(&list);
+}
+
+static void
+test_util__strlist_sort(void **state)
+{
+    static const struct {
+        const char *in[6];
+        const char *out[6];
+    } cases[] = {
+        {{NULL}, {NULL}},
+        {{"a"}, {"a"}},
+        {{"b", "a"}, {"a", "b"}},
+        {{"pkg/test_b.py", "pkg/sub/test_a.py", "pkg-x/test.py", "Z", "a",
+          "a"},
+         {"Z", "a", "a", "pkg-x/test.py", "pkg/sub/test_a.py",
+          "pkg/test_b.py"}},
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        plk_strlist list = {0};
+
+        for (j = 0; j < 6 && cases[i].in[j] != NULL; j++) {
+            assert_int_equal(plk_strlist_push(&list, cases[i].in[j]), 0);
+        }
+        plk_strlist_sort(&list);
+        for (j = 0; j < list.count; j++) {
+            assert_string_equal(list.items[j], cases[i].out[j]);
+        }
+        plk_strlist_free(&list);
+    }
+}
+
+static void
+test_util__strlist_free(void **state)
+{
+    plk_strlist list = {0};
+
+    plk_strlist_free(NULL);
+    plk_strlist_free(&list);
+    assert_int_equal(plk_strlist_push(&list, "x"), 0);
+    plk_strlist_free(&list);
+    plk_strlist_free(&list);
+    /* A freed list is empty and usable again. */
+    assert_int_equal(plk_strlist_push(&list, "y"), 0);
+    assert_int_equal(list.count, 1);
+    plk_strlist_free(&list);
+}
+
+static void
+test_util__strdup(void **state)
+{
+    char *s;
+
+    assert_null(plk_strdup(NULL));
+    assert_null(plk_strndup(NULL, 3));
+    s = plk_strdup("");
+    assert_string_equal(s, "");
+    free(s);
+    s = plk_strndup("abcdef", 3);
+    assert_string_equal(s, "abc");
+    free(s);
+}
+
+static void
+test_util__buf_append(void **state)
+{
+    plk_buf b = {0};
+    int i;
+
+    assert_int_equal(plk_buf_append(&b, "abc", 2), 0);
+    assert_int_equal(b.len, 2);
+    assert_string_equal(b.data, "ab");
+    assert_int_equal(plk_buf_puts(&b, "cd"), 0);
+    assert_string_equal(b.data, "abcd");
+    assert_int_equal(plk_buf_append(&b, "", 0), 0);
+    assert_int_equal(b.len, 4);
+    /* Grow past the first allocation, and stay NUL-terminated. */
+    for (i = 0; i < 100; i++) {
+        assert_int_equal(plk_buf_puts(&b, "0123456789"), 0);
+    }
+    assert_int_equal(b.len, 1004);
+    assert_true(b.cap > b.len);
+    assert_int_equal(b.data[b.len], '\0');
+    assert_int_equal(strlen(b.data), 1004);
+    plk_buf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    plk_buf_free(&b);
+    plk_buf_free(NULL);
+}
+
+static void
+test_util__buf_printf(void **state)
+{
+    plk_buf b = {0};
+    char *s;
+
+    assert_int_equal(plk_buf_printf(&b, "%s=%d", "rounds", 8), 0);
+    assert_int_equal(plk_buf_printf(&b, ", %.2f", 0.25), 0);
+    assert_int_equal(plk_buf_printf(&b, "%s", ""), 0);
+    assert_string_equal(b.data, "rounds=8, 0.25");
+    assert_int_equal(b.len, strlen("rounds=8, 0.25"));
+    s = plk_buf_detach(&b);
+    assert_string_equal(s, "rounds=8, 0.25");
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    free(s);
+}
+
+static void
+test_util__buf_detach_empty(void **state)
+{
+    plk_buf b = {0};
+    char *s = plk_buf_detach(&b);
+
+    /* Never NULL, so callers can print the result without a check. */
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s);
+    /* Detached, the buffer is empty and usable again. */
+    assert_int_equal(plk_buf_puts(&b, "x"), 0);
+    s = plk_buf_detach(&b);
+    assert_string_equal(s, "x");
+    free(s);
+}
+
+static void
+test_util__asprintf(void **state)
+{
+    char *s;
+    char big[3000];
+
+    s = plk_asprintf("%s/%s", "tests", "test_a.py");
+    assert_string_equal(s, "tests/test_a.py");
+    free(s);
+    s = plk_asprintf("%s", "");
+    assert_string_equal(s, "");
+    free(s);
+    s = plk_asprintf("%d %u %g %%", -3, 7u, 0.5);
+    assert_string_equal(s, "-3 7 0.5 %");
+    free(s);
+    /* Longer than any fixed buffer a caller might guess. */
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    s = plk_asprintf("[%s]", big);
+    assert_int_equal(strlen(s), sizeof(big) + 1);
+    assert_int_equal(s[0], '[');
+    assert_int_equal(s[sizeof(big)], ']');
+    free(s);
+}
+
+static void
+test_util__strerror(void **state)
+{
+    static const struct {
+        int code;
+        const char *name;
+    } codes[] = {
+#define PLK__ERR_ROW(name, value, text) {value, #name},
+        PLK_ERRNO_MAP(PLK__ERR_ROW)
+#undef PLK__ERR_ROW
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *text = plk_strerror(codes[i].code);
+
+        assert_non_null(text);
+        if (text[0] == '\0' || strcmp(text, "unknown error") == 0) {
+            fail_msg("PLK_%s has no text", codes[i].name);
+        }
+        assert_true(codes[i].code < 0);
+        /* Two codes with one text would make messages ambiguous. */
+        for (j = 0; j < i; j++) {
+            assert_int_not_equal(codes[i].code, codes[j].code);
+            assert_string_not_equal(text, plk_strerror(codes[j].code));
+        }
+    }
+    assert_string_equal(plk_strerror(PLK_EUSAGE), "usage error");
+    assert_string_equal(plk_strerror(12345), "unknown error");
+    assert_string_equal(plk_strerror(-12345), "unknown error");
+    assert_string_not_equal(plk_strerror(0), "unknown error");
+}
+
+static void
+test_util__error_set(void **state)
+{
+    plk_error err = {0};
+
+    assert_int_equal(plk_error_set(&err, PLK_EIO, "cannot read %s: %d",
+                                   "x.py", 5),
+                     PLK_EIO);
+    assert_int_equal(err.code, PLK_EIO);
+    assert_string_equal(err.message, "cannot read x.py: 5");
+    assert_null(err.detail);
+    /* A second set replaces the first without leaking it. */
+    assert_int_equal(plk_error_set(&err, PLK_EUSAGE, "bad %s", "flag"),
+                     PLK_EUSAGE);
+    assert_int_equal(err.code, PLK_EUSAGE);
+    assert_string_equal(err.message, "bad flag");
+    plk_error_set_detail(&err, "Traceback ...");
+    assert_string_equal(err.detail, "Traceback ...");
+    plk_error_set_detail(&err, "Traceback 2");
+    assert_string_equal(err.detail, "Traceback 2");
+    plk_error_clear(&err);
+    assert_int_equal(err.code, 0);
+    assert_null(err.message);
+    assert_null(err.detail);
+    plk_error_clear(&err);
+    plk_error_clear(NULL);
+    /* A NULL record still yields the code, for "return plk_error_set". */
+    assert_int_equal(plk_error_set(NULL, PLK_ENOMEM, "x"), PLK_ENOMEM);
+    plk_error_set_detail(NULL, "ignored");
+}
+
+static void
+test_util__metric_names(void **state)
+{
+    static const char *const names[PLK_METRIC__COUNT] = {
+        [PLK_METRIC_REFS] = "refs",       [PLK_METRIC_BLOCKS] = "blocks",
+        [PLK_METRIC_OBJECTS] = "objects", [PLK_METRIC_HEAP] = "heap",
+        [PLK_METRIC_RSS] = "rss",         [PLK_METRIC_FDS] = "fds",
+        [PLK_METRIC_THREADS] = "threads",
+    };
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        const char *name = plk_metric_name((plk_metric)m);
+
+        assert_string_equal(name, names[m]);
+        assert_int_equal(plk_metric_from_name(name), m);
+        assert_non_null(plk_metric_unit((plk_metric)m));
+        assert_string_not_equal(plk_metric_unit((plk_metric)m), "?");
+    }
+    assert_string_equal(plk_metric_unit(PLK_METRIC_HEAP), "bytes");
+    assert_int_equal(plk_metric_from_name("bogus"), -1);
+    assert_int_equal(plk_metric_from_name(""), -1);
+    assert_int_equal(plk_metric_from_name("Blocks"), -1);
+    assert_int_equal(plk_metric_from_name("block"), -1);
+    assert_string_equal(plk_metric_name(PLK_METRIC__COUNT), "?");
+    assert_string_equal(plk_metric_unit((plk_metric)-1), "?");
+}
+
+static void
+test_util__now(void **state)
+{
+    double a = plk_now();
+    double b = plk_now();
+
+    assert_true(a > 0);
+    assert_true(b >= a);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util__strlist_push),
+        cmocka_unit_test(test_util__strlist_push_owned),
+        cmocka_unit_test(test_util__strlist_sort),
+        cmocka_unit_test(test_util__strlist_free),
+        cmocka_unit_test(test_util__strdup),
+        cmocka_unit_test(test_util__buf_append),
+        cmocka_unit_test(test_util__buf_printf),
+        cmocka_unit_test(test_util__buf_detach_empty),
+        cmocka_unit_test(test_util__asprintf),
+        cmocka_unit_test(test_util__strerror),
+        cmocka_unit_test(test_util__error_set),
+        cmocka_unit_test(test_util__metric_names),
+        cmocka_unit_test(test_util__now),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
