@@ -427,7 +427,7 @@ plk_discover_module_name(char **out_module, char **out_root,
                          const char *path, plk_error *err)
 {
     char *dir = NULL;
-    plk_buf name = {0};
+    char *name = NULL;
     const char *base;
     size_t stem_len;
     int rc = 0;
@@ -445,52 +445,52 @@ plk_discover_module_name(char **out_module, char **out_root,
     if (ends_with(base, ".py")) {
         stem_len -= 3;
     }
-    /* A package's __init__.py is imported as the package itself. */
+    /* A package's __init__.py is imported as the package itself, so it
+     * adds no component of its own. */
     if (!(stem_len == 8 && strncmp(base, "__init__", 8) == 0)) {
-        if (plk_buf_append(&name, base, stem_len) != 0) {
-            goto nomem;
+        name = plk_strndup(base, stem_len);
+        if (name == NULL) {
+            rc = PLK_ENOMEM;
+            goto done;
         }
     }
     cut_last(dir);
     /* Stop below a directory whose name cannot be part of a dotted
-     * name ("my-pkg"): importing from inside it still works for the
-     * files that do not use relative imports, "my-pkg.x" never does. */
+     * name ("my-pkg"): importing from inside it still works for files
+     * without relative imports, while "my-pkg.x" never imports. */
     while (strcmp(dir, "/") != 0 && is_package(dir)
            && is_identifier_n(base_name(dir), strlen(base_name(dir)))) {
-        const char *pkg = base_name(dir);
-        char *dotted;
+        char *dotted = name != NULL
+                           ? plk_asprintf("%s.%s", base_name(dir), name)
+                           : plk_strdup(base_name(dir));
 
-        dotted = name.len ? plk_asprintf("%s.%s", pkg, name.data)
-                          : plk_strdup(pkg);
         if (dotted == NULL) {
-            goto nomem;
+            rc = PLK_ENOMEM;
+            goto done;
         }
-        plk_buf_free(&name);
-        if (plk_buf_puts(&name, dotted) != 0) {
-            free(dotted);
-            goto nomem;
-        }
-        free(dotted);
+        free(name);
+        name = dotted;
         cut_last(dir);
     }
-    if (name.len == 0) {
-        /* An __init__.py with no package above it: a top-level file. */
-        rc = plk_buf_puts(&name, "__init__");
-        if (rc != 0) {
-            goto nomem;
+    if (name == NULL) {
+        /* An __init__.py with no importable package around it. */
+        name = plk_strdup("__init__");
+        if (name == NULL) {
+            rc = PLK_ENOMEM;
+            goto done;
         }
     }
-    *out_module = plk_buf_detach(&name);
+    *out_module = name;
     *out_root = dir;
+    name = NULL;
     dir = NULL;
-    goto done;
-
-nomem:
-    rc = plk_error_set(err, PLK_ENOMEM, "out of memory");
 
 done:
+    if (rc == PLK_ENOMEM) {
+        plk_error_set(err, rc, "out of memory");
+    }
     free(dir);
-    plk_buf_free(&name);
+    free(name);
     return rc;
 }
 

@@ -56,16 +56,20 @@ def _first_line(text):
     return text.splitlines()[0] if text else ""
 
 
-def _format(exc, skip_frames=0):
-    """Traceback text of exc without the harness's own frames."""
+def _machinery(filename):
+    return (filename == _HARNESS_FILE or
+            filename.startswith("<frozen importlib") or
+            os.sep + "importlib" + os.sep in filename)
+
+
+def _format(exc):
+    """Traceback text of exc without the harness's and the import
+    system's leading frames: the user's code comes first."""
     import traceback
 
     tb = exc.__traceback__
-    while tb is not None and (skip_frames > 0 or
-                              tb.tb_frame.f_code.co_filename ==
-                              _HARNESS_FILE):
+    while tb is not None and _machinery(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
-        skip_frames -= 1
     try:
         lines = traceback.format_exception(type(exc), exc, tb)
     except Exception:  # a broken __str__ must not break the report
@@ -317,8 +321,19 @@ def _function_item(fn, name, modname, relfile):
                 _line_of(fn), _plain_call(fn), skip, None)
 
 
+def _mixins(module):
+    """Plain classes that TestCase classes of the module inherit from:
+    unittest runs them only through those subclasses."""
+    out = set()
+    for value in vars(module).values():
+        if isinstance(value, type) and _is_testcase(value):
+            out.update(b for b in value.__mro__ if not _is_testcase(b))
+    return out
+
+
 def _module_items(module, modname, relfile):
     items = []
+    mixins = _mixins(module)
     for name, value in list(vars(module).items()):
         if isinstance(value, types.FunctionType) and name.startswith("test"):
             items.append(_function_item(value, name, modname, relfile))
@@ -326,7 +341,8 @@ def _module_items(module, modname, relfile):
             if name.startswith("_"):
                 continue
             items.extend(_unittest_items(value, modname, relfile))
-        elif isinstance(value, type) and name.startswith("Test"):
+        elif isinstance(value, type) and name.startswith("Test") and \
+                value not in mixins:
             items.extend(_class_items(value, modname, relfile))
     # Source order within the file keeps reports stable and readable;
     # a unittest class keeps its tests together in loader order.
@@ -460,7 +476,7 @@ def collect_callable(modname, attr):
         return ("ok", module, items)
     if not callable(obj):
         return ("error", "pyleak.NotCallable",
-                "%s:%s is a %s, not something to call; name a test "
+                "%s:%s is of type %s, not something to call; name a test "
                 "function, a TestCase class or a test method"
                 % (modname, attr, type(obj).__name__), "")
     if isinstance(owner, type):

@@ -682,7 +682,8 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
 
 /* Handle what collect_file/collect_callable returned. */
 static int
-run_collected(runner *R, plk_suite_result *s, PyObject *res)
+run_collected(runner *R, plk_suite_result *s, PyObject *res,
+              plk_error *err)
 {
     char *kind;
     int rc = 0;
@@ -727,6 +728,18 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res)
         s->error_type = py_text(PyTuple_GET_ITEM(res, 1));
         s->error_message = py_text(PyTuple_GET_ITEM(res, 2));
         s->error_details = py_text(PyTuple_GET_ITEM(res, 3));
+        if (s->error_type != NULL &&
+            (strcmp(s->error_type, "pyleak.NotFound") == 0 ||
+             strcmp(s->error_type, "pyleak.NotCallable") == 0 ||
+             strcmp(s->error_type, "pyleak.BadTarget") == 0)) {
+            /* The command line names something that is not there: a
+             * usage error, not a test result. */
+            rc = plk_error_set(err, PLK_EUSAGE, "%s",
+                               s->error_message ? s->error_message
+                                                : "bad target");
+            free(kind);
+            return rc;
+        }
         plk_console_suite_start(R->con, s);
     }
     free(kind);
@@ -766,14 +779,15 @@ run_file(runner *R, plk_run_result *out, const char *path,
         free(abs);
     }
     free(root);
-    rc = run_collected(R, s, res);
+    rc = run_collected(R, s, res, err);
     Py_XDECREF(res);
     s->time = plk_now() - t0;
     return rc;
 }
 
 static int
-run_module(runner *R, plk_run_result *out, const plk_target *tg)
+run_module(runner *R, plk_run_result *out, const plk_target *tg,
+           plk_error *err)
 {
     plk_suite_result *s = plk_run_result_add_suite(out);
     PyObject *res;
@@ -787,7 +801,7 @@ run_module(runner *R, plk_run_result *out, const plk_target *tg)
     s->timestamp = timestamp_now();
     res = PyObject_CallMethod(R->h, "collect_callable", "ss", tg->module,
                               tg->attr);
-    rc = run_collected(R, s, res);
+    rc = run_collected(R, s, res, err);
     Py_XDECREF(res);
     if (s->file == NULL) {
         s->file = plk_strdup(tg->module);
@@ -892,7 +906,7 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
             rc = run_file(&R, out, tg->path, tg->selector, err);
         }
         else {
-            rc = run_module(&R, out, tg);
+            rc = run_module(&R, out, tg, err);
         }
     }
     if (R.interrupted) {

@@ -577,7 +577,7 @@ test_junit__missing_directory_fails(void **state)
 {
     fixture *f = *state;
     plk_error err = {0};
-    char path[400];
+    char path[512];
     char missing[400];
     char before[1024];
     char after[1024];

@@ -137,17 +137,17 @@ static void
 test_sample__python_objects_counted(void **state)
 {
     plk_sample a, b, c;
-    PyObject *lists[5];
+    PyObject *sets[5]; /* sets: no freelist to hide them */
     int i;
 
     plk_sample_take(&a);
     for (i = 0; i < 5; i++) {
-        lists[i] = PyList_New(0);
-        assert_non_null(lists[i]);
+        sets[i] = PySet_New(NULL);
+        assert_non_null(sets[i]);
     }
     plk_sample_take(&b);
     for (i = 0; i < 5; i++) {
-        Py_DECREF(lists[i]);
+        Py_DECREF(sets[i]);
     }
     plk_sample_take(&c);
     assert_int_equal(b.v[PLK_METRIC_BLOCKS] - a.v[PLK_METRIC_BLOCKS], 5);
