@@ -31,15 +31,27 @@
 
 #include "pyleak/sample.h"
 
+/* Under AddressSanitizer, malloc is ASan's and glibc's mallinfo2() sees
+ * none of it: the heap metric is not available in such a build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PLK_NO_HEAP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PLK_NO_HEAP 1
+#endif
+#endif
+
 /* Exported by libpython but declared only in an internal header. */
 PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
 
 unsigned
 plk_sample_available(void)
 {
-    unsigned m = (1u << PLK_METRIC_BLOCKS) | (1u << PLK_METRIC_HEAP) |
-                 (1u << PLK_METRIC_RSS) | (1u << PLK_METRIC_FDS) |
-                 (1u << PLK_METRIC_THREADS);
+    unsigned m = (1u << PLK_METRIC_BLOCKS) | (1u << PLK_METRIC_RSS) |
+                 (1u << PLK_METRIC_FDS) | (1u << PLK_METRIC_THREADS);
+#ifndef PLK_NO_HEAP
+    m |= 1u << PLK_METRIC_HEAP;
+#endif
 #ifdef Py_REF_DEBUG
     m |= 1u << PLK_METRIC_REFS;
 #endif
@@ -52,7 +64,8 @@ plk_sample_available(void)
 long long
 plk_sample_heap(void)
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && \
+    !defined(PLK_NO_HEAP)
     struct mallinfo2 mi = mallinfo2();
 
     /* In-use small chunks plus mmap'd large ones: what malloc handed out
@@ -178,7 +191,9 @@ plk_sample_take(plk_sample *out)
     memset(out, 0, sizeof(*out));
     /* Heap first: nothing below mallocs, but reading it first keeps the
      * promise even if a libc call ever did. */
+#ifndef PLK_NO_HEAP
     out->v[PLK_METRIC_HEAP] = plk_sample_heap();
+#endif
     out->v[PLK_METRIC_BLOCKS] = (int64_t)_Py_GetAllocatedBlocks();
 #ifdef Py_REF_DEBUG
     out->v[PLK_METRIC_REFS] = (int64_t)_Py_GetRefTotal();
