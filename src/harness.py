@@ -750,6 +750,13 @@ def clear_caches():
         sys._clear_internal_caches()
 
 
+def stop_on_sigterm():
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def collect():
     """Three full collections: finalizers can free more on later passes."""
     gc.collect()

@@ -832,6 +832,16 @@ runner_init(runner *R, const plk_config *cfg, plk_console *con,
     if (R->h == NULL) {
         return PLK_EINTERNAL;
     }
+    /* SIGTERM (a CI job cancelled) stops the run like Ctrl-C: the tests
+     * that finished are still reported. */
+    {
+        PyObject *r = PyObject_CallMethod(R->h, "stop_on_sigterm", NULL);
+
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
     R->collect = PyObject_GetAttrString(R->h, "collect");
     gc = PyImport_ImportModule("gc");
     if (gc != NULL) {

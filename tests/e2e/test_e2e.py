@@ -317,3 +317,28 @@ def test_tests_see_the_users_environment(pyleak, tmp_path):
         assert seen["marker"] is None
         # sys.executable is a real python, so tests can start one.
         assert Path(seen["executable"]).name.startswith("python")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_interrupt_still_writes_report(tmp_path, sig):
+    import signal
+    import time
+    import xml.etree.ElementTree as ET
+
+    report = tmp_path / "r.xml"
+    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.Popen(
+        [BINARY, "run", str(FIXTURES / "slow"), "--junit-xml", str(report)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(1.5)  # test_slow takes about 13 x 0.2 s
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, out + err
+    assert "interrupted" in out
+    root = ET.parse(report).getroot()
+    cases = {tc.get("name"): tc for tc in root.iter("testcase")}
+    assert cases["test_first_quick"].find("failure") is None
+    assert cases["test_first_quick"].find("error") is None
+    assert cases["test_slow"].find("error").get("type") == \
+        "KeyboardInterrupt"
+    assert "test_never_reached" not in cases
