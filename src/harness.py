@@ -680,8 +680,32 @@ class Cleaner:
         sys._clear_type_cache()
 
 
-def _module(name):
-    return sys.modules.get(name)
+def _run_typing_cleanups(typing):
+    for fn in typing._cleanups:
+        fn()
+
+
+def _clear_fraction_hash(fractions):
+    fractions._hash_algorithm.cache_clear()
+
+
+# Caches that fill slowly with harmless data, and how to empty each: the
+# list CPython's refleak hunter uses (Lib/test/libregrtest/utils.py).
+_CACHE_CLEARERS = (
+    ("distutils.dir_util", lambda m: m._path_created.clear()),
+    ("re", lambda m: m.purge()),
+    ("_strptime", lambda m: m._regex_cache.clear()),
+    ("urllib.parse", lambda m: m.clear_cache()),
+    ("urllib.request", lambda m: m.urlcleanup()),
+    ("linecache", lambda m: m.clearcache()),
+    ("mimetypes", lambda m: m._default_mime_types()),
+    ("filecmp", lambda m: m._cache.clear()),
+    ("struct", lambda m: m._clearcache()),
+    ("doctest", lambda m: setattr(m, "master", None)),
+    ("ctypes", lambda m: m._reset_cache()),
+    ("typing", _run_typing_cleanups),
+    ("fractions", _clear_fraction_hash),  # 3.12+
+)
 
 
 def clear_caches():
@@ -697,55 +721,14 @@ def clear_caches():
                 stream.flush()
             except Exception:
                 pass
-    mod = _module("distutils.dir_util")
-    if mod is not None and hasattr(mod, "_path_created"):
-        mod._path_created.clear()
-    mod = _module("re")
-    if mod is not None:
-        mod.purge()
-    mod = _module("_strptime")
-    if mod is not None:
-        mod._regex_cache.clear()
-    mod = _module("urllib.parse")
-    if mod is not None:
-        mod.clear_cache()
-    mod = _module("urllib.request")
-    if mod is not None:
-        mod.urlcleanup()
-    mod = _module("linecache")
-    if mod is not None:
-        mod.clearcache()
-    mod = _module("mimetypes")
-    if mod is not None:
-        mod._default_mime_types()
-    mod = _module("filecmp")
-    if mod is not None:
-        mod._cache.clear()
-    mod = _module("struct")
-    if mod is not None:
-        mod._clearcache()
-    mod = _module("doctest")
-    if mod is not None:
-        mod.master = None
-    mod = _module("ctypes")
-    if mod is not None and hasattr(mod, "_reset_cache"):
-        mod._reset_cache()
-    mod = _module("typing")
-    if mod is not None:
-        for fn in mod._cleanups:
-            fn()
-    mod = _module("inspect")
-    if mod is not None and sys.version_info >= (3, 12):
-        # 3.12+ caches signatures' source lookups per module.
-        cache = getattr(mod, "_shadowed_dict_from_weakref_mro_tuple", None)
-        if cache is not None and hasattr(cache, "cache_clear"):
-            cache.cache_clear()
-    mod = _module("fractions")
-    if mod is not None and sys.version_info >= (3, 12):
-        fn = getattr(getattr(mod, "_hash_algorithm", None), "cache_clear",
-                     None)
-        if fn is not None:
-            fn()
+    for name, clear in _CACHE_CLEARERS:
+        mod = sys.modules.get(name)
+        if mod is None:
+            continue
+        try:
+            clear(mod)
+        except AttributeError:
+            pass  # not in this Python version
     if hasattr(sys, "_clear_internal_caches"):
         sys._clear_internal_caches()
 
