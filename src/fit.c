@@ -249,7 +249,7 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
 {
     size_t i;
     size_t m;
-    size_t steps = 0;
+    size_t steps = 0, drops = 0;
     double late;
 
     if (out == NULL || y == NULL || params == NULL || scratch == NULL ||
@@ -276,6 +276,9 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
         if (y[i] > y[i - 1]) {
             steps++;
         }
+        else if (y[i] < y[i - 1]) {
+            drops++;
+        }
     }
 
     /* The last third tells a leak that is still growing from a cache that
@@ -296,8 +299,12 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
     else if (params->judge == PLK_JUDGE_SUSTAINED) {
         /* Descriptors and threads come in units, so no floor applies:
          * growth in two separate rounds that is still there at the end is
-         * a leak. */
-        if (out->net > 0 && steps >= 2 && late > 0.0) {
+         * a leak. A count that also goes down (a thread that outlives its
+         * join() by a moment) must show a significant trend as well. */
+        int steady = drops == 0 ||
+                     (out->mk_s > 0.0 && out->mk_p < params->alpha);
+
+        if (out->net > 0 && steps >= 2 && late > 0.0 && steady) {
             out->verdict = PLK_VERDICT_LEAK;
         }
         else if (out->net <= 0 && late <= 0.0) {

@@ -21,10 +21,11 @@ extern const size_t plk_harness_source_len;
 /* A test that keeps looking suspicious gets more rounds, but never past
  * this much wall time for its measured rounds. */
 #define PLK_TEST_BUDGET_S 60.0
-/* Threads that are finishing get this many short waits to go away
- * before a sample is taken. Attempts, not wall time, so a busy machine
- * does not change the verdict. */
-#define PLK_THREAD_SETTLE_ATTEMPTS 10
+/* Threads that are finishing get this many waits to go away before a
+ * sample is taken, each twice as long as the one before, from 1 ms (about
+ * 2 s in all). Counted in attempts, with a collection between them, and
+ * paid only while there are more threads than before the test. */
+#define PLK_THREAD_SETTLE_ATTEMPTS 11
 
 typedef struct runner {
     const plk_config *cfg;
@@ -214,9 +215,33 @@ call_k(PyObject *call, unsigned k, PyObject **res)
     return 0;
 }
 
-/* Restore caches, collect, let finishing threads go, then sample. */
+/* The thread count the test's rounds are compared with. Threads that
+ * the first calls joined may still be on their way out, so wait (a few
+ * doubling waits) while the count keeps falling. */
+static long long
+quiet_thread_count(void)
+{
+    long long n = plk_sample_count_dir("/proc/self/task"), next;
+    int attempt;
+
+    for (attempt = 0; attempt < 6; attempt++) {
+        Py_BEGIN_ALLOW_THREADS
+        usleep(1000u << attempt);
+        Py_END_ALLOW_THREADS
+        next = plk_sample_count_dir("/proc/self/task");
+        if (next >= n) {
+            break;
+        }
+        n = next;
+    }
+    return n;
+}
+
+/* Restore caches, collect, let finishing threads go, then sample. The
+ * baseline *threads_before only ever comes down: a thread that was still
+ * leaving when it was taken must not hide a later one. */
 static int
-settle(runner *R, PyObject *cleaner, long long threads_before,
+settle(runner *R, PyObject *cleaner, long long *threads_before,
        plk_sample *out)
 {
     PyObject *r;
@@ -234,13 +259,12 @@ settle(runner *R, PyObject *cleaner, long long threads_before,
     Py_DECREF(r);
     for (attempt = 0; attempt < PLK_THREAD_SETTLE_ATTEMPTS &&
                       plk_sample_count_dir("/proc/self/task") >
-                          threads_before;
+                          *threads_before;
          attempt++) {
+        /* The GIL is released so the finishing threads can run. */
         Py_BEGIN_ALLOW_THREADS
-        usleep(2000);
+        usleep(1000u << attempt);
         Py_END_ALLOW_THREADS
-    }
-    if (attempt > 0) {
         r = PyObject_CallNoArgs(R->collect);
         if (r == NULL) {
             return -1;
@@ -248,6 +272,9 @@ settle(runner *R, PyObject *cleaner, long long threads_before,
         Py_DECREF(r);
     }
     plk_sample_take(out);
+    if (out->v[PLK_METRIC_THREADS] < *threads_before) {
+        *threads_before = out->v[PLK_METRIC_THREADS];
+    }
     return 0;
 }
 
@@ -404,19 +431,19 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     if (cleaner == NULL) {
         goto py_failed;
     }
-    threads_before = plk_sample_count_dir("/proc/self/task");
+    threads_before = quiet_thread_count();
     for (w = 0; w < cfg->warmup; w++) {
         st = call_k(call, k, &res);
         if (st != 0) {
             goto call_failed;
         }
-        if (settle(R, cleaner, threads_before, &R->samples[0]) != 0) {
+        if (settle(R, cleaner, &threads_before, &R->samples[0]) != 0) {
             goto py_failed;
         }
         t->warmup++;
     }
     if (cfg->warmup == 0 &&
-        settle(R, cleaner, threads_before, &R->samples[0]) != 0) {
+        settle(R, cleaner, &threads_before, &R->samples[0]) != 0) {
         goto py_failed;
     }
     /* What exists now is the test's steady state; freezing it keeps the
@@ -438,7 +465,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
             if (st != 0) {
                 goto call_failed;
             }
-            if (settle(R, cleaner, threads_before, &R->samples[i + 1]) !=
+            if (settle(R, cleaner, &threads_before, &R->samples[i + 1]) !=
                 0) {
                 goto py_failed;
             }

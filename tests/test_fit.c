@@ -528,6 +528,31 @@ fill_middle_step(int64_t *y, size_t n)
     }
 }
 
+/* Threads that outlive their join() by a moment: the count goes up and
+ * down around a level (deltas 0 1 0 -1 1 -1 1 0). */
+static void
+fill_oscillating(int64_t *y, size_t n)
+{
+    static const int64_t v[] = {0, 0, 1, 1, 0, 1, 0, 1, 1};
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        y[i] = v[i % 9];
+    }
+}
+
+/* A leak of one per round with one round where a descriptor was also
+ * closed: the trend is still significant. */
+static void
+fill_leak_with_dip(int64_t *y, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        y[i] = (int64_t)i - (i >= 4 ? 2 : 0);
+    }
+}
+
 static void
 fill_descending(int64_t *y, size_t n)
 {
@@ -649,11 +674,20 @@ test_fit__sustained_verdicts(void **state)
         {"zeros", fill_zeros, 10, PLK_VERDICT_CLEAN, 0.0, 0.0},
         {"descending", fill_descending, 10, PLK_VERDICT_CLEAN, -1.0, -1.0},
     };
-    /* Floor and significance are for noisy metrics; a counted resource
-     * must be judged the same whatever they are set to. */
+    static const verdict_case with_drops[] = {
+        {"up and down around a level", fill_oscillating, 9,
+         PLK_VERDICT_SUSPICIOUS, 0.0, 0.5},
+        {"leak with one dip", fill_leak_with_dip, 12, PLK_VERDICT_LEAK, 1.0,
+         1.0},
+    };
+    /* The floor is for noisy metrics; a counted resource that only grows
+     * must be judged the same whatever floor and significance are. */
     plk_fit_params params = {PLK_JUDGE_SUSTAINED, 1000.0, 1e-12, 0.5};
+    /* A series that also drops needs a significant trend. */
+    plk_fit_params usual = {PLK_JUDGE_SUSTAINED, 1000.0, 0.01, 0.5};
 
     check_verdicts(cases, ARRAY_LEN(cases), &params);
+    check_verdicts(with_drops, ARRAY_LEN(with_drops), &usual);
 }
 
 static void
