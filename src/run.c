@@ -26,6 +26,7 @@ extern const size_t plk_harness_source_len;
  * 2 s in all). Counted in attempts, with a collection between them, and
  * paid only while there are more threads than before the test. */
 #define PLK_THREAD_SETTLE_ATTEMPTS 11
+#define PLK_THREAD_SETTLE_SHORT 4
 
 typedef struct runner {
     const plk_config *cfg;
@@ -242,7 +243,7 @@ quiet_thread_count(void)
  * leaving when it was taken must not hide a later one. */
 static int
 settle(runner *R, PyObject *cleaner, long long *threads_before,
-       plk_sample *out)
+       int *patience, plk_sample *out)
 {
     PyObject *r;
     int attempt;
@@ -257,7 +258,7 @@ settle(runner *R, PyObject *cleaner, long long *threads_before,
         return -1;
     }
     Py_DECREF(r);
-    for (attempt = 0; attempt < PLK_THREAD_SETTLE_ATTEMPTS &&
+    for (attempt = 0; attempt < *patience &&
                       plk_sample_count_dir("/proc/self/task") >
                           *threads_before;
          attempt++) {
@@ -272,6 +273,15 @@ settle(runner *R, PyObject *cleaner, long long *threads_before,
         Py_DECREF(r);
     }
     plk_sample_take(out);
+    /* Threads that outlived a full wait will not go in the next round
+     * either (a leak); waiting the same again would only cost time. A
+     * round that settles restores full patience. */
+    if (out->v[PLK_METRIC_THREADS] > *threads_before) {
+        *patience = PLK_THREAD_SETTLE_SHORT;
+    }
+    else {
+        *patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    }
     if (out->v[PLK_METRIC_THREADS] < *threads_before) {
         *threads_before = out->v[PLK_METRIC_THREADS];
     }
@@ -384,6 +394,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     double t0, dt, target;
     unsigned k, w, n, i;
     long long threads_before;
+    int patience = PLK_THREAD_SETTLE_ATTEMPTS;
     int rc = 0, frozen = 0, muted = 0, st;
     char *text = NULL;
     plk_verdict v = PLK_VERDICT_CLEAN;
@@ -437,13 +448,13 @@ measure(runner *R, PyObject *call, plk_test_result *t)
         if (st != 0) {
             goto call_failed;
         }
-        if (settle(R, cleaner, &threads_before, &R->samples[0]) != 0) {
+        if (settle(R, cleaner, &threads_before, &patience, &R->samples[0]) != 0) {
             goto py_failed;
         }
         t->warmup++;
     }
     if (cfg->warmup == 0 &&
-        settle(R, cleaner, &threads_before, &R->samples[0]) != 0) {
+        settle(R, cleaner, &threads_before, &patience, &R->samples[0]) != 0) {
         goto py_failed;
     }
     /* What exists now is the test's steady state; freezing it keeps the
@@ -454,7 +465,14 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     }
     Py_DECREF(r);
     frozen = 1;
-    plk_sample_take(&R->samples[0]);
+    /* One more restore before the baseline: caches the restore replaces
+     * (ctypes' type caches) were just frozen, and the copies it throws
+     * away now stay in the permanent generation. Let that happen once,
+     * before measuring, not in the first measured round. */
+    if (settle(R, cleaner, &threads_before, &patience, &R->samples[0]) !=
+        0) {
+        goto py_failed;
+    }
 
     n = cfg->min_rounds;
     i = 0;
@@ -465,7 +483,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
             if (st != 0) {
                 goto call_failed;
             }
-            if (settle(R, cleaner, &threads_before, &R->samples[i + 1]) !=
+            if (settle(R, cleaner, &threads_before, &patience, &R->samples[i + 1]) !=
                 0) {
                 goto py_failed;
             }
