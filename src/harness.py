@@ -110,12 +110,14 @@ def _is_pytest_skip(exc):
 
 # -- calling tests ---------------------------------------------------------
 
-def _plain_call(fn):
+def _guarded_call(body):
+    """A per-call wrapper around body(): None when it returns, else the
+    result tuple of its skip or failure. Ctrl-C goes through."""
     skips = _skip_types()
 
     def call():
         try:
-            fn()
+            body()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
@@ -126,34 +128,26 @@ def _plain_call(fn):
             return _exc_tuple("failed", exc)
         return None
     return call
+
+
+def _plain_call(fn):
+    return _guarded_call(fn)
 
 
 def _method_call(cls, name):
     """A pytest-style Test* class: a fresh instance per call."""
-    skips = _skip_types()
-
-    def call():
+    def body():
+        inst = cls()
+        setup = getattr(inst, "setup_method", None)
+        if setup is not None:
+            setup(getattr(inst, name))
         try:
-            inst = cls()
-            setup = getattr(inst, "setup_method", None)
-            if setup is not None:
-                setup(getattr(inst, name))
-            try:
-                getattr(inst, name)()
-            finally:
-                teardown = getattr(inst, "teardown_method", None)
-                if teardown is not None:
-                    teardown(getattr(inst, name))
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            if isinstance(exc, skips) or _is_pytest_skip(exc):
-                reason = str(exc)
-                exc.__traceback__ = None
-                return ("skipped", _type_name(type(exc)), reason, "")
-            return _exc_tuple("failed", exc)
-        return None
-    return call
+            getattr(inst, name)()
+        finally:
+            teardown = getattr(inst, "teardown_method", None)
+            if teardown is not None:
+                teardown(getattr(inst, name))
+    return _guarded_call(body)
 
 
 _result_class = None
