@@ -8,7 +8,8 @@ once it returns: an empty test has to show exactly zero growth.
 
 Results of calls are ``None`` for success, else a tuple
 ``(outcome, exc_type, message, traceback_text)`` where outcome is
-"failed", "error" or "skipped".
+"failed", "error" or "skipped". Collection may also answer "usage": the
+command line named a test or callable that is not there.
 """
 
 import gc
@@ -355,7 +356,7 @@ def _select(items, selector, relfile):
     if not chosen:
         names = sorted({i.id[len(relfile) + 2:] for i in items})
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-        return ("error", "pyleak.NotFound",
+        return ("usage", "pyleak.NotFound",
                 "no test '%s' in %s; tests there: %s"
                 % (selector, relfile, shown or "none"), "")
     return chosen
@@ -453,7 +454,7 @@ def collect_callable(modname, attr):
     owner = None
     for part in attr.split("."):
         if not hasattr(obj, part):
-            return ("error", "pyleak.NotFound",
+            return ("usage", "pyleak.NotFound",
                     "%s has no attribute %r (from target %s:%s)"
                     % (getattr(obj, "__name__", modname), part, modname,
                        attr), "")
@@ -469,13 +470,13 @@ def collect_callable(modname, attr):
                  if i.name == attr.split(".")[-1]]
         return ("ok", module, items)
     if not callable(obj):
-        return ("error", "pyleak.NotCallable",
+        return ("usage", "pyleak.NotCallable",
                 "%s:%s is of type %s, not something to call; name a test "
                 "function, a TestCase class or a test method"
                 % (modname, attr, type(obj).__name__), "")
     if isinstance(owner, type):
         if _required_args(obj, bound=True):
-            return ("error", "pyleak.BadTarget",
+            return ("usage", "pyleak.BadTarget",
                     "%s:%s needs arguments" % (modname, attr), "")
         return ("ok", module, [Item(
             relfile + "::" + attr.replace(".", "::"),
@@ -483,7 +484,7 @@ def collect_callable(modname, attr):
             relfile, _line_of(obj), _method_call(owner, obj.__name__))])
     required = _required_args(obj)
     if required:
-        return ("error", "pyleak.BadTarget",
+        return ("usage", "pyleak.BadTarget",
                 "%s:%s needs arguments (%s); name a callable that takes "
                 "none" % (modname, attr, ", ".join(required)), "")
     return ("ok", module, [Item(relfile + "::" + attr, modname, attr,

@@ -769,22 +769,20 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
             plk_console_test_done(R->con, t);
         }
     }
+    else if (kind != NULL && strcmp(kind, "usage") == 0) {
+        /* The command line names something that is not there: a usage
+         * error, not a test result. */
+        char *msg = py_text(PyTuple_GET_ITEM(res, 2));
+
+        rc = plk_error_set(err, PLK_EUSAGE, "%s", msg ? msg : "bad target");
+        free(msg);
+        free(kind);
+        return rc;
+    }
     else {
         s->error_type = py_text(PyTuple_GET_ITEM(res, 1));
         s->error_message = py_text(PyTuple_GET_ITEM(res, 2));
         s->error_details = py_text(PyTuple_GET_ITEM(res, 3));
-        if (s->error_type != NULL &&
-            (strcmp(s->error_type, "pyleak.NotFound") == 0 ||
-             strcmp(s->error_type, "pyleak.NotCallable") == 0 ||
-             strcmp(s->error_type, "pyleak.BadTarget") == 0)) {
-            /* The command line names something that is not there: a
-             * usage error, not a test result. */
-            rc = plk_error_set(err, PLK_EUSAGE, "%s",
-                               s->error_message ? s->error_message
-                                                : "bad target");
-            free(kind);
-            return rc;
-        }
         plk_console_suite_start(R->con, s);
     }
     free(kind);
