@@ -216,34 +216,51 @@ call_k(PyObject *call, unsigned k, PyObject **res)
     return 0;
 }
 
-/* The thread count the test's rounds are compared with. Threads that
- * the first calls joined may still be on their way out, so wait (a few
- * doubling waits) while the count keeps falling. */
-static long long
-quiet_thread_count(void)
-{
-    long long n = plk_sample_count_dir("/proc/self/task"), next;
-    int attempt;
+/* How the threads of a test are judged settled: the count to come back
+ * to, and how many doubling naps to wait for it before a sample. */
+typedef struct thread_watch {
+    long long baseline;
+    int patience;
+} thread_watch;
 
-    for (attempt = 0; attempt < 6; attempt++) {
-        Py_BEGIN_ALLOW_THREADS
-        usleep(1000u << attempt);
-        Py_END_ALLOW_THREADS
-        next = plk_sample_count_dir("/proc/self/task");
-        if (next >= n) {
-            break;
-        }
-        n = next;
-    }
-    return n;
+static long long
+count_threads(void)
+{
+    return plk_sample_count_dir("/proc/self/task");
 }
 
-/* Restore caches, collect, let finishing threads go, then sample. The
- * baseline *threads_before only ever comes down: a thread that was still
- * leaving when it was taken must not hide a later one. */
+/* Sleep 2^attempt ms with the GIL released, so finishing threads run. */
+static void
+nap(int attempt)
+{
+    Py_BEGIN_ALLOW_THREADS
+    usleep(1000u << attempt);
+    Py_END_ALLOW_THREADS
+}
+
+/* Threads that the first calls joined may still be on their way out, so
+ * the baseline is taken once the count has stopped falling. */
+static void
+thread_watch_init(thread_watch *tw)
+{
+    long long next;
+    int attempt;
+
+    tw->patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    tw->baseline = count_threads();
+    for (attempt = 0; attempt < 6; attempt++) {
+        nap(attempt);
+        next = count_threads();
+        if (next >= tw->baseline) {
+            break;
+        }
+        tw->baseline = next;
+    }
+}
+
+/* Restore caches, collect, let finishing threads go, then sample. */
 static int
-settle(runner *R, PyObject *cleaner, long long *threads_before,
-       int *patience, plk_sample *out)
+settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
 {
     PyObject *r;
     int attempt;
@@ -258,14 +275,10 @@ settle(runner *R, PyObject *cleaner, long long *threads_before,
         return -1;
     }
     Py_DECREF(r);
-    for (attempt = 0; attempt < *patience &&
-                      plk_sample_count_dir("/proc/self/task") >
-                          *threads_before;
+    for (attempt = 0;
+         attempt < tw->patience && count_threads() > tw->baseline;
          attempt++) {
-        /* The GIL is released so the finishing threads can run. */
-        Py_BEGIN_ALLOW_THREADS
-        usleep(1000u << attempt);
-        Py_END_ALLOW_THREADS
+        nap(attempt);
         r = PyObject_CallNoArgs(R->collect);
         if (r == NULL) {
             return -1;
@@ -274,16 +287,15 @@ settle(runner *R, PyObject *cleaner, long long *threads_before,
     }
     plk_sample_take(out);
     /* Threads that outlived a full wait will not go in the next round
-     * either (a leak); waiting the same again would only cost time. A
-     * round that settles restores full patience. */
-    if (out->v[PLK_METRIC_THREADS] > *threads_before) {
-        *patience = PLK_THREAD_SETTLE_SHORT;
-    }
-    else {
-        *patience = PLK_THREAD_SETTLE_ATTEMPTS;
-    }
-    if (out->v[PLK_METRIC_THREADS] < *threads_before) {
-        *threads_before = out->v[PLK_METRIC_THREADS];
+     * either (a leak); waiting as long again would only cost time. A
+     * round that settles restores full patience. The baseline only ever
+     * comes down: a thread still leaving when it was taken must not hide
+     * a later one. */
+    tw->patience = out->v[PLK_METRIC_THREADS] > tw->baseline
+                       ? PLK_THREAD_SETTLE_SHORT
+                       : PLK_THREAD_SETTLE_ATTEMPTS;
+    if (out->v[PLK_METRIC_THREADS] < tw->baseline) {
+        tw->baseline = out->v[PLK_METRIC_THREADS];
     }
     return 0;
 }
@@ -393,8 +405,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     PyObject *res = NULL, *cleaner = NULL, *r;
     double t0, dt, target;
     unsigned k, w, n, i;
-    long long threads_before;
-    int patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    thread_watch tw;
     int rc = 0, frozen = 0, muted = 0, st;
     char *text = NULL;
     plk_verdict v = PLK_VERDICT_CLEAN;
@@ -442,19 +453,19 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     if (cleaner == NULL) {
         goto py_failed;
     }
-    threads_before = quiet_thread_count();
+    thread_watch_init(&tw);
     for (w = 0; w < cfg->warmup; w++) {
         st = call_k(call, k, &res);
         if (st != 0) {
             goto call_failed;
         }
-        if (settle(R, cleaner, &threads_before, &patience, &R->samples[0]) != 0) {
+        if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
             goto py_failed;
         }
         t->warmup++;
     }
     if (cfg->warmup == 0 &&
-        settle(R, cleaner, &threads_before, &patience, &R->samples[0]) != 0) {
+        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
         goto py_failed;
     }
     /* What exists now is the test's steady state; freezing it keeps the
@@ -469,8 +480,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
      * (ctypes' type caches) were just frozen, and the copies it throws
      * away now stay in the permanent generation. Let that happen once,
      * before measuring, not in the first measured round. */
-    if (settle(R, cleaner, &threads_before, &patience, &R->samples[0]) !=
-        0) {
+    if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
         goto py_failed;
     }
 
@@ -483,8 +493,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
             if (st != 0) {
                 goto call_failed;
             }
-            if (settle(R, cleaner, &threads_before, &patience, &R->samples[i + 1]) !=
-                0) {
+            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
                 goto py_failed;
             }
             i++;
