@@ -131,10 +131,6 @@ def _guarded_call(body):
     return call
 
 
-def _plain_call(fn):
-    return _guarded_call(fn)
-
-
 def _method_call(cls, name):
     """A pytest-style Test* class: a fresh instance per call."""
     def body():
@@ -313,7 +309,7 @@ def _function_item(fn, name, modname, relfile):
             and _unwrap(fn).__code__.co_flags & 0x180:
         skip = "coroutine and generator tests are not run in this version"
     return Item(relfile + "::" + name, modname, name, relfile,
-                _line_of(fn), _plain_call(fn), skip, None)
+                _line_of(fn), _guarded_call(fn), skip, None)
 
 
 def _mixins(module):
@@ -488,7 +484,7 @@ def collect_callable(modname, attr):
                 "%s:%s needs arguments (%s); name a callable that takes "
                 "none" % (modname, attr, ", ".join(required)), "")
     return ("ok", module, [Item(relfile + "::" + attr, modname, attr,
-                                relfile, _line_of(obj), _plain_call(obj))])
+                                relfile, _line_of(obj), _guarded_call(obj))])
 
 
 # -- fixtures around all rounds -------------------------------------------
@@ -645,8 +641,11 @@ class Cleaner:
         zipimport = sys.modules.get("zipimport")
         self.zip_cache = zipimport._zip_directory_cache.copy() \
             if zipimport is not None else None
+        # The abstract bases are fixed; their subclasses are read anew
+        # each round, since a test may add some.
+        self.bases = _abstract_bases()
         self.abcs = {}
-        for abc in _abstract_bases():
+        for abc in self.bases:
             for obj in abc.__subclasses__() + [abc]:
                 self.abcs[obj] = _abc_dump(obj)
 
@@ -663,7 +662,7 @@ class Cleaner:
         if zipimport is not None and self.zip_cache is not None:
             zipimport._zip_directory_cache.clear()
             zipimport._zip_directory_cache.update(self.zip_cache)
-        for abc in _abstract_bases():
+        for abc in self.bases:
             for obj in abc.__subclasses__() + [abc]:
                 for ref in self.abcs.get(obj, ()):
                     cls = ref()
