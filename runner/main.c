@@ -50,20 +50,19 @@ restart_without_tcache(char **argv)
         (cur != NULL && strstr(cur, "glibc.malloc.tcache_count") != NULL)) {
         return;
     }
-    value = cur ? plk_asprintf("%s:%s", cur, PLK_TCACHE_OFF)
-                : plk_strdup(PLK_TCACHE_OFF);
+    /* The marker carries the user's value ("=value", or "-" for none)
+     * across the restart. */
+    value = cur ? plk_asprintf("=%s", cur) : plk_strdup("-");
     if (value == NULL) {
         return;
     }
-    {
-        char *orig = cur ? plk_asprintf("=%s", cur) : plk_strdup("-");
-
-        if (orig == NULL) {
-            free(value);
-            return;
-        }
-        setenv(PLK_REEXEC_MARK, orig, 1);
-        free(orig);
+    setenv(PLK_REEXEC_MARK, value, 1);
+    free(value);
+    value = cur ? plk_asprintf("%s:%s", cur, PLK_TCACHE_OFF)
+                : plk_strdup(PLK_TCACHE_OFF);
+    if (value == NULL) {
+        unsetenv(PLK_REEXEC_MARK);
+        return;
     }
     setenv("GLIBC_TUNABLES", value, 1);
     free(value);

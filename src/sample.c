@@ -82,7 +82,7 @@ plk_sample_rss(void)
     char buf[128];
     ssize_t n;
     int fd;
-    long long size = 0, resident = 0;
+    long long resident = 0;
     char *p;
 
     fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
@@ -95,10 +95,11 @@ plk_sample_rss(void)
         return -1;
     }
     buf[n] = '\0';
-    /* "size resident shared ...": parse by hand; sscanf may allocate. */
-    p = buf;
-    while (*p >= '0' && *p <= '9') {
-        size = size * 10 + (*p++ - '0');
+    /* "size resident shared ...": skip size, read resident; by hand,
+     * since sscanf may allocate. */
+    p = strchr(buf, ' ');
+    if (p == NULL) {
+        return -1;
     }
     while (*p == ' ') {
         p++;
@@ -106,7 +107,6 @@ plk_sample_rss(void)
     while (*p >= '0' && *p <= '9') {
         resident = resident * 10 + (*p++ - '0');
     }
-    (void)size;
     return resident * (long long)sysconf(_SC_PAGESIZE);
 }
 
