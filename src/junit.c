@@ -349,8 +349,8 @@ put_testcase(junit_out *out, const plk_test_result *t)
     if (put_outcome(out, t) < 0) {
         return -1;
     }
-    if (t->output != NULL && t->output[0] != '\0') {
-        if (start(out, "system-out") < 0 || put_text(out, t->output) < 0 ||
+    if (t->stdout_text != NULL && t->stdout_text[0] != '\0') {
+        if (start(out, "system-out") < 0 || put_text(out, t->stdout_text) < 0 ||
             end(out) < 0) {
             return -1;
         }

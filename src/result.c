@@ -125,7 +125,13 @@ plk_test_result_free(plk_test_result *t)
     free(t->message);
     free(t->exc_type);
     free(t->details);
-    free(t->output);
+    free(t->stdout_text);
+    free(t->stderr_text);
+    free(t->kind);
+    free(t->loc_file);
+    free(t->top_site);
+    free(t->diagnosis);
+    free(t->note);
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         free(t->metrics[m].series);
     }

@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pyleak/diagnose.h"
 #include "pyleak/discover.h"
+#include "pyleak/engine.h"
 #include "pyleak/fit.h"
-#include "pyleak/run.h"
+#include "pyleak/report.h"
 #include "pyleak/sample.h"
 #include "pyleak/util.h"
 
@@ -28,9 +30,9 @@ extern const size_t plk_harness_source_len;
 #define PLK_THREAD_SETTLE_ATTEMPTS 11
 #define PLK_THREAD_SETTLE_SHORT 4
 
-typedef struct runner {
+struct plk_engine {
     const plk_config *cfg;
-    plk_console *con;
+    plk_engine_events ev;
     PyObject *h;           /* the harness module */
     PyObject *collect;     /* harness.collect: three full collections */
     PyObject *freeze;      /* gc.freeze */
@@ -40,7 +42,9 @@ typedef struct runner {
     unsigned available;
     char *cwd;
     int interrupted;
-} runner;
+};
+
+typedef struct plk_engine runner;
 
 /* -- small Python helpers ------------------------------------------------ */
 
@@ -180,8 +184,8 @@ fail:
     return NULL;
 }
 
-static char *
-timestamp_now(void)
+char *
+plk_timestamp_now(void)
 {
     char buf[32];
     time_t now = time(NULL);
@@ -190,6 +194,40 @@ timestamp_now(void)
     localtime_r(&now, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
     return plk_strdup(buf);
+}
+
+/* -- events ---------------------------------------------------------------- */
+
+static void
+ev_suite_start(runner *R, const plk_suite_result *s)
+{
+    if (R->ev.suite_start != NULL) {
+        R->ev.suite_start(R->ev.ctx, s);
+    }
+}
+
+static void
+ev_suite_done(runner *R, const plk_suite_result *s)
+{
+    if (R->ev.suite_done != NULL) {
+        R->ev.suite_done(R->ev.ctx, s);
+    }
+}
+
+static void
+ev_test_begin(runner *R, const plk_suite_result *s, const plk_test_result *t)
+{
+    if (R->ev.test_begin != NULL) {
+        R->ev.test_begin(R->ev.ctx, s, (size_t)(t - s->tests));
+    }
+}
+
+static void
+ev_test_done(runner *R, const plk_suite_result *s, const plk_test_result *t)
+{
+    if (R->ev.test_done != NULL) {
+        R->ev.test_done(R->ev.ctx, s, (size_t)(t - s->tests));
+    }
 }
 
 /* -- rounds --------------------------------------------------------------- */
@@ -399,7 +437,8 @@ set_error_text(plk_test_result *t, const char *type, const char *message,
 /* Everything between a test's first call and its verdict. Returns 0, or
  * PLK_EINTR when interrupted. */
 static int
-measure(runner *R, PyObject *call, plk_test_result *t)
+measure(runner *R, plk_suite_result *s, PyObject *call,
+        plk_test_result *t)
 {
     const plk_config *cfg = R->cfg;
     PyObject *res = NULL, *cleaner = NULL, *r;
@@ -413,10 +452,11 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     /* First call: its output is the one kept for the report. */
     r = PyObject_CallMethod(R->h, "begin_capture", NULL);
     Py_XDECREF(r);
+    ev_test_begin(R, s, t);
     st = call_k(call, 1, &res);
     r = PyObject_CallMethod(R->h, "end_capture", NULL);
     if (r != NULL) {
-        t->output = py_text(r);
+        t->stdout_text = py_text(r);
         Py_DECREF(r);
     }
     else {
@@ -455,6 +495,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     }
     thread_watch_init(&tw);
     for (w = 0; w < cfg->warmup; w++) {
+        ev_test_begin(R, s, t);
         st = call_k(call, k, &res);
         if (st != 0) {
             goto call_failed;
@@ -489,6 +530,7 @@ measure(runner *R, PyObject *call, plk_test_result *t)
     t0 = plk_now();
     for (;;) {
         while (i < n) {
+            ev_test_begin(R, s, t);
             st = call_k(call, k, &res);
             if (st != 0) {
                 goto call_failed;
@@ -513,6 +555,11 @@ measure(runner *R, PyObject *call, plk_test_result *t)
         free(t->details);
         t->message = plk_leak_summary(t);
         t->details = plk_leak_details(t);
+        ev_test_begin(R, s, t);
+        if (plk_diagnose(R->h, call, k, t, cfg) == PLK_EINTR) {
+            R->interrupted = 1;
+            rc = PLK_EINTR;
+        }
     }
     else {
         t->outcome = PLK_OUTCOME_PASSED;
@@ -711,11 +758,11 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
                 set_outcome(t, cls_fail);
             }
             else {
-                rc = measure(R, call, t);
+                rc = measure(R, s, call, t);
             }
         }
         t->time = plk_now() - t0;
-        plk_console_test_done(R->con, t);
+        ev_test_done(R, s, t);
     next:
         Py_XDECREF(cls);
         Py_XDECREF(skip);
@@ -761,13 +808,13 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
             s->file = f ? plk_discover_relpath(f, R->cwd) : NULL;
             free(f);
         }
-        plk_console_suite_start(R->con, s);
+        ev_suite_start(R, s);
         rc = run_items(R, s, module, items);
     }
     else if (kind != NULL && strcmp(kind, "skip") == 0) {
         plk_test_result *t = plk_suite_result_add_test(s);
 
-        plk_console_suite_start(R->con, s);
+        ev_suite_start(R, s);
         if (t != NULL) {
             t->classname = plk_strdup(s->name);
             t->name = plk_strdup("<module>");
@@ -775,7 +822,7 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
             t->id = plk_strdup(s->file ? s->file : s->name);
             t->outcome = PLK_OUTCOME_SKIPPED;
             t->message = py_text(PyTuple_GET_ITEM(res, 1));
-            plk_console_test_done(R->con, t);
+            ev_test_done(R, s, t);
         }
     }
     else if (kind != NULL && strcmp(kind, "usage") == 0) {
@@ -792,10 +839,10 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
         s->error_type = py_text(PyTuple_GET_ITEM(res, 1));
         s->error_message = py_text(PyTuple_GET_ITEM(res, 2));
         s->error_details = py_text(PyTuple_GET_ITEM(res, 3));
-        plk_console_suite_start(R->con, s);
+        ev_suite_start(R, s);
     }
     free(kind);
-    plk_console_suite_done(R->con, s);
+    ev_suite_done(R, s);
     return rc;
 }
 
@@ -821,7 +868,7 @@ run_file(runner *R, plk_run_result *out, const char *path,
     }
     s->name = module;
     s->file = plk_discover_relpath(path, R->cwd);
-    s->timestamp = timestamp_now();
+    s->timestamp = plk_timestamp_now();
     {
         char *abs = realpath(path, NULL);
 
@@ -850,7 +897,7 @@ run_module(runner *R, plk_run_result *out, const plk_target *tg,
         return PLK_ENOMEM;
     }
     s->name = plk_strdup(tg->module);
-    s->timestamp = timestamp_now();
+    s->timestamp = plk_timestamp_now();
     res = PyObject_CallMethod(R->h, "collect_callable", "ss", tg->module,
                               tg->attr);
     rc = run_collected(R, s, res, err);
@@ -862,15 +909,21 @@ run_module(runner *R, plk_run_result *out, const plk_target *tg,
     return rc;
 }
 
-static int
-runner_init(runner *R, const plk_config *cfg, plk_console *con,
-            plk_error *err)
+int
+plk_engine_new(plk_engine **out, const plk_config *cfg,
+               const plk_engine_events *ev, plk_error *err)
 {
+    runner *R = calloc(1, sizeof(*R));
     PyObject *gc = NULL;
 
-    memset(R, 0, sizeof(*R));
+    *out = R;
+    if (R == NULL) {
+        return plk_error_set(err, PLK_ENOMEM, "out of memory");
+    }
     R->cfg = cfg;
-    R->con = con;
+    if (ev != NULL) {
+        R->ev = *ev;
+    }
     R->available = plk_sample_available();
     R->cwd = getcwd(NULL, 0);
     R->samples = calloc((size_t)cfg->max_rounds + 1, sizeof(plk_sample));
@@ -909,9 +962,12 @@ runner_init(runner *R, const plk_config *cfg, plk_console *con,
     return 0;
 }
 
-static void
-runner_free(runner *R)
+void
+plk_engine_free(plk_engine *R)
 {
+    if (R == NULL) {
+        return;
+    }
     Py_XDECREF(R->h);
     Py_XDECREF(R->collect);
     Py_XDECREF(R->freeze);
@@ -919,68 +975,21 @@ runner_free(runner *R)
     free(R->samples);
     free(R->scratch);
     free(R->cwd);
+    free(R);
 }
 
 int
-plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
-        plk_error *err)
+plk_engine_run_target(plk_engine *R, plk_run_result *out,
+                      const plk_target *tg, plk_error *err)
 {
-    runner R;
-    plk_target *targets = NULL;
-    size_t ntargets = cfg->targets.count ? cfg->targets.count : 1;
-    size_t i, j;
-    double t0 = plk_now();
-    int rc;
+    if (tg->kind == PLK_TARGET_MODULE) {
+        return run_module(R, out, tg, err);
+    }
+    return run_file(R, out, tg->path, tg->selector, err);
+}
 
-    out->timestamp = timestamp_now();
-    targets = calloc(ntargets, sizeof(*targets));
-    if (targets == NULL) {
-        return plk_error_set(err, PLK_ENOMEM, "out of memory");
-    }
-    /* Check every target before running anything: a typo in the last
-     * one should not cost the time of the first. */
-    for (i = 0; i < ntargets; i++) {
-        const char *spec = cfg->targets.count ? cfg->targets.items[i] : ".";
-
-        rc = plk_target_parse(&targets[i], spec, err);
-        if (rc != 0) {
-            goto done;
-        }
-    }
-    rc = runner_init(&R, cfg, con, err);
-    if (rc != 0) {
-        runner_free(&R);
-        goto done;
-    }
-    for (i = 0; i < ntargets && rc == 0 && !R.interrupted; i++) {
-        plk_target *tg = &targets[i];
-
-        if (tg->kind == PLK_TARGET_DIR) {
-            plk_strlist files = {0};
-
-            rc = plk_discover_dir(&files, tg->path, err);
-            for (j = 0; rc == 0 && j < files.count && !R.interrupted; j++) {
-                rc = run_file(&R, out, files.items[j], NULL, err);
-            }
-            plk_strlist_free(&files);
-        }
-        else if (tg->kind == PLK_TARGET_FILE) {
-            rc = run_file(&R, out, tg->path, tg->selector, err);
-        }
-        else {
-            rc = run_module(&R, out, tg, err);
-        }
-    }
-    if (R.interrupted) {
-        out->interrupted = 1;
-        rc = plk_error_set(err, PLK_EINTR, "interrupted");
-    }
-    runner_free(&R);
-done:
-    for (i = 0; i < ntargets; i++) {
-        plk_target_free(&targets[i]);
-    }
-    free(targets);
-    out->time = plk_now() - t0;
-    return rc;
+int
+plk_engine_interrupted(const plk_engine *R)
+{
+    return R->interrupted;
 }

@@ -127,7 +127,7 @@ build_result(plk_run_result *r)
     t->message = xstrdup("assert \x1b[1m1 == 2\x1b[0m \x01 bad\xff\nsecond");
     t->details = xstrdup("Traceback:\n  \x1b[1mfile.py\x1b[0m line 3\n"
                          "]]>\x01\xc0\x80" "end");
-    t->output = xstrdup("printed \x1b[32mgreen\x1b[0m\r\nline2 ]]> <&>\n");
+    t->stdout_text = xstrdup("printed \x1b[32mgreen\x1b[0m\r\nline2 ]]> <&>\n");
 
     t = add_test(s, PLK_OUTCOME_ERROR, "test_fixture", 0);
     free(t->file);

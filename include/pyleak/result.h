@@ -18,6 +18,13 @@ typedef enum {
 
 const char *plk_outcome_name(plk_outcome o);
 
+typedef enum {
+    PLK_BASELINE_NONE,   /* no baseline, or the test is not in it */
+    PLK_BASELINE_KNOWN,  /* leaks no more than the baseline allows */
+    PLK_BASELINE_LARGER, /* in the baseline but leaks more */
+    PLK_BASELINE_FIXED   /* in the baseline and no longer leaks */
+} plk_baseline_state;
+
 typedef struct plk_metric_result {
     int measured;        /* 0 when this build lacks the metric */
     int gating;          /* 1 when its verdict can fail the test */
@@ -38,11 +45,23 @@ typedef struct plk_test_result {
     char *message;    /* one-line summary (failure, error, skip, leak) */
     char *exc_type;   /* exception type for failures and errors */
     char *details;    /* traceback, or the leak report */
-    char *output;     /* captured stdout/stderr of the first call */
+    char *stdout_text; /* captured stdout of the first call */
+    char *stderr_text; /* captured stderr (and warnings) of the first call */
     unsigned warmup;  /* warm-up rounds */
     unsigned rounds;  /* measured rounds */
     unsigned calls;   /* calls per round */
     plk_metric_result metrics[PLK_METRIC__COUNT];
+    /* Diagnosis of a leak (NULL/0 when there is none). */
+    char *kind;       /* "python-held", "native-ref", "native-alloc", "fd",
+                       * "thread"; several joined with ',' */
+    char *loc_file;   /* the leak's location: first frame in user code */
+    long loc_line;
+    char *top_site;   /* "path:line: source" of the top allocation site */
+    char *diagnosis;  /* the whole diagnosis as a JSON object text */
+    double diagnose_time; /* seconds spent diagnosing */
+    /* Per-test control and baseline. */
+    char *note;       /* allowances and baseline state, for reports */
+    plk_baseline_state baseline;
 } plk_test_result;
 
 typedef struct plk_suite_result {

@@ -1,0 +1,50 @@
+/* The engine: one file's (or callable's) tests, run in rounds and judged,
+ * inside an initialised interpreter. The scheduler (run.h) decides which
+ * files run where; the engine reports what happens through events. */
+#ifndef PYLEAK_ENGINE_H
+#define PYLEAK_ENGINE_H
+
+#include <stddef.h>
+
+#include "pyleak/config.h"
+#include "pyleak/discover.h"
+#include "pyleak/error.h"
+#include "pyleak/result.h"
+
+/* What the engine tells its caller as it goes. Any callback may be NULL.
+ * The records passed are owned by the engine's caller (the suite being
+ * filled) and stay valid until the suite is freed. */
+typedef struct plk_engine_events {
+    void *ctx;
+    /* The file was collected; its tests are about to run. */
+    void (*suite_start)(void *ctx, const plk_suite_result *s);
+    /* Test code of s->tests[index] is about to run (again): sent before
+     * the calls of every phase, so a watchdog knows whom to blame. */
+    void (*test_begin)(void *ctx, const plk_suite_result *s, size_t index);
+    /* s->tests[index] has its final verdict. */
+    void (*test_done)(void *ctx, const plk_suite_result *s, size_t index);
+    void (*suite_done)(void *ctx, const plk_suite_result *s);
+} plk_engine_events;
+
+typedef struct plk_engine plk_engine;
+
+/* Load the harness and set up per-run state. The interpreter must be
+ * initialised. Returns 0 or an error code with err set. */
+int plk_engine_new(plk_engine **out, const plk_config *cfg,
+                   const plk_engine_events *ev, plk_error *err);
+void plk_engine_free(plk_engine *E);
+
+/* Run the tests of one target (a file, possibly with a selector, or a
+ * module:callable) into a new suite appended to out. Returns 0; PLK_EINTR
+ * when interrupted (out stays valid); PLK_EUSAGE when the target names
+ * something that is not there. */
+int plk_engine_run_target(plk_engine *E, plk_run_result *out,
+                          const plk_target *tg, plk_error *err);
+
+/* 1 once Ctrl-C or SIGTERM reached the engine. */
+int plk_engine_interrupted(const plk_engine *E);
+
+/* "YYYY-MM-DDTHH:MM:SS", local time; a new string. */
+char *plk_timestamp_now(void);
+
+#endif
