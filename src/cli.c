@@ -23,7 +23,19 @@ typedef enum {
     OPT_COLOR,
     OPT_NO_COLOR,
     OPT_VERBOSE,
-    OPT_QUIET
+    OPT_QUIET,
+    OPT_JUNIT_STRICT,
+    OPT_JSON,
+    OPT_JOBS,
+    OPT_TIMEOUT,
+    OPT_SHARD,
+    OPT_DURATIONS_FROM,
+    OPT_KEYWORD,
+    OPT_IGNORE,
+    OPT_BASELINE,
+    OPT_UPDATE_BASELINE,
+    OPT_NO_DIAGNOSE,
+    OPT_TRACEBACK_DEPTH
 } cli_opt_id;
 
 typedef struct cli_option {
@@ -50,6 +62,18 @@ static const cli_option run_options[] = {
     {"--no-color", NULL, OPT_NO_COLOR, 0},
     {"--verbose", "-v", OPT_VERBOSE, 0},
     {"--quiet", "-q", OPT_QUIET, 0},
+    {"--junit-strict", NULL, OPT_JUNIT_STRICT, 0},
+    {"--json", NULL, OPT_JSON, 1},
+    {"--jobs", "-j", OPT_JOBS, 1},
+    {"--timeout", NULL, OPT_TIMEOUT, 1},
+    {"--shard", NULL, OPT_SHARD, 1},
+    {"--durations-from", NULL, OPT_DURATIONS_FROM, 1},
+    {"--keyword", "-k", OPT_KEYWORD, 1},
+    {"--ignore", NULL, OPT_IGNORE, 1},
+    {"--baseline", NULL, OPT_BASELINE, 1},
+    {"--update-baseline", NULL, OPT_UPDATE_BASELINE, 0},
+    {"--no-diagnose", NULL, OPT_NO_DIAGNOSE, 0},
+    {"--traceback-depth", NULL, OPT_TRACEBACK_DEPTH, 1},
 };
 
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -60,6 +84,8 @@ static const cli_option run_options[] = {
 #define ROUNDS_MAX 100000
 #define CALLS_MIN 1
 #define CALLS_MAX 1000000
+#define JOBS_MAX 1024
+#define DEPTH_MAX 1000
 
 /* Find the option arg names. A long option may carry its value after
  * '='; *value_out then points into arg, else it is NULL. */
@@ -287,6 +313,37 @@ set_string(char **field, const char *flag, const char *value,
     return 0;
 }
 
+/* K/N with 1 <= K <= N. */
+static int
+parse_shard(plk_config *c, const char *flag, const char *value,
+            plk_error *err)
+{
+    unsigned long k, n;
+    char *end;
+
+    if (value[0] < '1' || value[0] > '9') {
+        goto bad;
+    }
+    errno = 0;
+    k = strtoul(value, &end, 10);
+    if (errno != 0 || *end != '/' || end[1] < '1' || end[1] > '9') {
+        goto bad;
+    }
+    n = strtoul(end + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || k > n || n > 100000) {
+        goto bad;
+    }
+    c->shard_index = (unsigned)k;
+    c->shard_total = (unsigned)n;
+    return 0;
+
+bad:
+    return plk_error_set(err, PLK_EUSAGE,
+                         "%s: expected K/N with 1 <= K <= N (as in 2/4), "
+                         "got '%s'",
+                         flag, value);
+}
+
 static int
 apply_option(plk_config *c, const cli_option *o, const char *value,
              int *max_rounds_given, plk_error *err)
@@ -360,6 +417,47 @@ apply_option(plk_config *c, const cli_option *o, const char *value,
     case OPT_QUIET:
         c->quiet = 1;
         return 0;
+    case OPT_JUNIT_STRICT:
+        c->junit_strict = 1;
+        return 0;
+    case OPT_JSON:
+        return set_string(&c->json, flag, value, err);
+    case OPT_JOBS:
+        return parse_uint(&c->jobs, flag, value, 1, JOBS_MAX, err);
+    case OPT_TIMEOUT:
+        if (parse_number(&v, value) != 0 || !(v > 0)) {
+            return plk_error_set(err, PLK_EUSAGE,
+                                 "%s: expected a number of seconds "
+                                 "greater than 0, got '%s'",
+                                 flag, value);
+        }
+        c->timeout = v;
+        return 0;
+    case OPT_SHARD:
+        return parse_shard(c, flag, value, err);
+    case OPT_DURATIONS_FROM:
+        return set_string(&c->durations_from, flag, value, err);
+    case OPT_KEYWORD:
+        return set_string(&c->keyword, flag, value, err);
+    case OPT_IGNORE:
+        if (value[0] == '\0') {
+            return plk_error_set(err, PLK_EUSAGE, "%s needs a value", flag);
+        }
+        if (plk_strlist_push(&c->ignore, value) != 0) {
+            return plk_error_set(err, PLK_ENOMEM, "out of memory");
+        }
+        return 0;
+    case OPT_BASELINE:
+        return set_string(&c->baseline, flag, value, err);
+    case OPT_UPDATE_BASELINE:
+        c->update_baseline = 1;
+        return 0;
+    case OPT_NO_DIAGNOSE:
+        c->diagnose = 0;
+        return 0;
+    case OPT_TRACEBACK_DEPTH:
+        return parse_uint(&c->traceback_depth, flag, value, 1, DEPTH_MAX,
+                          err);
     }
     return plk_error_set(err, PLK_EINTERNAL, "%s: unhandled option", flag);
 }
@@ -574,6 +672,44 @@ plk_cli_usage(FILE *out)
           "  --no-color               same as --color never\n"
           "  -v, --verbose            one line per test\n"
           "  -q, --quiet              no progress output\n"
+          "  --junit-strict           JUnit XML that validates against the "
+          "Jenkins\n"
+          "                           junit-10 and Ant schemas (no file/line,"
+          " no\n"
+          "                           per-test properties)\n"
+          "  --json PATH              write the whole result as JSON to "
+          "PATH\n"
+          "  -j, --jobs N             test files run in parallel, 1 to 1024 "
+          "(default:\n"
+          "                           the number of CPUs)\n"
+          "  --timeout SECONDS        stop a test that runs longer than "
+          "this and\n"
+          "                           report it as an error (default: "
+          "300)\n"
+          "  --shard K/N              run only the K-th of N parts of the "
+          "tests\n"
+          "                           (default: $CI_NODE_INDEX/$CI_NODE_TOTAL"
+          " when set)\n"
+          "  --durations-from FILE    balance shards by the test times in "
+          "this\n"
+          "                           earlier JUnit or JSON report\n"
+          "  -k, --keyword EXPR       run only tests whose names match EXPR "
+          "(as pytest\n"
+          "                           -k: substrings with and, or, not, "
+          "parentheses)\n"
+          "  --ignore GLOB            skip files and directories matching "
+          "GLOB;\n"
+          "                           repeatable\n"
+          "  --baseline FILE          known leaks: only new or larger leaks "
+          "fail\n"
+          "  --update-baseline        write the leaks found to the "
+          "--baseline FILE\n"
+          "  --no-diagnose            do not re-run leaking tests to find "
+          "where they\n"
+          "                           allocate and what holds the leak\n"
+          "  --traceback-depth N      frames kept per allocation site, 1 to "
+          "1000\n"
+          "                           (default: 16)\n"
           "  --                       every later argument is a TARGET\n"
           "  -h, --help               show this help and exit\n"
           "  --version                show the version and exit\n"

@@ -16,6 +16,10 @@ plk_config_init(plk_config *c)
     c->round_ms = 2.0;
     c->alpha = 0.01;
     c->color = PLK_COLOR_AUTO;
+    c->jobs = 0;
+    c->timeout = 300.0;
+    c->diagnose = 1;
+    c->traceback_depth = 16;
 
     /* Counts that settle to whole numbers after a full collection still
      * jitter by a fraction of a unit per round on average (a cache slot
@@ -39,8 +43,17 @@ plk_config_free(plk_config *c)
         return;
     }
     plk_strlist_free(&c->targets);
+    plk_strlist_free(&c->ignore);
     free(c->junit_xml);
     free(c->python);
+    free(c->json);
+    free(c->durations_from);
+    free(c->keyword);
+    free(c->baseline);
     c->junit_xml = NULL;
     c->python = NULL;
+    c->json = NULL;
+    c->durations_from = NULL;
+    c->keyword = NULL;
+    c->baseline = NULL;
 }

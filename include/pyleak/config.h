@@ -35,6 +35,24 @@ typedef struct plk_config {
     plk_color color;
     int verbose;              /* -v: one line per test */
     int quiet;                /* -q: no progress */
+    /* Reports. */
+    int junit_strict;         /* --junit-strict: schema-valid JUnit only */
+    char *json;               /* --json PATH, NULL: none */
+    /* Processes and machines. */
+    unsigned jobs;            /* parallel workers; 0: one per CPU */
+    double timeout;           /* seconds a test may run before it is
+                               * stopped (see --help for what counts) */
+    unsigned shard_index;     /* --shard K/N: K, 1-based; 0: no sharding */
+    unsigned shard_total;     /* N */
+    char *durations_from;     /* a previous JUnit or JSON report */
+    /* Selection and control. */
+    char *keyword;            /* -k EXPR, NULL: every test */
+    plk_strlist ignore;       /* --ignore GLOB, repeatable */
+    char *baseline;           /* --baseline FILE of known leaks */
+    int update_baseline;      /* --update-baseline: rewrite that file */
+    /* Diagnosis of leaking tests. */
+    int diagnose;             /* 0 with --no-diagnose */
+    unsigned traceback_depth; /* frames kept per allocation site */
 } plk_config;
 
 /* Fill c with defaults. */
