@@ -15,6 +15,9 @@
 #include "pyleak/sample.h"
 #include "pyleak/sanitize.h"
 #include "pyleak/junit.h"
+#include "pyleak/json.h"
+#include "pyleak/github.h"
+#include "pyleak/outfile.h"
 #include "pyleak/report.h"
 #include "pyleak/run.h"
 

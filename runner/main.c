@@ -117,6 +117,51 @@ exit_for(int rc)
     }
 }
 
+/* Every report asked for, also after an interrupted run (with what
+ * finished). One report failing does not keep the others from being
+ * written. Returns 0, or -1 when a report file could not be written. */
+static int
+write_reports(const plk_config *cfg, const plk_run_result *result)
+{
+    plk_error err = {0};
+    int failed = 0;
+
+    if (cfg->junit_xml != NULL &&
+        plk_junit_write(result, cfg->junit_xml, cfg->junit_strict,
+                        &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n", err.message);
+        plk_error_clear(&err);
+        failed = 1;
+    }
+    if (cfg->json != NULL) {
+        plk_json_meta meta = {PLK_VERSION, plk_embed_version(),
+                              plk_embed_is_debug(), cfg};
+
+        if (plk_json_write(result, &meta, cfg->json, &err) != 0) {
+            fprintf(stderr, "pyleak-ci: %s\n", err.message);
+            plk_error_clear(&err);
+            failed = 1;
+        }
+    }
+    if (plk_github_active()) {
+        const char *summary = getenv("GITHUB_STEP_SUMMARY");
+        size_t omitted;
+
+        fflush(stdout);
+        omitted = plk_github_annotate(stdout, result,
+                                      PLK_GITHUB_MAX_ANNOTATIONS);
+        /* The summary is a courtesy: a runner without one (or a full
+         * disk there) must not fail a run whose verdict is known. */
+        if (summary != NULL && summary[0] != '\0' &&
+            plk_github_summary_append(summary, result, omitted, &err) !=
+                0) {
+            fprintf(stderr, "pyleak-ci: warning: %s\n", err.message);
+            plk_error_clear(&err);
+        }
+    }
+    return failed ? -1 : 0;
+}
+
 static int
 cmd_run(plk_config *cfg, const char *argv0)
 {
@@ -129,8 +174,12 @@ cmd_run(plk_config *cfg, const char *argv0)
     char *venv_python = NULL;
     int rc, code, reserve;
 
-    if (cfg->junit_xml != NULL &&
-        plk_junit_check_path(cfg->junit_xml, &err) != 0) {
+    /* Report paths are checked before any test runs: finding out after
+     * an hour of leak hunting that the report cannot be written wastes
+     * the hour. */
+    if ((cfg->junit_xml != NULL &&
+         plk_junit_check_path(cfg->junit_xml, &err) != 0) ||
+        (cfg->json != NULL && plk_json_check_path(cfg->json, &err) != 0)) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
         return EXIT_USAGE;
@@ -172,16 +221,11 @@ cmd_run(plk_config *cfg, const char *argv0)
         code = exit_for(rc);
         goto done;
     }
+    result.interrupted = rc == PLK_EINTR;
     plk_console_summary(&con, &result);
-    if (cfg->junit_xml != NULL) {
-        plk_error jerr = {0};
-
-        if (plk_junit_write(&result, cfg->junit_xml, &jerr) != 0) {
-            fprintf(stderr, "pyleak-ci: %s\n", jerr.message);
-            plk_error_clear(&jerr);
-            code = EXIT_INTERNAL;
-            goto done;
-        }
+    if (write_reports(cfg, &result) != 0) {
+        code = EXIT_INTERNAL;
+        goto done;
     }
     plk_run_result_totals(&result, &tot);
     if (rc == PLK_EINTR) {

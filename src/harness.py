@@ -556,35 +556,88 @@ class _Sink(io.TextIOBase):
 
 
 class _Capture(io.StringIO):
+    """A test's output, kept up to `limit` characters.
+
+    A test that prints in a loop must not make the report huge, so the
+    rest is counted and a note says how much was dropped."""
+
     limit = 65536
 
+    def __init__(self):
+        super().__init__()
+        self.dropped = 0
+
     def write(self, s):
-        if self.tell() < self.limit:
-            return super().write(s[:self.limit - self.tell()])
-        return len(s)
+        room = self.limit - self.tell()
+        if len(s) > room:
+            self.dropped += len(s) - max(room, 0)
+            if room > 0:
+                super().write(s[:room])
+            return len(s)
+        return super().write(s)
+
+    def text(self):
+        text = self.getvalue()
+        if self.dropped:
+            if text and not text.endswith("\n"):
+                text += "\n"
+            text += ("[output cut at %d characters; %d more not kept]\n"
+                     % (self.limit, self.dropped))
+        return text
 
 
 _saved_streams = None
 _sink = _Sink()
+_capture = None
+
+
+def _show_hidden_warnings(warnings):
+    """Let warnings Python hides by default reach the captured stderr.
+
+    Deprecation and resource warnings are ignored by the stock filters
+    (outside __main__), yet they are what a test's author wants to see
+    next to a leak (an unclosed file is a ResourceWarning). "default"
+    entries go just before the stock "ignore" entries, so filters the
+    user or the test installed still take precedence."""
+    hidden = (DeprecationWarning, PendingDeprecationWarning,
+              ResourceWarning)
+    for i, f in enumerate(warnings.filters):
+        if f[0] == "ignore" and f[1] is None and f[2] in hidden:
+            for category in hidden:
+                warnings.filters.insert(
+                    i, ("default", None, category, None, 0))
+            warnings._filters_mutated()
+            return
 
 
 def begin_capture():
-    global _saved_streams
+    """Send the first call's stdout, stderr and warnings to buffers."""
+    global _saved_streams, _capture
+    import warnings
     _saved_streams = (sys.stdout, sys.stderr)
-    sys.stdout = sys.stderr = _Capture()
+    # catch_warnings puts the filters and showwarning back on exit; the
+    # warnings themselves go through the default showwarning, which
+    # writes to sys.stderr, that is, into the capture, in order.
+    _capture = warnings.catch_warnings()
+    _capture.__enter__()
+    _show_hidden_warnings(warnings)
+    sys.stdout = _Capture()
+    sys.stderr = _Capture()
 
 
 def end_capture():
-    """Restore the streams and return what the first call printed."""
-    global _saved_streams
-    cap = sys.stdout
-    text = cap.getvalue() if isinstance(cap, _Capture) else ""
-    if isinstance(cap, _Capture) and cap.tell() >= cap.limit:
-        text += "\n[output cut at %d characters]\n" % cap.limit
+    """Restore the streams; return (stdout, stderr) of the first call."""
+    global _saved_streams, _capture
+    out, err = sys.stdout, sys.stderr
+    out = out.text() if isinstance(out, _Capture) else ""
+    err = err.text() if isinstance(err, _Capture) else ""
     if _saved_streams is not None:
         sys.stdout, sys.stderr = _saved_streams
         _saved_streams = None
-    return text
+    if _capture is not None:
+        _capture.__exit__(None, None, None)
+        _capture = None
+    return out, err
 
 
 def mute():

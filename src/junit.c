@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xmlIO.h>
@@ -19,6 +20,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "pyleak/junit.h"
+#include "pyleak/outfile.h"
 #include "pyleak/sanitize.h"
 #include "pyleak/util.h"
 
@@ -37,6 +39,7 @@ typedef xmlErrorPtr junit_xml_error;
 typedef struct junit_out {
     xmlTextWriterPtr w;
     int fd;
+    int strict;         /* --junit-strict: the schemas' subset only */
     int errnum;         /* errno of the first failure, 0 when none */
     char xml_msg[200];  /* first error libxml2 reported, "" when none */
 } junit_out;
@@ -296,6 +299,16 @@ put_properties(junit_out *out, const plk_test_result *t)
             return -1;
         }
     }
+    if (t->kind != NULL && put_property(out, "pyleak.kind", t->kind) < 0) {
+        return -1;
+    }
+    if (t->top_site != NULL &&
+        put_property(out, "pyleak.top_site", t->top_site) < 0) {
+        return -1;
+    }
+    if (t->note != NULL && put_property(out, "pyleak.note", t->note) < 0) {
+        return -1;
+    }
     return end(out);
 }
 
@@ -327,35 +340,94 @@ put_outcome(junit_out *out, const plk_test_result *t)
 }
 
 static int
+put_output(junit_out *out, const char *elem, const char *text)
+{
+    if (text == NULL || text[0] == '\0') {
+        return 0;
+    }
+    if (start(out, elem) < 0 || put_text(out, text) < 0) {
+        return -1;
+    }
+    return end(out);
+}
+
+static int
 put_testcase(junit_out *out, const plk_test_result *t)
 {
+    /* The leak's own location beats the test's definition: that is the
+     * line a reviewer has to change. */
+    const char *file = t->loc_file != NULL ? t->loc_file : t->file;
+    long line = t->loc_file != NULL ? t->loc_line : t->line;
+
     if (start(out, "testcase") < 0 ||
         put_attr(out, "classname", t->classname) < 0 ||
         put_attr(out, "name", t->name) < 0 ||
         put_time(out, "time", t->time) < 0) {
         return -1;
     }
+    if (out->strict) {
+        /* Both schemas allow at most one child here (the Ant one allows
+         * no output and no properties): output goes to the suite. */
+        if (put_outcome(out, t) < 0) {
+            return -1;
+        }
+        return end(out);
+    }
     /* GitHub and GitLab reporters turn file and line into links; a line
      * of 0 would point at nothing. */
-    if (t->file != NULL && put_attr(out, "file", t->file) < 0) {
+    if (file != NULL && put_attr(out, "file", file) < 0) {
         return -1;
     }
-    if (t->line > 0 && put_attrf(out, "line", "%ld", t->line) < 0) {
+    if (file != NULL && line > 0 && put_attrf(out, "line", "%ld", line) < 0) {
         return -1;
     }
     if (t->rounds > 0 && put_properties(out, t) < 0) {
         return -1;
     }
-    if (put_outcome(out, t) < 0) {
+    if (put_outcome(out, t) < 0 ||
+        put_output(out, "system-out", t->stdout_text) < 0 ||
+        put_output(out, "system-err", t->stderr_text) < 0) {
         return -1;
     }
-    if (t->stdout_text != NULL && t->stdout_text[0] != '\0') {
-        if (start(out, "system-out") < 0 || put_text(out, t->stdout_text) < 0 ||
-            end(out) < 0) {
-            return -1;
+    return end(out);
+}
+
+/* The strict form has no output per testcase, so the suite's
+ * <system-out>/<system-err> carry every test's, each under a header. */
+static int
+put_suite_output(junit_out *out, const plk_suite_result *s, int err_stream)
+{
+    plk_buf b = {0};
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < s->ntests; i++) {
+        const plk_test_result *t = &s->tests[i];
+        const char *text = err_stream ? t->stderr_text : t->stdout_text;
+        size_t n;
+
+        if (text == NULL || text[0] == '\0') {
+            continue;
+        }
+        n = strlen(text);
+        if (plk_buf_printf(&b, "----- %s -----\n%s%s",
+                           t->id ? t->id : t->name ? t->name : "?", text,
+                           text[n - 1] == '\n' ? "" : "\n") != 0) {
+            if (out->errnum == 0) {
+                out->errnum = ENOMEM;
+            }
+            rc = -1;
+            goto done;
         }
     }
-    return end(out);
+    /* Both elements are required by the Ant schema, even when empty. */
+    if (start(out, err_stream ? "system-err" : "system-out") < 0 ||
+        put_text(out, b.data) < 0 || end(out) < 0) {
+        rc = -1;
+    }
+done:
+    plk_buf_free(&b);
+    return rc;
 }
 
 /* A file that failed to import has no tests to hang the error on, so it
@@ -370,7 +442,8 @@ put_import_error(junit_out *out, const plk_suite_result *s)
         put_time(out, "time", 0) < 0) {
         return -1;
     }
-    if (s->file != NULL && put_attr(out, "file", s->file) < 0) {
+    if (!out->strict && s->file != NULL &&
+        put_attr(out, "file", s->file) < 0) {
         return -1;
     }
     if (put_problem(out, "error",
@@ -381,30 +454,127 @@ put_import_error(junit_out *out, const plk_suite_result *s)
     return end(out);
 }
 
+/* "YYYY-MM-DDTHH:MM:SS" with every field in range: the Ant schema's
+ * pattern on an xs:dateTime. */
 static int
-put_suite(junit_out *out, const plk_suite_result *s, const char *hostname)
+is_timestamp(const char *ts)
 {
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    int mon, day, hour, min, sec;
+    size_t i;
+
+    if (ts == NULL || strlen(ts) != sizeof(shape) - 1) {
+        return 0;
+    }
+    for (i = 0; shape[i] != '\0'; i++) {
+        if (shape[i] == 'd' ? (ts[i] < '0' || ts[i] > '9')
+                            : ts[i] != shape[i]) {
+            return 0;
+        }
+    }
+    mon = (ts[5] - '0') * 10 + (ts[6] - '0');
+    day = (ts[8] - '0') * 10 + (ts[9] - '0');
+    hour = (ts[11] - '0') * 10 + (ts[12] - '0');
+    min = (ts[14] - '0') * 10 + (ts[15] - '0');
+    sec = (ts[17] - '0') * 10 + (ts[18] - '0');
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hour <= 23 &&
+           min <= 59 && sec <= 59;
+}
+
+/* The strict form must carry a timestamp on every suite; a suite that
+ * never started (or a wild clock) borrows the run's, or now. */
+static const char *
+strict_timestamp(const plk_suite_result *s, const plk_run_result *r,
+                 char *buf, size_t size)
+{
+    time_t now;
+    struct tm tm;
+
+    if (is_timestamp(s->timestamp)) {
+        return s->timestamp;
+    }
+    if (is_timestamp(r->timestamp)) {
+        return r->timestamp;
+    }
+    now = time(NULL);
+    if (localtime_r(&now, &tm) == NULL ||
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        !is_timestamp(buf)) {
+        snprintf(buf, size, "1970-01-01T00:00:00");
+    }
+    return buf;
+}
+
+/* A name that is blank once whitespace is collapsed, which the Ant
+ * schema rejects for suites. */
+static int
+is_blank(const char *s)
+{
+    if (s == NULL) {
+        return 1;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Attributes and children the Ant schema requires of a strict suite:
+ * package and id (inside <testsuites>), and a <properties> first. The
+ * file, which it has no attribute for, becomes a property. */
+static int
+put_strict_suite_head(junit_out *out, const plk_suite_result *s,
+                      const plk_run_result *r, size_t index)
+{
+    char ts[32];
+
+    if (put_attr(out, "timestamp", strict_timestamp(s, r, ts, sizeof(ts)))
+            < 0 ||
+        put_attrf(out, "id", "%zu", index) < 0 ||
+        put_attr(out, "package", s->name) < 0 ||
+        start(out, "properties") < 0) {
+        return -1;
+    }
+    if (s->file != NULL && put_property(out, "pyleak.file", s->file) < 0) {
+        return -1;
+    }
+    return end(out);
+}
+
+static int
+put_suite(junit_out *out, const plk_run_result *r, size_t index,
+          const char *hostname)
+{
+    const plk_suite_result *s = &r->suites[index];
     plk_totals tot;
     size_t i;
 
     plk_suite_result_totals(s, &tot);
-    if (start(out, "testsuite") < 0 || put_attr(out, "name", s->name) < 0 ||
+    if (start(out, "testsuite") < 0 ||
+        put_attr(out, "name", is_blank(s->name) ? "pyleak-ci" : s->name) < 0 ||
         put_attrf(out, "tests", "%zu", tot.tests) < 0 ||
         put_attrf(out, "failures", "%zu", tot.failed + tot.leaked) < 0 ||
         put_attrf(out, "errors", "%zu", tot.errors) < 0 ||
         put_attrf(out, "skipped", "%zu", tot.skipped) < 0 ||
-        put_time(out, "time", s->time) < 0) {
+        put_time(out, "time", s->time) < 0 ||
+        put_attr(out, "hostname", hostname) < 0) {
         return -1;
     }
-    if (s->timestamp != NULL &&
-        put_attr(out, "timestamp", s->timestamp) < 0) {
-        return -1;
+    if (out->strict) {
+        if (put_strict_suite_head(out, s, r, index) < 0) {
+            return -1;
+        }
     }
-    if (put_attr(out, "hostname", hostname) < 0) {
-        return -1;
-    }
-    if (s->file != NULL && put_attr(out, "file", s->file) < 0) {
-        return -1;
+    else {
+        if (s->timestamp != NULL &&
+            put_attr(out, "timestamp", s->timestamp) < 0) {
+            return -1;
+        }
+        if (s->file != NULL && put_attr(out, "file", s->file) < 0) {
+            return -1;
+        }
     }
     if (s->error_message != NULL && put_import_error(out, s) < 0) {
         return -1;
@@ -413,6 +583,10 @@ put_suite(junit_out *out, const plk_suite_result *s, const char *hostname)
         if (put_testcase(out, &s->tests[i]) < 0) {
             return -1;
         }
+    }
+    if (out->strict && (put_suite_output(out, s, 0) < 0 ||
+                        put_suite_output(out, s, 1) < 0)) {
+        return -1;
     }
     return end(out);
 }
@@ -429,30 +603,34 @@ put_document(junit_out *out, const plk_run_result *r)
     }
     /* POSIX leaves a truncated name unterminated. */
     hostname[sizeof(hostname) - 1] = '\0';
-    if (hostname[0] == '\0') {
+    if (is_blank(hostname)) {
         snprintf(hostname, sizeof(hostname), "localhost");
     }
     plk_run_result_totals(r, &tot);
     if (xmlTextWriterSetIndent(out->w, 1) < 0 ||
         xmlTextWriterSetIndentString(out->w, BAD_CAST "  ") < 0 ||
-        xmlTextWriterStartDocument(out->w, "1.0", "UTF-8", NULL) < 0) {
+        xmlTextWriterStartDocument(out->w, "1.0", "UTF-8", NULL) < 0 ||
+        start(out, "testsuites") < 0) {
         return -1;
     }
-    if (start(out, "testsuites") < 0 ||
-        put_attr(out, "name", "pyleak-ci") < 0 ||
-        put_attrf(out, "tests", "%zu", tot.tests) < 0 ||
-        put_attrf(out, "failures", "%zu", tot.failed + tot.leaked) < 0 ||
-        put_attrf(out, "errors", "%zu", tot.errors) < 0 ||
-        put_attrf(out, "skipped", "%zu", tot.skipped) < 0 ||
-        put_time(out, "time", r->time) < 0) {
-        return -1;
-    }
-    if (r->timestamp != NULL &&
-        put_attr(out, "timestamp", r->timestamp) < 0) {
-        return -1;
+    /* The Ant schema allows no attribute on <testsuites>; each suite
+     * carries its own totals. */
+    if (!out->strict) {
+        if (put_attr(out, "name", "pyleak-ci") < 0 ||
+            put_attrf(out, "tests", "%zu", tot.tests) < 0 ||
+            put_attrf(out, "failures", "%zu", tot.failed + tot.leaked) < 0 ||
+            put_attrf(out, "errors", "%zu", tot.errors) < 0 ||
+            put_attrf(out, "skipped", "%zu", tot.skipped) < 0 ||
+            put_time(out, "time", r->time) < 0) {
+            return -1;
+        }
+        if (r->timestamp != NULL &&
+            put_attr(out, "timestamp", r->timestamp) < 0) {
+            return -1;
+        }
     }
     for (i = 0; i < r->nsuites; i++) {
-        if (put_suite(out, &r->suites[i], hostname) < 0) {
+        if (put_suite(out, r, i, hostname) < 0) {
             return -1;
         }
     }
@@ -463,9 +641,10 @@ put_document(junit_out *out, const plk_run_result *r)
 }
 
 int
-plk_junit_write(const plk_run_result *r, const char *path, plk_error *err)
+plk_junit_write(const plk_run_result *r, const char *path, int strict,
+                plk_error *err)
 {
-    junit_out out = {NULL, -1, 0, ""};
+    junit_out out = {NULL, -1, 0, 0, ""};
     xmlOutputBufferPtr buf = NULL;
     char *tmp = NULL;
     int created = 0;
@@ -491,6 +670,7 @@ plk_junit_write(const plk_run_result *r, const char *path, plk_error *err)
         goto done;
     }
     created = 1;
+    out.strict = strict;
     buf = xmlOutputBufferCreateIO(out_write, out_close, &out, NULL);
     if (buf == NULL) {
         out.errnum = ENOMEM;
@@ -552,74 +732,5 @@ done:
 int
 plk_junit_check_path(const char *path, plk_error *err)
 {
-    struct stat st;
-    const char *slash;
-    char *dir = NULL;
-    int rc = 0;
-
-    if (path == NULL || path[0] == '\0') {
-        return plk_error_set(err, PLK_EUSAGE,
-                             "no path given for the JUnit report");
-    }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = plk_error_set(err, PLK_EIO,
-                           "the JUnit report path %s is a directory; "
-                           "give a file name such as %s/pyleak.xml",
-                           path, path);
-        goto done;
-    }
-    slash = strrchr(path, '/');
-    if (slash != NULL && slash[1] == '\0') {
-        rc = plk_error_set(err, PLK_EIO,
-                           "the JUnit report path %s names a directory; "
-                           "give a file name such as %spyleak.xml",
-                           path, path);
-        goto done;
-    }
-    if (slash == NULL) {
-        dir = plk_strdup(".");
-    }
-    else if (slash == path) {
-        dir = plk_strdup("/");
-    }
-    else {
-        dir = plk_strndup(path, (size_t)(slash - path));
-    }
-    if (dir == NULL) {
-        rc = plk_error_set(err, PLK_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (stat(dir, &st) != 0) {
-        int e = errno;
-
-        if (e == ENOENT) {
-            rc = plk_error_set(err, PLK_EIO,
-                               "cannot write the JUnit report %s: "
-                               "directory %s does not exist; create it "
-                               "first (mkdir -p %s)",
-                               path, dir, dir);
-        }
-        else {
-            rc = plk_error_set(err, PLK_EIO,
-                               "cannot write the JUnit report %s: "
-                               "directory %s: %s; choose another path",
-                               path, dir, strerror(e));
-        }
-    }
-    else if (!S_ISDIR(st.st_mode)) {
-        rc = plk_error_set(err, PLK_EIO,
-                           "cannot write the JUnit report %s: %s is not "
-                           "a directory; choose another path",
-                           path, dir);
-    }
-    else if (access(dir, W_OK | X_OK) != 0) {
-        rc = plk_error_set(err, PLK_EIO,
-                           "cannot write the JUnit report %s: directory "
-                           "%s is not writable (%s); fix its permissions "
-                           "or choose another path",
-                           path, dir, strerror(errno));
-    }
-done:
-    free(dir);
-    return rc;
+    return plk_outfile_check(path, "JUnit report", err);
 }

@@ -455,8 +455,12 @@ measure(runner *R, plk_suite_result *s, PyObject *call,
     ev_test_begin(R, s, t);
     st = call_k(call, 1, &res);
     r = PyObject_CallMethod(R->h, "end_capture", NULL);
-    if (r != NULL) {
-        t->stdout_text = py_text(r);
+    if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
+        t->stdout_text = py_text(PyTuple_GET_ITEM(r, 0));
+        t->stderr_text = py_text(PyTuple_GET_ITEM(r, 1));
+        Py_DECREF(r);
+    }
+    else if (r != NULL) {
         Py_DECREF(r);
     }
     else {

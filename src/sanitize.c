@@ -62,14 +62,11 @@ escape_length(const unsigned char *s, size_t i, size_t len)
     return j > i + 1 ? j - i : 0;
 }
 
-/* Decode the UTF-8 sequence at s[0..avail). Returns its length and sets
- * *cp, or returns 0 and sets *bad to the length of the maximal invalid
- * subpart (at least 1), the unit Unicode replaces with one U+FFFD. The
- * second-byte ranges are what exclude overlongs, surrogates and code
+/* The second-byte ranges are what exclude overlongs, surrogates and code
  * points above U+10FFFF. */
-static size_t
-utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp,
-            size_t *bad)
+size_t
+plk_sanitize_utf8_decode(const unsigned char *s, size_t avail,
+                         uint32_t *cp, size_t *bad)
 {
     unsigned char c = s[0];
     unsigned char lo = 0x80;
@@ -189,7 +186,7 @@ plk_sanitize(const char *s, size_t len, int oneline)
             i++;
             continue;
         }
-        n = utf8_decode(in + i, len - i, &cp, &bad);
+        n = plk_sanitize_utf8_decode(in + i, len - i, &cp, &bad);
         if (n == 0) {
             memcpy(out + o, replacement, 3);
             o += 3;

@@ -226,7 +226,7 @@ group_setup(void **state)
     }
     snprintf(f->path, sizeof(f->path), "%s/report.xml", f->dir);
     build_result(&f->r);
-    if (plk_junit_write(&f->r, f->path, &err) != 0) {
+    if (plk_junit_write(&f->r, f->path, 0, &err) != 0) {
         fprintf(stderr, "plk_junit_write: %s\n", err.message);
         plk_error_clear(&err);
         *state = f;
@@ -562,7 +562,7 @@ test_junit__replaces_existing_file(void **state)
     assert_non_null(old);
     fputs("not xml at all", old);
     fclose(old);
-    assert_int_equal(plk_junit_write(&empty, path, &err), 0);
+    assert_int_equal(plk_junit_write(&empty, path, 0, &err), 0);
     raw = read_all(path);
     assert_non_null(strstr(raw, "<testsuites name=\"pyleak-ci\" tests=\"0\""));
     assert_null(strstr(raw, "not xml"));
@@ -586,7 +586,7 @@ test_junit__missing_directory_fails(void **state)
     snprintf(missing, sizeof(missing), "%s/missing", f->dir);
     snprintf(path, sizeof(path), "%s/report.xml", missing);
     list_dir(f->dir, before, sizeof(before));
-    assert_int_equal(plk_junit_write(&f->r, path, &err), PLK_EIO);
+    assert_int_equal(plk_junit_write(&f->r, path, 0, &err), PLK_EIO);
     assert_int_equal(err.code, PLK_EIO);
     assert_non_null(err.message);
     assert_non_null(strstr(err.message, path));
@@ -606,7 +606,7 @@ test_junit__directory_as_path_fails(void **state)
 
     snprintf(path, sizeof(path), "%s/sub", f->dir);
     assert_int_equal(mkdir(path, 0700), 0);
-    assert_int_equal(plk_junit_write(&f->r, path, &err), PLK_EIO);
+    assert_int_equal(plk_junit_write(&f->r, path, 0, &err), PLK_EIO);
     assert_non_null(strstr(err.message, path));
     /* The report was written to the temporary file and rename() refused;
      * the temporary must be gone. */

@@ -1,0 +1,596 @@
+/* GitHub Actions: error annotations at each leak's location and a
+ * Markdown job summary. */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pyleak/github.h"
+#include "pyleak/metric.h"
+#include "pyleak/report.h"
+#include "pyleak/sanitize.h"
+
+/* Longest text of one table cell or annotation part; a test name of a
+ * megabyte must not crowd out every other row. */
+#define CELL_MAX 300
+#define MESSAGE_MAX 4000
+#define SPARK_BARS 48
+
+int
+plk_github_active(void)
+{
+    const char *v = getenv("GITHUB_ACTIONS");
+
+    return v != NULL && strcmp(v, "true") == 0;
+}
+
+int
+plk_github_escape(plk_buf *b, const char *s, int property)
+{
+    char *clean = plk_sanitize_str(s, property);
+    const char *p;
+    int rc = 0;
+
+    if (clean == NULL) {
+        return PLK_ENOMEM;
+    }
+    for (p = clean; *p != '\0' && rc == 0; p++) {
+        switch (*p) {
+        case '%':
+            rc = plk_buf_puts(b, "%25");
+            break;
+        case '\r':
+            rc = plk_buf_puts(b, "%0D");
+            break;
+        case '\n':
+            rc = plk_buf_puts(b, "%0A");
+            break;
+        case ':':
+            rc = property ? plk_buf_puts(b, "%3A") : plk_buf_append(b, p, 1);
+            break;
+        case ',':
+            rc = property ? plk_buf_puts(b, "%2C") : plk_buf_append(b, p, 1);
+            break;
+        default:
+            rc = plk_buf_append(b, p, 1);
+            break;
+        }
+    }
+    free(clean);
+    return rc != 0 ? PLK_ENOMEM : 0;
+}
+
+char *
+plk_github_repo_path(const char *workspace, const char *cwd,
+                     const char *file)
+{
+    plk_buf b = {0};
+    char *prefix = NULL;
+    size_t wl;
+    size_t pl;
+
+    if (file == NULL || file[0] == '\0') {
+        return NULL;
+    }
+    while (strncmp(file, "./", 2) == 0) {
+        file += 2;
+    }
+    if (workspace == NULL || workspace[0] == '\0') {
+        return file[0] == '/' ? NULL : plk_strdup(file);
+    }
+    wl = strlen(workspace);
+    while (wl > 1 && workspace[wl - 1] == '/') {
+        wl--;
+    }
+    if (wl == 1 && workspace[0] == '/') {
+        wl = 0;  /* the root: every absolute path is inside */
+    }
+    if (file[0] == '/') {
+        if (strncmp(file, workspace, wl) == 0 && file[wl] == '/') {
+            return plk_strdup(file + wl + 1);
+        }
+        return NULL;
+    }
+    /* Relative to cwd: cwd's place in the workspace comes first. */
+    if (cwd == NULL || strncmp(cwd, workspace, wl) != 0 ||
+        (cwd[wl] != '/' && cwd[wl] != '\0')) {
+        return NULL;
+    }
+    prefix = plk_strdup(cwd[wl] == '/' ? cwd + wl + 1 : "");
+    if (prefix == NULL) {
+        return NULL;
+    }
+    pl = strlen(prefix);
+    while (pl > 0 && prefix[pl - 1] == '/') {
+        prefix[--pl] = '\0';
+    }
+    /* "../x" climbs out of cwd, but must stay in the workspace. */
+    while (strncmp(file, "../", 3) == 0) {
+        char *slash;
+
+        if (pl == 0) {
+            free(prefix);
+            return NULL;
+        }
+        slash = strrchr(prefix, '/');
+        pl = slash != NULL ? (size_t)(slash - prefix) : 0;
+        prefix[pl] = '\0';
+        file += 3;
+    }
+    if (plk_buf_printf(&b, "%s%s%s", prefix, pl > 0 ? "/" : "", file) !=
+        0) {
+        plk_buf_free(&b);
+        free(prefix);
+        return NULL;
+    }
+    free(prefix);
+    return plk_buf_detach(&b);
+}
+
+/* The workspace and working directory, canonical, for repo paths. */
+typedef struct places {
+    char *workspace;
+    char *cwd;
+} places;
+
+static void
+places_init(places *pl)
+{
+    const char *ws = getenv("GITHUB_WORKSPACE");
+    char buf[PATH_MAX];
+
+    pl->workspace = NULL;
+    pl->cwd = NULL;
+    if (ws != NULL && ws[0] != '\0') {
+        pl->workspace = realpath(ws, NULL);
+    }
+    if (getcwd(buf, sizeof(buf)) != NULL) {
+        pl->cwd = realpath(buf, NULL);
+    }
+}
+
+static void
+places_free(places *pl)
+{
+    free(pl->workspace);
+    free(pl->cwd);
+}
+
+static int
+is_problem(const plk_test_result *t)
+{
+    return t->outcome == PLK_OUTCOME_LEAKED ||
+           t->outcome == PLK_OUTCOME_FAILED ||
+           t->outcome == PLK_OUTCOME_ERROR;
+}
+
+static const char *
+test_label(const plk_test_result *t)
+{
+    return t->id ? t->id : t->name ? t->name : "?";
+}
+
+/* A failure's one-line text: the message, which names the exception
+ * type already, else the type. */
+static const char *
+problem_text(const plk_test_result *t)
+{
+    if (t->message != NULL && t->message[0] != '\0') {
+        return t->message;
+    }
+    return t->exc_type != NULL ? t->exc_type : "error";
+}
+
+/* One "::error" line for a problem test. */
+static int
+put_annotation(plk_buf *b, const places *pl, const plk_test_result *t)
+{
+    const char *file = t->loc_file != NULL ? t->loc_file : t->file;
+    long line = t->loc_file != NULL ? t->loc_line : t->line;
+    char *where = plk_github_repo_path(pl->workspace, pl->cwd, file);
+    char *title = NULL;
+    plk_buf msg = {0};
+    int rc = PLK_ENOMEM;
+
+    if (plk_buf_puts(b, "::error ") != 0) {
+        goto done;
+    }
+    if (where != NULL) {
+        if (plk_buf_puts(b, "file=") != 0 ||
+            plk_github_escape(b, where, 1) != 0) {
+            goto done;
+        }
+        if (line > 0 && plk_buf_printf(b, ",line=%ld", line) != 0) {
+            goto done;
+        }
+        if (plk_buf_puts(b, ",") != 0) {
+            goto done;
+        }
+    }
+    title = plk_asprintf("pyleak-ci: %s %s", test_label(t),
+                         t->outcome == PLK_OUTCOME_LEAKED   ? "leaks"
+                         : t->outcome == PLK_OUTCOME_FAILED ? "failed"
+                                                            : "error");
+    if (title == NULL) {
+        goto done;
+    }
+    plk_sanitize_truncate(title, CELL_MAX);
+    if (plk_buf_puts(b, "title=") != 0 ||
+        plk_github_escape(b, title, 1) != 0 || plk_buf_puts(b, "::") != 0) {
+        goto done;
+    }
+    if (t->outcome == PLK_OUTCOME_LEAKED) {
+        plk_buf_puts(&msg, t->message ? t->message : "leaks");
+        if (t->top_site != NULL) {
+            plk_buf_printf(&msg, "\ntop allocation site: %s", t->top_site);
+        }
+        if (t->kind != NULL) {
+            plk_buf_printf(&msg, "\nkind: %s", t->kind);
+        }
+        if (t->note != NULL) {
+            plk_buf_printf(&msg, "\n%s", t->note);
+        }
+    }
+    else {
+        plk_buf_puts(&msg, problem_text(t));
+    }
+    if (msg.data == NULL) {
+        goto done;
+    }
+    plk_sanitize_truncate(msg.data, MESSAGE_MAX);
+    if (plk_github_escape(b, msg.data, 0) != 0 ||
+        plk_buf_puts(b, "\n") != 0) {
+        goto done;
+    }
+    rc = 0;
+done:
+    plk_buf_free(&msg);
+    free(title);
+    free(where);
+    return rc;
+}
+
+size_t
+plk_github_annotate(FILE *out, const plk_run_result *r, size_t max)
+{
+    places pl;
+    size_t written = 0;
+    size_t omitted = 0;
+    size_t i, j;
+    int pass;
+
+    places_init(&pl);
+    /* Leaks first: they are what this tool is for, and the limit may
+     * leave no room for the rest. */
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < r->nsuites; i++) {
+            const plk_suite_result *s = &r->suites[i];
+
+            for (j = 0; j < s->ntests; j++) {
+                const plk_test_result *t = &s->tests[j];
+                plk_buf b = {0};
+
+                if (!is_problem(t) ||
+                    (t->outcome == PLK_OUTCOME_LEAKED) != (pass == 0)) {
+                    continue;
+                }
+                if (written >= max) {
+                    omitted++;
+                    continue;
+                }
+                if (put_annotation(&b, &pl, t) == 0) {
+                    fputs(b.data, out);
+                    written++;
+                }
+                plk_buf_free(&b);
+            }
+        }
+    }
+    fflush(out);
+    places_free(&pl);
+    return omitted;
+}
+
+char *
+plk_github_sparkline(const int64_t *series, size_t n, size_t max)
+{
+    static const char *const bars[8] = {
+        "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83", "\xE2\x96\x84",
+        "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", "\xE2\x96\x88"};
+    plk_buf b = {0};
+    double lo = 0, hi = 0;
+    size_t first = 1;
+    size_t i;
+
+    if (series == NULL || n < 2) {
+        return plk_strdup("");
+    }
+    if (max > 0 && n - 1 > max) {
+        first = n - max;
+    }
+    for (i = first; i < n; i++) {
+        double d = (double)series[i] - (double)series[i - 1];
+
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    for (i = first; i < n; i++) {
+        double d = (double)series[i] - (double)series[i - 1];
+        int level = hi > lo ? (int)((d - lo) / (hi - lo) * 7.0 + 0.5) : 0;
+
+        if (level < 0) {
+            level = 0;
+        }
+        if (level > 7) {
+            level = 7;
+        }
+        if (plk_buf_puts(&b, bars[level]) != 0) {
+            plk_buf_free(&b);
+            return NULL;
+        }
+    }
+    return plk_buf_detach(&b);
+}
+
+/* Table-cell text: one line, bounded, and every character Markdown or
+ * HTML would act on escaped, so a test name cannot end the cell, open a
+ * link or inject markup. */
+static int
+put_cell(plk_buf *b, const char *s)
+{
+    char *clean = plk_sanitize_str(s ? s : "", 1);
+    const char *p;
+    int rc = 0;
+
+    if (clean == NULL) {
+        return PLK_ENOMEM;
+    }
+    plk_sanitize_truncate(clean, CELL_MAX);
+    for (p = clean; *p != '\0' && rc == 0; p++) {
+        switch (*p) {
+        case '&':
+            rc = plk_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            rc = plk_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = plk_buf_puts(b, "&gt;");
+            break;
+        case '\\': case '`': case '*': case '_': case '[': case ']':
+        case '|': case '~': case '#': case '!': case '$':
+            rc = plk_buf_printf(b, "\\%c", *p);
+            break;
+        default:
+            rc = plk_buf_append(b, p, 1);
+            break;
+        }
+    }
+    free(clean);
+    return rc != 0 ? PLK_ENOMEM : 0;
+}
+
+/* The gating metric a leak's sparkline shows: the first that leaks. */
+static int
+leaking_metric(const plk_test_result *t)
+{
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        const plk_metric_result *mr = &t->metrics[m];
+
+        if (mr->measured && mr->gating &&
+            mr->fit.verdict == PLK_VERDICT_LEAK) {
+            return m;
+        }
+    }
+    return -1;
+}
+
+static int
+put_leak_row(plk_buf *b, const plk_test_result *t)
+{
+    int m = leaking_metric(t);
+    char *spark = NULL;
+    char *growth = NULL;
+    int rc = PLK_ENOMEM;
+
+    if (m >= 0) {
+        spark = plk_github_sparkline(t->metrics[m].series,
+                                     t->metrics[m].n, SPARK_BARS);
+        if (spark == NULL) {
+            goto done;
+        }
+    }
+    growth = plk_leak_summary(t);
+    if (growth == NULL) {
+        goto done;
+    }
+    if (plk_buf_puts(b, "| ") != 0 || put_cell(b, test_label(t)) != 0 ||
+        plk_buf_puts(b, " | ") != 0 ||
+        put_cell(b, strncmp(growth, "leaks ", 6) == 0 ? growth + 6
+                                                      : growth) != 0 ||
+        plk_buf_puts(b, " | ") != 0) {
+        goto done;
+    }
+    if (spark != NULL && spark[0] != '\0' &&
+        plk_buf_printf(b, "%s %s", spark,
+                       plk_metric_name((plk_metric)m)) != 0) {
+        goto done;
+    }
+    if (plk_buf_puts(b, " | ") != 0 ||
+        put_cell(b, t->top_site ? t->top_site : "") != 0 ||
+        plk_buf_puts(b, " |\n") != 0) {
+        goto done;
+    }
+    rc = 0;
+done:
+    free(growth);
+    free(spark);
+    return rc;
+}
+
+static int
+put_failure_item(plk_buf *b, const plk_test_result *t)
+{
+    if (plk_buf_puts(b, "- ") != 0 || put_cell(b, test_label(t)) != 0 ||
+        plk_buf_puts(b, t->outcome == PLK_OUTCOME_FAILED ? " failed: "
+                                                         : " error: ") !=
+            0 ||
+        put_cell(b, problem_text(t)) != 0 || plk_buf_puts(b, "\n") != 0) {
+        return PLK_ENOMEM;
+    }
+    return 0;
+}
+
+int
+plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
+                   size_t limit)
+{
+    plk_buf b = {0};
+    plk_totals tot;
+    size_t i, j;
+    size_t unlisted = 0;
+    size_t problems = 0;
+    /* Room kept for the closing notes once rows stop being added. */
+    size_t budget = limit > 2048 ? limit - 2048 : 0;
+    int pass;
+
+    *out = NULL;
+    plk_run_result_totals(r, &tot);
+    plk_buf_printf(&b, "## pyleak-ci: %s\n\n",
+                   tot.leaked ? "leaks found"
+                   : (tot.failed || tot.errors) ? "failing tests"
+                   : tot.tests ? "no leaks" : "no tests");
+    plk_buf_printf(&b,
+                   "%zu leaked, %zu failed, %zu errors, %zu passed, "
+                   "%zu skipped in %.2f s%s\n\n",
+                   tot.leaked, tot.failed, tot.errors, tot.passed,
+                   tot.skipped, r->time,
+                   r->interrupted ? " (interrupted: the results are of the "
+                                    "tests that finished)"
+                                  : "");
+    for (pass = 0; pass < 2; pass++) {
+        int header = 0;
+
+        for (i = 0; i < r->nsuites; i++) {
+            const plk_suite_result *s = &r->suites[i];
+
+            for (j = 0; j < s->ntests; j++) {
+                const plk_test_result *t = &s->tests[j];
+                size_t before = b.len;
+                int rc;
+
+                if (!is_problem(t) ||
+                    (t->outcome == PLK_OUTCOME_LEAKED) != (pass == 0)) {
+                    continue;
+                }
+                problems++;
+                if (b.len >= budget) {
+                    unlisted++;
+                    continue;
+                }
+                if (!header) {
+                    plk_buf_puts(&b, pass == 0
+                                         ? "| Test | Leak per call | "
+                                           "Growth over rounds | "
+                                           "Top allocation site |\n"
+                                           "|---|---|---|---|\n"
+                                         : "\n### Failing tests\n\n");
+                    header = 1;
+                }
+                rc = pass == 0 ? put_leak_row(&b, t)
+                               : put_failure_item(&b, t);
+                if (rc != 0) {
+                    goto nomem;
+                }
+                if (b.len > budget) {
+                    /* That row did not fit after all. */
+                    b.len = before;
+                    b.data[b.len] = '\0';
+                    unlisted++;
+                    continue;
+                }
+            }
+        }
+        if (header && pass == 0) {
+            plk_buf_puts(&b, "\n");
+        }
+    }
+    if (unlisted > 0) {
+        plk_buf_printf(&b,
+                       "\n%zu more problem%s not listed here to keep the "
+                       "summary small; the JUnit or JSON report has them "
+                       "all.\n",
+                       unlisted, unlisted == 1 ? " is" : "s are");
+    }
+    if (omitted > 0) {
+        plk_buf_printf(&b,
+                       "\n%zu of %zu problem%s not annotated in the code: "
+                       "GitHub shows at most %d annotations per step.\n",
+                       omitted, problems, problems == 1 ? " is" : "s are",
+                       PLK_GITHUB_MAX_ANNOTATIONS);
+    }
+    if (b.data == NULL) {
+        goto nomem;
+    }
+    *out = plk_buf_detach(&b);
+    return 0;
+nomem:
+    plk_buf_free(&b);
+    return PLK_ENOMEM;
+}
+
+int
+plk_github_summary_append(const char *path, const plk_run_result *r,
+                          size_t omitted, plk_error *err)
+{
+    char *text = NULL;
+    size_t len, done = 0;
+    int fd = -1;
+    int rc = 0;
+
+    if (path == NULL || path[0] == '\0') {
+        return plk_error_set(err, PLK_EUSAGE,
+                             "GITHUB_STEP_SUMMARY is not set");
+    }
+    if (plk_github_summary(&text, r, omitted, PLK_GITHUB_SUMMARY_LIMIT) !=
+        0) {
+        return plk_error_set(err, PLK_ENOMEM, "out of memory");
+    }
+    /* Appended: earlier steps of the job wrote their own parts. */
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        rc = plk_error_set(err, PLK_EIO,
+                           "cannot write the job summary %s: %s", path,
+                           strerror(errno));
+        goto done;
+    }
+    len = strlen(text);
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            rc = plk_error_set(err, PLK_EIO,
+                               "cannot write the job summary %s: %s", path,
+                               strerror(errno));
+            goto done;
+        }
+        done += (size_t)n;
+    }
+done:
+    if (fd >= 0 && close(fd) != 0 && rc == 0) {
+        rc = plk_error_set(err, PLK_EIO,
+                           "cannot write the job summary %s: %s", path,
+                           strerror(errno));
+    }
+    free(text);
+    return rc;
+}
