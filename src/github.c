@@ -362,7 +362,7 @@ put_cell(plk_buf *b, const char *s)
             rc = plk_buf_puts(b, "&gt;");
             break;
         case '\\': case '`': case '*': case '_': case '[': case ']':
-        case '|': case '~': case '#': case '!': case '$':
+        case '|': case '~': case '#': case '$':
             rc = plk_buf_printf(b, "\\%c", *p);
             break;
         default:

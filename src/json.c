@@ -329,14 +329,14 @@ put_test(jw *j, const plk_test_result *t)
     }
     jw_close(j, "}");
     jw_str(j, "kind", t->kind);
-    jw_key(j, "location");
     if (t->loc_file != NULL) {
-        jw_open(j, NULL, "{");
+        jw_open(j, "location", "{");
         jw_str(j, "file", t->loc_file);
         jw_int(j, "line", t->loc_line);
         jw_close(j, "}");
     }
     else {
+        jw_key(j, "location");
         jw_puts(j, "null");
     }
     jw_str(j, "top_site", t->top_site);
@@ -372,15 +372,15 @@ put_suite(jw *j, const plk_suite_result *s)
     jw_str(j, "file", s->file);
     jw_time(j, "time", s->time);
     jw_str(j, "timestamp", s->timestamp);
-    jw_key(j, "error");
     if (s->error_message != NULL || s->error_type != NULL) {
-        jw_open(j, NULL, "{");
+        jw_open(j, "error", "{");
         jw_str(j, "type", s->error_type);
         jw_str(j, "message", s->error_message);
         jw_str(j, "details", s->error_details);
         jw_close(j, "}");
     }
     else {
+        jw_key(j, "error");
         jw_puts(j, "null");
     }
     jw_open(j, "tests", "[");

@@ -18,6 +18,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 
 #include "pyleak/junit.h"
@@ -34,6 +35,11 @@ typedef struct fixture {
     xmlDocPtr doc;
     xmlXPathContextPtr xp;
     char *raw;  /* the file's bytes */
+    /* The same result in the strict form. */
+    char strict_path[320];
+    xmlDocPtr sdoc;
+    xmlXPathContextPtr sxp;
+    char *sraw;
 } fixture;
 
 static char *
@@ -122,12 +128,18 @@ build_result(plk_run_result *r)
     t->message = xstrdup("\x1b[31mleaks 1000 blocks/call\x1b[0m\n"
                          "(top: app.py:3)");
     t->details = xstrdup("blocks: +1000/round\n  ]]> <&> \"q\"\x01");
+    t->loc_file = xstrdup("app/cache.py");
+    t->loc_line = 3;
+    t->kind = xstrdup("python-held");
+    t->top_site = xstrdup("app/cache.py:3: CACHE[key] = value");
 
     t = add_test(s, PLK_OUTCOME_FAILED, "test_\"quoted\" <&>", 30);
     t->message = xstrdup("assert \x1b[1m1 == 2\x1b[0m \x01 bad\xff\nsecond");
     t->details = xstrdup("Traceback:\n  \x1b[1mfile.py\x1b[0m line 3\n"
                          "]]>\x01\xc0\x80" "end");
     t->stdout_text = xstrdup("printed \x1b[32mgreen\x1b[0m\r\nline2 ]]> <&>\n");
+    t->stderr_text = xstrdup("app.py:1: DeprecationWarning: \x1b[33mold\x1b[0m"
+                             " ]]>\x02\n");
 
     t = add_test(s, PLK_OUTCOME_ERROR, "test_fixture", 0);
     free(t->file);
@@ -237,8 +249,21 @@ group_setup(void **state)
     if (f->doc != NULL) {
         f->xp = xmlXPathNewContext(f->doc);
     }
+    snprintf(f->strict_path, sizeof(f->strict_path), "%s/strict.xml",
+             f->dir);
+    if (plk_junit_write(&f->r, f->strict_path, 1, &err) != 0) {
+        fprintf(stderr, "plk_junit_write strict: %s\n", err.message);
+        plk_error_clear(&err);
+        *state = f;
+        return -1;
+    }
+    f->sraw = read_all(f->strict_path);
+    f->sdoc = xmlReadFile(f->strict_path, NULL, XML_PARSE_NONET);
+    if (f->sdoc != NULL) {
+        f->sxp = xmlXPathNewContext(f->sdoc);
+    }
     *state = f;
-    return f->xp != NULL ? 0 : -1;
+    return f->xp != NULL && f->sxp != NULL ? 0 : -1;
 }
 
 /* Remove everything the tests made under the fixture directory; it holds
@@ -279,6 +304,9 @@ group_teardown(void **state)
     xmlXPathFreeContext(f->xp);
     xmlFreeDoc(f->doc);
     free(f->raw);
+    xmlXPathFreeContext(f->sxp);
+    xmlFreeDoc(f->sdoc);
+    free(f->sraw);
     plk_run_result_free(&f->r);
     remove_tree(f->dir);
     free(f);
@@ -686,6 +714,172 @@ test_junit__check_path_relative_and_empty(void **state)
     assert_int_equal(plk_junit_check_path(NULL, NULL), PLK_EUSAGE);
 }
 
+/* 0 when path validates against the schema file xsd, else fail. */
+static void
+check_valid(const char *xsd, const char *path)
+{
+    xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(xsd);
+    xmlSchemaPtr schema;
+    xmlSchemaValidCtxtPtr vctx;
+    int rc;
+
+    assert_non_null(pctx);
+    schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+    if (schema == NULL) {
+        print_error("cannot load schema %s\n", xsd);
+        fail();
+    }
+    vctx = xmlSchemaNewValidCtxt(schema);
+    assert_non_null(vctx);
+    rc = xmlSchemaValidateFile(vctx, path, 0);
+    xmlSchemaFreeValidCtxt(vctx);
+    xmlSchemaFree(schema);
+    if (rc != 0) {
+        print_error("%s does not validate against %s (%d)\n", path, xsd,
+                    rc);
+        fail();
+    }
+}
+
+static void
+test_junit__default_form_validates_own_schema(void **state)
+{
+    fixture *f = *state;
+
+    check_valid(PLK_SOURCE_DIR "/schemas/pyleak-junit.xsd", f->path);
+}
+
+static void
+test_junit__strict_form_validates_shared_schemas(void **state)
+{
+    fixture *f = *state;
+    const char *dir = getenv("PLK_SCHEMAS");
+    char xsd[512];
+    struct stat st;
+
+    if (dir == NULL || stat(dir, &st) != 0) {
+        print_message("shared schemas not found (PLK_SCHEMAS=%s): "
+                      "skipped\n", dir ? dir : "unset");
+        skip();
+    }
+    snprintf(xsd, sizeof(xsd), "%s/junit-10.xsd", dir);
+    check_valid(xsd, f->strict_path);
+    snprintf(xsd, sizeof(xsd), "%s/windyroad-JUnit.xsd", dir);
+    check_valid(xsd, f->strict_path);
+}
+
+static void
+test_junit__strict_layout(void **state)
+{
+    fixture *f = *state;
+    xmlXPathContextPtr xp = f->sxp;
+
+    /* No attributes on the root, none of the extensions per testcase. */
+    check_count(xp, "/testsuites/@*", 0);
+    check_count(xp, "//testcase/@file", 0);
+    check_count(xp, "//testcase/@line", 0);
+    check_count(xp, "//testcase/properties", 0);
+    check_count(xp, "//testcase/system-out", 0);
+    check_count(xp, "//testcase/system-err", 0);
+    check_count(xp, "//testcase[count(*) > 1]", 0);
+    check_count(xp, "//testcase", 7);
+    check_count(xp, "//testcase/failure", 2);
+    check_count(xp, "//testcase/error", 3);
+    check_count(xp, "//testcase/skipped", 1);
+    /* What the Ant schema requires of each suite. */
+    check_count(xp, "/testsuites/testsuite", 2);
+    check_count(xp, "/testsuites/testsuite[@timestamp and @hostname and "
+                    "@id and @package and @time]", 2);
+    check_xp(xp, "/testsuites/testsuite[1]/@id", "0");
+    check_xp(xp, "/testsuites/testsuite[2]/@id", "1");
+    check_xp(xp, "/testsuites/testsuite[1]/@package", "tests.test_app");
+    check_xp(xp, "/testsuites/testsuite[1]/@timestamp",
+             "2024-05-01T12:00:01");
+    /* The second suite has none of its own and borrows the run's. */
+    check_xp(xp, "/testsuites/testsuite[2]/@timestamp",
+             "2024-05-01T12:00:00");
+    check_count(xp, "/testsuites/testsuite/*[1][self::properties]", 2);
+    check_count(xp, "/testsuites/testsuite/*[last()][self::system-err]", 2);
+    check_count(xp, "/testsuites/testsuite/*[last()-1][self::system-out]",
+                2);
+    check_xp(xp,
+             "/testsuites/testsuite[1]/properties/"
+             "property[@name='pyleak.file']/@value",
+             "tests/test_app.py");
+    /* Output moves to the suite, under a header naming the test. */
+    check_xp(xp, "/testsuites/testsuite[1]/system-out",
+             "----- test_\"quoted\" <&> -----\n"
+             "printed green\r\nline2 ]]> <&>\n");
+    check_xp(xp, "/testsuites/testsuite[1]/system-err",
+             "----- test_\"quoted\" <&> -----\n"
+             "app.py:1: DeprecationWarning: old ]]>\\x02\n");
+    check_xp(xp, "/testsuites/testsuite[2]/system-out", "");
+    assert_null(strchr(f->sraw, 0x1b));
+    assert_null(strstr(f->sraw, "]]>"));
+}
+
+static void
+test_junit__location_and_stderr(void **state)
+{
+    fixture *f = *state;
+    xmlXPathContextPtr xp = f->xp;
+
+    /* The leak's location, not the test's definition. */
+    check_xp(xp, "//testcase[@name='test_leak']/@file", "app/cache.py");
+    check_xp(xp, "//testcase[@name='test_leak']/@line", "3");
+    check_xp(xp,
+             "//testcase[@name='test_leak']/properties/"
+             "property[@name='pyleak.top_site']/@value",
+             "app/cache.py:3: CACHE[key] = value");
+    check_xp(xp,
+             "//testcase[@name='test_leak']/properties/"
+             "property[@name='pyleak.kind']/@value",
+             "python-held");
+    check_xp(xp, "//testcase[@line='30']/system-err",
+             "app.py:1: DeprecationWarning: old ]]>\\x02\n");
+    /* system-err comes after system-out. */
+    check_count(xp, "//testcase[@line='30']/*[last()][self::system-err]",
+                1);
+}
+
+static void
+test_junit__strict_timestamp_repaired(void **state)
+{
+    fixture *f = *state;
+    plk_run_result r = {0};
+    plk_suite_result *s;
+    plk_error err = {0};
+    char path[400];
+    char *raw;
+
+    s = plk_run_result_add_suite(&r);
+    assert_non_null(s);
+    /* A blank name and a malformed timestamp, with no run timestamp to
+     * fall back on: the strict form must still validate. */
+    s->name = xstrdup("  ");
+    s->timestamp = xstrdup("2024-13-01T25:00:00");
+    snprintf(path, sizeof(path), "%s/stamp.xml", f->dir);
+    assert_int_equal(plk_junit_write(&r, path, 1, &err), 0);
+    raw = read_all(path);
+    assert_null(strstr(raw, "2024-13-01"));
+    assert_non_null(strstr(raw, "name=\"pyleak-ci\""));
+    assert_non_null(strstr(raw, "timestamp=\""));
+    free(raw);
+    if (getenv("PLK_SCHEMAS") != NULL) {
+        char xsd[512];
+        struct stat st;
+
+        snprintf(xsd, sizeof(xsd), "%s/windyroad-JUnit.xsd",
+                 getenv("PLK_SCHEMAS"));
+        if (stat(xsd, &st) == 0) {
+            check_valid(xsd, path);
+        }
+    }
+    unlink(path);
+    plk_run_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -698,6 +892,11 @@ main(void)
         cmocka_unit_test(test_junit__properties),
         cmocka_unit_test(test_junit__import_error),
         cmocka_unit_test(test_junit__no_temp_file_left),
+        cmocka_unit_test(test_junit__default_form_validates_own_schema),
+        cmocka_unit_test(test_junit__strict_form_validates_shared_schemas),
+        cmocka_unit_test(test_junit__strict_layout),
+        cmocka_unit_test(test_junit__location_and_stderr),
+        cmocka_unit_test(test_junit__strict_timestamp_repaired),
         cmocka_unit_test(test_junit__replaces_existing_file),
         cmocka_unit_test(test_junit__missing_directory_fails),
         cmocka_unit_test(test_junit__directory_as_path_fails),
