@@ -119,9 +119,12 @@ exit_for(int rc)
 
 /* Every report asked for, also after an interrupted run (with what
  * finished). One report failing does not keep the others from being
- * written. Returns 0, or -1 when a report file could not be written. */
+ * written. gh_token is the pause of workflow commands to end before the
+ * annotations (then emptied). Returns 0, or -1 when a report file could
+ * not be written. */
 static int
-write_reports(const plk_config *cfg, const plk_run_result *result)
+write_reports(const plk_config *cfg, const plk_run_result *result,
+              char *gh_token)
 {
     plk_error err = {0};
     int failed = 0;
@@ -148,6 +151,8 @@ write_reports(const plk_config *cfg, const plk_run_result *result)
         size_t omitted;
 
         fflush(stdout);
+        plk_github_resume_commands(stdout, gh_token);
+        gh_token[0] = '\0';
         omitted = plk_github_annotate(stdout, result,
                                       PLK_GITHUB_MAX_ANNOTATIONS);
         /* The summary is a courtesy: a runner without one (or a full
@@ -172,6 +177,7 @@ cmd_run(plk_config *cfg, const char *argv0)
     plk_totals tot;
     const char *venv = getenv("VIRTUAL_ENV");
     char *venv_python = NULL;
+    char gh_token[PLK_GITHUB_TOKEN_SIZE] = "";
     int rc, code, reserve;
 
     /* Report paths are checked before any test runs: finding out after
@@ -208,6 +214,9 @@ cmd_run(plk_config *cfg, const char *argv0)
     }
     plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
                      cfg->quiet);
+    if (plk_github_active()) {
+        plk_github_stop_commands(stdout, gh_token);
+    }
     /* A descriptor held back from the tests: if one leaks descriptors up
      * to the limit, closing this one still lets the report be written. */
     reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -223,7 +232,7 @@ cmd_run(plk_config *cfg, const char *argv0)
     }
     result.interrupted = rc == PLK_EINTR;
     plk_console_summary(&con, &result);
-    if (write_reports(cfg, &result) != 0) {
+    if (write_reports(cfg, &result, gh_token) != 0) {
         code = EXIT_INTERNAL;
         goto done;
     }
@@ -244,6 +253,8 @@ cmd_run(plk_config *cfg, const char *argv0)
         code = EXIT_OK;
     }
 done:
+    /* A run that ended early still gives the runner its commands back. */
+    plk_github_resume_commands(stdout, gh_token);
     plk_run_result_free(&result);
     plk_error_clear(&err);
     plk_embed_finalize();

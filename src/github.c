@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pyleak/github.h"
@@ -26,6 +27,52 @@ plk_github_active(void)
     const char *v = getenv("GITHUB_ACTIONS");
 
     return v != NULL && strcmp(v, "true") == 0;
+}
+
+void
+plk_github_stop_commands(FILE *out, char *token)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[16];
+    size_t got = 0;
+    size_t i;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+    /* Unguessable, so that output cannot end the pause early by
+     * printing the token. */
+    if (fd >= 0) {
+        ssize_t n = read(fd, raw, sizeof(raw));
+
+        got = n > 0 ? (size_t)n : 0;
+        close(fd);
+    }
+    if (got < sizeof(raw)) {
+        unsigned long seed = (unsigned long)getpid() * 2654435761UL ^
+                             (unsigned long)time(NULL) ^
+                             (unsigned long)(uintptr_t)token;
+
+        for (i = got; i < sizeof(raw); i++) {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            raw[i] = (unsigned char)(seed >> 33);
+        }
+    }
+    memcpy(token, "pyleak-", 7);
+    for (i = 0; i < sizeof(raw); i++) {
+        token[7 + 2 * i] = hex[raw[i] >> 4];
+        token[8 + 2 * i] = hex[raw[i] & 0xf];
+    }
+    token[7 + 2 * sizeof(raw)] = '\0';
+    fprintf(out, "::stop-commands::%s\n", token);
+    fflush(out);
+}
+
+void
+plk_github_resume_commands(FILE *out, const char *token)
+{
+    if (token != NULL && token[0] != '\0') {
+        fprintf(out, "::%s::\n", token);
+        fflush(out);
+    }
 }
 
 int
@@ -168,6 +215,54 @@ is_problem(const plk_test_result *t)
            t->outcome == PLK_OUTCOME_ERROR;
 }
 
+/* Walks the problems of a run in report order: leaks first (pass 0),
+ * then failing and erroring tests and files that did not import (pass
+ * 1). Start from a zeroed iterator. */
+typedef struct problem_iter {
+    int pass;
+    size_t i, j;
+    plk_test_result view;  /* an import error, shown as a test */
+} problem_iter;
+
+static const plk_test_result *
+next_problem(const plk_run_result *r, problem_iter *it)
+{
+    while (it->pass < 2) {
+        const plk_suite_result *s;
+
+        if (it->i >= r->nsuites) {
+            it->pass++;
+            it->i = 0;
+            it->j = 0;
+            continue;
+        }
+        s = &r->suites[it->i];
+        if (it->j < s->ntests) {
+            const plk_test_result *t = &s->tests[it->j++];
+
+            if (is_problem(t) &&
+                (t->outcome == PLK_OUTCOME_LEAKED) == (it->pass == 0)) {
+                return t;
+            }
+            continue;
+        }
+        if (it->j == s->ntests && it->pass == 1 &&
+            s->error_message != NULL) {
+            it->j++;
+            memset(&it->view, 0, sizeof(it->view));
+            it->view.id = s->file != NULL ? s->file : s->name;
+            it->view.file = s->file;
+            it->view.outcome = PLK_OUTCOME_ERROR;
+            it->view.exc_type = s->error_type;
+            it->view.message = s->error_message;
+            return &it->view;
+        }
+        it->i++;
+        it->j = 0;
+    }
+    return NULL;
+}
+
 static const char *
 test_label(const plk_test_result *t)
 {
@@ -258,37 +353,26 @@ size_t
 plk_github_annotate(FILE *out, const plk_run_result *r, size_t max)
 {
     places pl;
+    problem_iter it = {0};
+    const plk_test_result *t;
     size_t written = 0;
     size_t omitted = 0;
-    size_t i, j;
-    int pass;
 
     places_init(&pl);
     /* Leaks first: they are what this tool is for, and the limit may
      * leave no room for the rest. */
-    for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < r->nsuites; i++) {
-            const plk_suite_result *s = &r->suites[i];
+    while ((t = next_problem(r, &it)) != NULL) {
+        plk_buf b = {0};
 
-            for (j = 0; j < s->ntests; j++) {
-                const plk_test_result *t = &s->tests[j];
-                plk_buf b = {0};
-
-                if (!is_problem(t) ||
-                    (t->outcome == PLK_OUTCOME_LEAKED) != (pass == 0)) {
-                    continue;
-                }
-                if (written >= max) {
-                    omitted++;
-                    continue;
-                }
-                if (put_annotation(&b, &pl, t) == 0) {
-                    fputs(b.data, out);
-                    written++;
-                }
-                plk_buf_free(&b);
-            }
+        if (written >= max) {
+            omitted++;
+            continue;
         }
+        if (put_annotation(&b, &pl, t) == 0) {
+            fputs(b.data, out);
+            written++;
+        }
+        plk_buf_free(&b);
     }
     fflush(out);
     places_free(&pl);
@@ -453,12 +537,13 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
 {
     plk_buf b = {0};
     plk_totals tot;
-    size_t i, j;
+    problem_iter it = {0};
+    const plk_test_result *t;
+    int header = -1;  /* the pass whose heading was written */
     size_t unlisted = 0;
     size_t problems = 0;
     /* Room kept for the closing notes once rows stop being added. */
     size_t budget = limit > 2048 ? limit - 2048 : 0;
-    int pass;
 
     *out = NULL;
     plk_run_result_totals(r, &tot);
@@ -474,51 +559,32 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
                    r->interrupted ? " (interrupted: the results are of the "
                                     "tests that finished)"
                                   : "");
-    for (pass = 0; pass < 2; pass++) {
-        int header = 0;
+    while ((t = next_problem(r, &it)) != NULL) {
+        size_t before = b.len;
+        int rc;
 
-        for (i = 0; i < r->nsuites; i++) {
-            const plk_suite_result *s = &r->suites[i];
-
-            for (j = 0; j < s->ntests; j++) {
-                const plk_test_result *t = &s->tests[j];
-                size_t before = b.len;
-                int rc;
-
-                if (!is_problem(t) ||
-                    (t->outcome == PLK_OUTCOME_LEAKED) != (pass == 0)) {
-                    continue;
-                }
-                problems++;
-                if (b.len >= budget) {
-                    unlisted++;
-                    continue;
-                }
-                if (!header) {
-                    plk_buf_puts(&b, pass == 0
-                                         ? "| Test | Leak per call | "
-                                           "Growth over rounds | "
-                                           "Top allocation site |\n"
-                                           "|---|---|---|---|\n"
-                                         : "\n### Failing tests\n\n");
-                    header = 1;
-                }
-                rc = pass == 0 ? put_leak_row(&b, t)
-                               : put_failure_item(&b, t);
-                if (rc != 0) {
-                    goto nomem;
-                }
-                if (b.len > budget) {
-                    /* That row did not fit after all. */
-                    b.len = before;
-                    b.data[b.len] = '\0';
-                    unlisted++;
-                    continue;
-                }
-            }
+        problems++;
+        if (b.len >= budget) {
+            unlisted++;
+            continue;
         }
-        if (header && pass == 0) {
-            plk_buf_puts(&b, "\n");
+        if (it.pass != header) {
+            plk_buf_puts(&b, it.pass == 0 ? "| Test | Leak per call | "
+                                            "Growth over rounds | "
+                                            "Top allocation site |\n"
+                                            "|---|---|---|---|\n"
+                                          : "\n### Failing tests\n\n");
+            header = it.pass;
+        }
+        rc = it.pass == 0 ? put_leak_row(&b, t) : put_failure_item(&b, t);
+        if (rc != 0) {
+            goto nomem;
+        }
+        if (b.len > budget) {
+            /* That row did not fit after all. */
+            b.len = before;
+            b.data[b.len] = '\0';
+            unlisted++;
         }
     }
     if (unlisted > 0) {

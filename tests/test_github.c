@@ -489,6 +489,42 @@ test_github__summary_append(void **state)
 }
 
 static void
+test_github__import_error(void **state)
+{
+    plk_run_result r = {0};
+    plk_suite_result *s;
+    char *text = NULL;
+    char *md = NULL;
+    size_t size = 0;
+    FILE *out;
+
+    (void)state;
+    unsetenv("GITHUB_WORKSPACE");
+    s = plk_run_result_add_suite(&r);
+    assert_non_null(s);
+    s->name = xstrdup("tests.test_broken");
+    s->file = xstrdup("tests/test_broken.py");
+    s->error_type = xstrdup("SyntaxError");
+    s->error_message = xstrdup("cannot import tests/test_broken.py: "
+                               "SyntaxError: invalid syntax");
+    out = open_memstream(&text, &size);
+    assert_non_null(out);
+    assert_int_equal(plk_github_annotate(out, &r, 10), 0);
+    fclose(out);
+    assert_string_equal(text,
+                        "::error file=tests/test_broken.py,title=pyleak-ci%3A "
+                        "tests/test_broken.py error::cannot import "
+                        "tests/test_broken.py: SyntaxError: invalid syntax\n");
+    free(text);
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000), 0);
+    assert_non_null(strstr(md, "## pyleak-ci: failing tests"));
+    assert_non_null(strstr(md, "- tests/test\\_broken.py error: cannot "
+                               "import"));
+    free(md);
+    plk_run_result_free(&r);
+}
+
+static void
 test_github__active(void **state)
 {
     (void)state;
@@ -513,6 +549,7 @@ main(void)
         cmocka_unit_test(test_github__summary),
         cmocka_unit_test(test_github__summary_stays_small),
         cmocka_unit_test(test_github__summary_append),
+        cmocka_unit_test(test_github__import_error),
         cmocka_unit_test(test_github__active),
     };
 

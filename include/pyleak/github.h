@@ -19,6 +19,16 @@
 /* 1 when GITHUB_ACTIONS is "true". */
 int plk_github_active(void);
 
+/* Tell the runner to act on no workflow command in what follows: the
+ * tests' own output and the console report (tracebacks, messages) may
+ * hold lines starting with "::". Writes "::stop-commands::TOKEN" with a
+ * fresh random token, kept in token (at least PLK_GITHUB_TOKEN_SIZE
+ * bytes) for plk_github_resume_commands. */
+#define PLK_GITHUB_TOKEN_SIZE 48
+void plk_github_stop_commands(FILE *out, char *token);
+/* Writes "::TOKEN::", after which commands count again. */
+void plk_github_resume_commands(FILE *out, const char *token);
+
 /* Append s to b escaped by the workflow-command rules: as the message
  * (data: '%', CR, LF), or, with property non-zero, as a property value
  * (also ':' and ','). s is sanitised first (ANSI escapes removed, control

@@ -13,6 +13,29 @@ FIXTURES = REPO / "tests" / "fixtures"
 BINARY = os.environ.get("PYLEAK_CI", str(REPO / "build" / "pyleak-ci"))
 # The interpreter pyleak-ci was built against (set by CTest).
 PYTHON = os.environ.get("PYLEAK_PYTHON", sys.executable)
+# libxml2 schema validation (tests/xsd_check.c, built by CMake) and the
+# schemas: the project's own for the default JUnit form, the shared
+# Jenkins and Ant ones for --junit-strict.
+XSD_CHECK = os.environ.get("PYLEAK_XSD_CHECK")
+OWN_SCHEMA = REPO / "schemas" / "pyleak-junit.xsd"
+SHARED_SCHEMAS = Path(os.environ.get(
+    "PLK_SCHEMAS", str(REPO.parent / "shared" / "schemas")))
+STRICT_SCHEMAS = [SHARED_SCHEMAS / "junit-10.xsd",
+                  SHARED_SCHEMAS / "windyroad-JUnit.xsd"]
+
+
+def validate_junit(path, strict=False):
+    """Validate a JUnit report with libxml2's schema API; returns the
+    schemas it was checked against (none when they are not here)."""
+    if XSD_CHECK is None:
+        return []
+    schemas = STRICT_SCHEMAS if strict else [OWN_SCHEMA]
+    schemas = [s for s in schemas if s.exists()]
+    for schema in schemas:
+        proc = subprocess.run([XSD_CHECK, str(schema), str(path)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, (schema, proc.stderr)
+    return schemas
 
 
 @dataclass
@@ -46,6 +69,8 @@ def run(*args, cwd=REPO, env=None, junit=True, tmp_path=None, timeout=600):
                           text=True, timeout=timeout)
     result = Run(proc.returncode, proc.stdout, proc.stderr)
     if xml_path is not None and xml_path.exists():
+        # Every report the end-to-end suite produces must validate.
+        validate_junit(xml_path, strict="--junit-strict" in argv)
         result.xml = ET.parse(xml_path)
         for tc in result.xml.iter("testcase"):
             key = tc.get("name")
