@@ -747,7 +747,7 @@ test_junit__default_form_validates_own_schema(void **state)
 {
     fixture *f = *state;
 
-    check_valid(PLK_SOURCE_DIR "/schemas/pyleak-junit.xsd", f->path);
+    check_valid(PLK_SOURCE_DIR "/ci/schemas/pyleak-junit.xsd", f->path);
 }
 
 static void

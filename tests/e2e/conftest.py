@@ -17,7 +17,7 @@ PYTHON = os.environ.get("PYLEAK_PYTHON", sys.executable)
 # schemas: the project's own for the default JUnit form, the shared
 # Jenkins and Ant ones for --junit-strict.
 XSD_CHECK = os.environ.get("PYLEAK_XSD_CHECK")
-OWN_SCHEMA = REPO / "schemas" / "pyleak-junit.xsd"
+OWN_SCHEMA = REPO / "ci" / "schemas" / "pyleak-junit.xsd"
 SHARED_SCHEMAS = Path(os.environ.get(
     "PLK_SCHEMAS", str(REPO.parent / "shared" / "schemas")))
 STRICT_SCHEMAS = [SHARED_SCHEMAS / "junit-10.xsd",
