@@ -167,6 +167,21 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
     return failed ? -1 : 0;
 }
 
+/* pyproject.toml and the environment under the command line. */
+static int
+load_config(plk_config *cfg)
+{
+    plk_error err = {0};
+
+    if (plk_config_load(cfg, stderr, &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n",
+                err.message ? err.message : "cannot read the configuration");
+        plk_error_clear(&err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 static int
 cmd_run(plk_config *cfg, const char *argv0)
 {
@@ -175,8 +190,6 @@ cmd_run(plk_config *cfg, const char *argv0)
     plk_console con;
     plk_embed_options eo = {0};
     plk_totals tot;
-    const char *venv = getenv("VIRTUAL_ENV");
-    char *venv_python = NULL;
     char gh_token[PLK_GITHUB_TOKEN_SIZE] = "";
     int rc, code, reserve;
 
@@ -191,25 +204,12 @@ cmd_run(plk_config *cfg, const char *argv0)
         return EXIT_USAGE;
     }
     eo.argv0 = argv0;
+    /* --python, [tool.pyleak-ci] python, or $VIRTUAL_ENV's python. */
     eo.python = cfg->python;
-    if (eo.python == NULL && venv != NULL && *venv != '\0') {
-        venv_python = plk_asprintf("%s/bin/python", venv);
-        if (venv_python == NULL || access(venv_python, X_OK) != 0) {
-            fprintf(stderr,
-                    "pyleak-ci: VIRTUAL_ENV is %s but %s is not there; "
-                    "activate a working virtual environment, unset "
-                    "VIRTUAL_ENV, or pass --python\n",
-                    venv, venv_python ? venv_python : "bin/python");
-            free(venv_python);
-            return EXIT_USAGE;
-        }
-        eo.python = venv_python;
-    }
     rc = plk_embed_init(&eo, &err);
     if (rc != 0) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
-        free(venv_python);
         return rc == PLK_EPYTHON ? EXIT_INTERNAL : EXIT_USAGE;
     }
     plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
@@ -258,7 +258,6 @@ done:
     plk_run_result_free(&result);
     plk_error_clear(&err);
     plk_embed_finalize();
-    free(venv_python);
     return code;
 }
 
@@ -290,7 +289,17 @@ main(int argc, char **argv)
     case PLK_CMD_RUN:
         restart_without_tcache(argv);
         raise_fd_limit();
-        code = cmd_run(&cfg, argv[0]);
+        /* After the restart, so warnings about the file show once. */
+        code = load_config(&cfg);
+        if (code == EXIT_OK) {
+            code = cmd_run(&cfg, argv[0]);
+        }
+        break;
+    case PLK_CMD_CONFIG:
+        code = load_config(&cfg);
+        if (code == EXIT_OK) {
+            plk_config_print(stdout, &cfg);
+        }
         break;
     default:
         plk_cli_usage(stderr);

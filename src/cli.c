@@ -43,37 +43,38 @@ typedef struct cli_option {
     const char *short_name; /* "-v", or NULL */
     cli_opt_id id;
     int takes_value;
+    plk_setting setting;    /* what it sets, for `pyleak-ci config` */
 } cli_option;
 
 /* The options of `run`. -h/--help are handled before parsing, so they
  * work anywhere and win over any mistake elsewhere on the line. */
 static const cli_option run_options[] = {
-    {"--junit-xml", NULL, OPT_JUNIT_XML, 1},
-    {"--python", NULL, OPT_PYTHON, 1},
-    {"--warmup", NULL, OPT_WARMUP, 1},
-    {"--rounds", NULL, OPT_ROUNDS, 1},
-    {"--max-rounds", NULL, OPT_MAX_ROUNDS, 1},
-    {"--max-calls", NULL, OPT_MAX_CALLS, 1},
-    {"--round-ms", NULL, OPT_ROUND_MS, 1},
-    {"--alpha", NULL, OPT_ALPHA, 1},
-    {"--threshold", NULL, OPT_THRESHOLD, 1},
-    {"--floor", NULL, OPT_FLOOR, 1},
-    {"--color", NULL, OPT_COLOR, 1},
-    {"--no-color", NULL, OPT_NO_COLOR, 0},
-    {"--verbose", "-v", OPT_VERBOSE, 0},
-    {"--quiet", "-q", OPT_QUIET, 0},
-    {"--junit-strict", NULL, OPT_JUNIT_STRICT, 0},
-    {"--json", NULL, OPT_JSON, 1},
-    {"--jobs", "-j", OPT_JOBS, 1},
-    {"--timeout", NULL, OPT_TIMEOUT, 1},
-    {"--shard", NULL, OPT_SHARD, 1},
-    {"--durations-from", NULL, OPT_DURATIONS_FROM, 1},
-    {"--keyword", "-k", OPT_KEYWORD, 1},
-    {"--ignore", NULL, OPT_IGNORE, 1},
-    {"--baseline", NULL, OPT_BASELINE, 1},
-    {"--update-baseline", NULL, OPT_UPDATE_BASELINE, 0},
-    {"--no-diagnose", NULL, OPT_NO_DIAGNOSE, 0},
-    {"--traceback-depth", NULL, OPT_TRACEBACK_DEPTH, 1},
+    {"--junit-xml", NULL, OPT_JUNIT_XML, 1, PLK_SET_JUNIT_XML},
+    {"--python", NULL, OPT_PYTHON, 1, PLK_SET_PYTHON},
+    {"--warmup", NULL, OPT_WARMUP, 1, PLK_SET_WARMUP},
+    {"--rounds", NULL, OPT_ROUNDS, 1, PLK_SET_ROUNDS},
+    {"--max-rounds", NULL, OPT_MAX_ROUNDS, 1, PLK_SET_MAX_ROUNDS},
+    {"--max-calls", NULL, OPT_MAX_CALLS, 1, PLK_SET_MAX_CALLS},
+    {"--round-ms", NULL, OPT_ROUND_MS, 1, PLK_SET_ROUND_MS},
+    {"--alpha", NULL, OPT_ALPHA, 1, PLK_SET_ALPHA},
+    {"--threshold", NULL, OPT_THRESHOLD, 1, PLK_SET_THRESHOLD},
+    {"--floor", NULL, OPT_FLOOR, 1, PLK_SET_FLOOR},
+    {"--color", NULL, OPT_COLOR, 1, PLK_SET_COLOR},
+    {"--no-color", NULL, OPT_NO_COLOR, 0, PLK_SET_COLOR},
+    {"--verbose", "-v", OPT_VERBOSE, 0, PLK_SET_VERBOSE},
+    {"--quiet", "-q", OPT_QUIET, 0, PLK_SET_QUIET},
+    {"--junit-strict", NULL, OPT_JUNIT_STRICT, 0, PLK_SET_JUNIT_STRICT},
+    {"--json", NULL, OPT_JSON, 1, PLK_SET_JSON},
+    {"--jobs", "-j", OPT_JOBS, 1, PLK_SET_JOBS},
+    {"--timeout", NULL, OPT_TIMEOUT, 1, PLK_SET_TIMEOUT},
+    {"--shard", NULL, OPT_SHARD, 1, PLK_SET_SHARD},
+    {"--durations-from", NULL, OPT_DURATIONS_FROM, 1, PLK_SET_DURATIONS_FROM},
+    {"--keyword", "-k", OPT_KEYWORD, 1, PLK_SET_KEYWORD},
+    {"--ignore", NULL, OPT_IGNORE, 1, PLK_SET_IGNORE},
+    {"--baseline", NULL, OPT_BASELINE, 1, PLK_SET_BASELINE},
+    {"--update-baseline", NULL, OPT_UPDATE_BASELINE, 0, PLK_SET_UPDATE_BASELINE},
+    {"--no-diagnose", NULL, OPT_NO_DIAGNOSE, 0, PLK_SET_DIAGNOSE},
+    {"--traceback-depth", NULL, OPT_TRACEBACK_DEPTH, 1, PLK_SET_TRACEBACK_DEPTH},
 };
 
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
@@ -248,9 +249,11 @@ metric_names(void)
     return plk_buf_detach(&b);
 }
 
-/* METRIC=AMOUNT into table[METRIC], AMOUNT >= 0. */
+/* METRIC=AMOUNT into table[METRIC], AMOUNT >= 0, and src (when not
+ * NULL) into sources[METRIC]. */
 static int
-parse_metric_amount(double *table, const char *flag, const char *s,
+parse_metric_amount(double *table, plk_source *sources,
+                    const plk_source *src, const char *flag, const char *s,
                     plk_error *err)
 {
     const char *eq = strchr(s, '=');
@@ -288,6 +291,9 @@ parse_metric_amount(double *table, const char *flag, const char *s,
         goto done;
     }
     table[m] = v;
+    if (src != NULL) {
+        sources[m] = *src;
+    }
 
 done:
     free(name);
@@ -344,11 +350,12 @@ bad:
                          flag, value);
 }
 
+/* Set what o sets from value; messages name it flag. src, when not
+ * NULL, is recorded for per-metric values. */
 static int
-apply_option(plk_config *c, const cli_option *o, const char *value,
-             int *max_rounds_given, plk_error *err)
+apply_option(plk_config *c, const cli_option *o, const char *flag,
+             const char *value, const plk_source *src, plk_error *err)
 {
-    const char *flag = o->name;
     double v;
 
     switch (o->id) {
@@ -363,7 +370,6 @@ apply_option(plk_config *c, const cli_option *o, const char *value,
         return parse_uint(&c->min_rounds, flag, value, ROUNDS_MIN,
                           ROUNDS_MAX, err);
     case OPT_MAX_ROUNDS:
-        *max_rounds_given = 1;
         return parse_uint(&c->max_rounds, flag, value, ROUNDS_MIN,
                           ROUNDS_MAX, err);
     case OPT_MAX_CALLS:
@@ -388,9 +394,11 @@ apply_option(plk_config *c, const cli_option *o, const char *value,
         c->alpha = v;
         return 0;
     case OPT_THRESHOLD:
-        return parse_metric_amount(c->threshold, flag, value, err);
+        return parse_metric_amount(c->threshold, c->threshold_source, src,
+                                   flag, value, err);
     case OPT_FLOOR:
-        return parse_metric_amount(c->floor, flag, value, err);
+        return parse_metric_amount(c->floor, c->floor_source, src, flag,
+                                   value, err);
     case OPT_COLOR:
         if (strcmp(value, "auto") == 0) {
             c->color = PLK_COLOR_AUTO;
@@ -467,19 +475,21 @@ static int
 parse_run(plk_config *c, int argc, char **argv, int i, plk_error *err)
 {
     int options_done = 0;
-    int max_rounds_given = 0;
     int rc;
 
     for (; i < argc; i++) {
         const char *arg = argv[i];
         const cli_option *o;
         const char *value;
+        plk_source src;
 
         if (options_done || arg[0] != '-' || arg[1] == '\0') {
             /* A lone "-" is a target name, as most tools read it. */
             if (plk_strlist_push(&c->targets, arg) != 0) {
                 return plk_error_set(err, PLK_ENOMEM, "out of memory");
             }
+            c->source[PLK_SET_PATHS].origin = PLK_FROM_CLI;
+            c->source[PLK_SET_PATHS].name = "TARGET";
             continue;
         }
         if (strcmp(arg, "--") == 0) {
@@ -507,26 +517,31 @@ parse_run(plk_config *c, int argc, char **argv, int i, plk_error *err)
             }
             value = argv[++i];
         }
-        rc = apply_option(c, o, value, &max_rounds_given, err);
+        src.origin = PLK_FROM_CLI;
+        src.line = 0;
+        src.name = o->name;
+        rc = apply_option(c, o, o->name, value, &src, err);
         if (rc != 0) {
             return rc;
         }
+        c->source[o->setting] = src;
     }
+    return plk_config_finish(c, err);
+}
 
-    if (max_rounds_given) {
-        if (c->max_rounds < c->min_rounds) {
-            return plk_error_set(err, PLK_EUSAGE,
-                                 "--max-rounds (%u) must be at least "
-                                 "--rounds (%u)",
-                                 c->max_rounds, c->min_rounds);
+int
+plk_cli_set(plk_config *c, const char *option, const char *label,
+            const char *value, plk_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < N_RUN_OPTIONS; i++) {
+        if (strcmp(run_options[i].name, option) == 0) {
+            return apply_option(c, &run_options[i], label, value, NULL,
+                                err);
         }
     }
-    else if (c->min_rounds > c->max_rounds) {
-        /* Asking for more rounds than the default cap means "at least
-         * this many", not a contradiction to report. */
-        c->max_rounds = c->min_rounds;
-    }
-    return 0;
+    return plk_error_set(err, PLK_EINTERNAL, "%s: no such option", option);
 }
 
 int
@@ -561,6 +576,12 @@ plk_cli_parse(plk_config *c, int argc, char **argv, plk_error *err)
             c->command = PLK_CMD_RUN;
             return parse_run(c, argc, argv, i + 1, err);
         }
+        if (strcmp(arg, "config") == 0) {
+            /* Takes what run takes, so a command line can be checked by
+             * putting `config` in place of `run`. */
+            c->command = PLK_CMD_CONFIG;
+            return parse_run(c, argc, argv, i + 1, err);
+        }
         if (strcmp(arg, "help") == 0) {
             c->command = PLK_CMD_HELP;
             return 0;
@@ -585,6 +606,7 @@ plk_cli_usage(FILE *out)
     f = d.floor;
     fputs("usage: pyleak-ci [--help] [--version] run [options] "
           "[TARGET...]\n"
+          "       pyleak-ci config [options] [TARGET...]\n"
           "\n"
           "Run each Python test many times, with full garbage collection "
           "between\n"
@@ -593,8 +615,23 @@ plk_cli_usage(FILE *out)
           "test leaks.\n"
           "\n"
           "Commands:\n"
-          "  run   find and run the tests in TARGET... (default: .)\n"
-          "  help  show this help\n"
+          "  run     find and run the tests in TARGET... (default: the "
+          "paths of\n"
+          "          [tool.pyleak-ci], else .)\n"
+          "  config  print the effective configuration and where each "
+          "value came\n"
+          "          from (default, pyproject.toml:LINE, environment, "
+          "command line);\n"
+          "          takes the options of run\n"
+          "  help    show this help\n"
+          "\n"
+          "Settings are read from [tool.pyleak-ci] in the nearest "
+          "pyproject.toml\n"
+          "above the first TARGET (or the working directory); keys are "
+          "the long\n"
+          "option names (rounds = 16, threshold = { heap = 64 }, ignore = "
+          "[...]).\n"
+          "The environment overrides the file and options override both.\n"
           "\n"
           "Targets:\n"
           "  DIR                      test_*.py and *_test.py files, "
