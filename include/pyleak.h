@@ -20,5 +20,7 @@
 #include "pyleak/outfile.h"
 #include "pyleak/report.h"
 #include "pyleak/run.h"
+#include "pyleak/toml.h"
+#include "pyleak/baseline.h"
 
 #endif

@@ -167,6 +167,66 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
     return failed ? -1 : 0;
 }
 
+/* Judge the run's leaks against the baseline; with --update-baseline
+ * first rewrite it from this run (not from an interrupted one), so the
+ * leaks just recorded pass and the tests that stopped leaking show as
+ * fixed. Returns 0, or -1 when the file cannot be written. */
+static int
+apply_baseline(const plk_config *cfg, const plk_baseline *base,
+               plk_run_result *result, plk_baseline_stats *st)
+{
+    plk_baseline updated = {0};
+    plk_error err = {0};
+    int rc = 0;
+
+    if (!cfg->update_baseline || result->interrupted) {
+        plk_baseline_apply(base, NULL, result, st);
+        return 0;
+    }
+    if (plk_baseline_update(&updated, base, result, st, &err) != 0 ||
+        plk_baseline_write(&updated, cfg->baseline, &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n", err.message);
+        rc = -1;
+    }
+    else {
+        plk_baseline_apply(&updated, base, result, st);
+    }
+    plk_baseline_free(&updated);
+    plk_error_clear(&err);
+    return rc;
+}
+
+static void
+report_baseline(const plk_config *cfg, const plk_baseline_stats *st,
+                int interrupted)
+{
+    if (cfg->baseline == NULL) {
+        return;
+    }
+    if (cfg->update_baseline && interrupted) {
+        printf("baseline: not updated: the run was interrupted\n");
+    }
+    else if (cfg->update_baseline) {
+        printf("baseline: wrote %s: %zu added, %zu updated, %zu removed, "
+               "%zu kept for tests without a verdict in this run\n",
+               cfg->baseline, st->added, st->updated, st->removed,
+               st->kept);
+    }
+    else if (st->unmatched > 0) {
+        printf("baseline: %zu entr%s of %s name%s tests without a verdict "
+               "in this run (not run, failed or skipped)\n",
+               st->unmatched, st->unmatched == 1 ? "y" : "ies",
+               cfg->baseline, st->unmatched == 1 ? "s" : "");
+    }
+    if (!cfg->update_baseline && st->fixed > 0) {
+        printf("baseline: %zu test%s no longer leak%s; run with "
+               "--update-baseline to drop %s from %s\n",
+               st->fixed, st->fixed == 1 ? "" : "s",
+               st->fixed == 1 ? "s" : "", st->fixed == 1 ? "it" : "them",
+               cfg->baseline);
+    }
+}
+
 /* pyproject.toml and the environment under the command line. */
 static int
 load_config(plk_config *cfg)
@@ -191,6 +251,8 @@ cmd_run(plk_config *cfg, const char *argv0)
     plk_embed_options eo = {0};
     plk_totals tot;
     char gh_token[PLK_GITHUB_TOKEN_SIZE] = "";
+    plk_baseline base = {0};
+    plk_baseline_stats bst = {0};
     int rc, code, reserve;
 
     /* Report paths are checked before any test runs: finding out after
@@ -203,6 +265,14 @@ cmd_run(plk_config *cfg, const char *argv0)
         plk_error_clear(&err);
         return EXIT_USAGE;
     }
+    /* A missing or malformed baseline is found before any test runs. */
+    if (cfg->baseline != NULL &&
+        plk_baseline_load(&base, cfg->baseline, cfg->update_baseline,
+                          &err) != 0) {
+        fprintf(stderr, "pyleak-ci: %s\n", err.message);
+        plk_error_clear(&err);
+        return EXIT_USAGE;
+    }
     eo.argv0 = argv0;
     /* --python, [tool.pyleak-ci] python, or $VIRTUAL_ENV's python. */
     eo.python = cfg->python;
@@ -210,6 +280,7 @@ cmd_run(plk_config *cfg, const char *argv0)
     if (rc != 0) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
+        plk_baseline_free(&base);
         return rc == PLK_EPYTHON ? EXIT_INTERNAL : EXIT_USAGE;
     }
     plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
@@ -235,6 +306,24 @@ cmd_run(plk_config *cfg, const char *argv0)
     if (write_reports(cfg, &result, gh_token) != 0) {
         code = EXIT_INTERNAL;
         goto done;
+}
+
+    if (cfg->baseline != NULL &&
+        apply_baseline(cfg, &base, &result, &bst) != 0) {
+        code = EXIT_INTERNAL;
+        goto done;
+    }
+    plk_console_summary(&con, &result);
+    report_baseline(cfg, &bst, rc == PLK_EINTR);
+    if (cfg->junit_xml != NULL) {
+        plk_error jerr = {0};
+
+        if (plk_junit_write(&result, cfg->junit_xml, &jerr) != 0) {
+            fprintf(stderr, "pyleak-ci: %s\n", jerr.message);
+            plk_error_clear(&jerr);
+            code = EXIT_INTERNAL;
+            goto done;
+        }
     }
     plk_run_result_totals(&result, &tot);
     if (rc == PLK_EINTR) {
@@ -255,6 +344,7 @@ cmd_run(plk_config *cfg, const char *argv0)
 done:
     /* A run that ended early still gives the runner its commands back. */
     plk_github_resume_commands(stdout, gh_token);
+    plk_baseline_free(&base);
     plk_run_result_free(&result);
     plk_error_clear(&err);
     plk_embed_finalize();

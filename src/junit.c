@@ -306,6 +306,15 @@ put_properties(junit_out *out, const plk_test_result *t)
         put_property(out, "pyleak.top_site", t->top_site) < 0) {
         return -1;
     }
+    /* A known leak passes; the report still says it leaks, and why
+     * that is accepted. */
+    if (t->baseline != PLK_BASELINE_NONE &&
+        put_property(out, "pyleak.baseline",
+                     t->baseline == PLK_BASELINE_KNOWN    ? "known"
+                     : t->baseline == PLK_BASELINE_LARGER ? "larger"
+                                                          : "fixed") < 0) {
+        return -1;
+    }
     if (t->note != NULL && put_property(out, "pyleak.note", t->note) < 0) {
         return -1;
     }

@@ -222,11 +222,59 @@ section(plk_console *c, const char *title)
             col(c, C_RESET));
 }
 
+static size_t
+baseline_count(const plk_run_result *r, plk_baseline_state state)
+{
+    size_t i, j, n = 0;
+
+    for (i = 0; i < r->nsuites; i++) {
+        for (j = 0; j < r->suites[i].ntests; j++) {
+            n += r->suites[i].tests[j].baseline == state;
+        }
+    }
+    return n;
+}
+
+/* Known leaks that passed and baselined tests that no longer leak, so
+ * the baseline can shrink. Returns 1 when there was any. */
+static int
+baseline_section(plk_console *c, const plk_run_result *r)
+{
+    size_t i, j;
+    int any = 0;
+
+    for (i = 0; i < r->nsuites; i++) {
+        for (j = 0; j < r->suites[i].ntests; j++) {
+            const plk_test_result *t = &r->suites[i].tests[j];
+            int fixed = t->baseline == PLK_BASELINE_FIXED;
+
+            if (t->baseline != PLK_BASELINE_KNOWN && !fixed) {
+                continue;
+            }
+            if (!any++) {
+                section(c, "baseline");
+            }
+            fprintf(c->out, "%s%s%s ", col(c, fixed ? C_GREEN : C_YELLOW),
+                    fixed ? "FIXED" : "KNOWN", col(c, C_RESET));
+            put_safe(c->out, t->id, 1);
+            fputs(": ", c->out);
+            if (!fixed && t->message != NULL) {
+                put_safe(c->out, t->message, 1);
+                fputs("; ", c->out);
+            }
+            put_safe(c->out, t->note, 1);
+            fputc('\n', c->out);
+        }
+    }
+    return any;
+}
+
 void
 plk_console_summary(plk_console *c, const plk_run_result *r)
 {
     plk_totals tot;
     size_t i, j;
+    size_t known = 0, fixed = 0;
     int any = 0;
     const char *sep = "";
 
@@ -294,6 +342,10 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
             }
         }
     }
+    if (baseline_section(c, r)) {
+        known = baseline_count(r, PLK_BASELINE_KNOWN);
+        fixed = baseline_count(r, PLK_BASELINE_FIXED);
+    }
     fputc('\n', c->out);
     fputs(col(c, (tot.leaked || tot.failed || tot.errors) ? C_RED
                                                             : C_GREEN),
@@ -309,6 +361,8 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
     PART(tot.errors, tot.errors == 1 ? "error" : "errors");
     PART(tot.passed, "passed");
     PART(tot.skipped, "skipped");
+    PART(known, known == 1 ? "known leak" : "known leaks");
+    PART(fixed, "fixed");
 #undef PART
     if (tot.tests == 0) {
         fputs("no tests collected", c->out);
