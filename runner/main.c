@@ -302,12 +302,6 @@ cmd_run(plk_config *cfg, const char *argv0)
         goto done;
     }
     result.interrupted = rc == PLK_EINTR;
-    plk_console_summary(&con, &result);
-    if (write_reports(cfg, &result, gh_token) != 0) {
-        code = EXIT_INTERNAL;
-        goto done;
-}
-
     if (cfg->baseline != NULL &&
         apply_baseline(cfg, &base, &result, &bst) != 0) {
         code = EXIT_INTERNAL;
@@ -315,15 +309,9 @@ cmd_run(plk_config *cfg, const char *argv0)
     }
     plk_console_summary(&con, &result);
     report_baseline(cfg, &bst, rc == PLK_EINTR);
-    if (cfg->junit_xml != NULL) {
-        plk_error jerr = {0};
-
-        if (plk_junit_write(&result, cfg->junit_xml, &jerr) != 0) {
-            fprintf(stderr, "pyleak-ci: %s\n", jerr.message);
-            plk_error_clear(&jerr);
-            code = EXIT_INTERNAL;
-            goto done;
-        }
+    if (write_reports(cfg, &result, gh_token) != 0) {
+        code = EXIT_INTERNAL;
+        goto done;
     }
     plk_run_result_totals(&result, &tot);
     if (rc == PLK_EINTR) {
