@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,8 +272,47 @@ is_venv(const char *dir)
     return found;
 }
 
+int
+plk_discover_ignored(const char *rel, const char *name, int is_dir,
+                     const plk_strlist *ignore)
+{
+    size_t i;
+
+    for (i = 0; ignore != NULL && i < ignore->count; i++) {
+        const char *p = ignore->items[i];
+        size_t n;
+        char *pat;
+        int hit;
+
+        while (strncmp(p, "./", 2) == 0) {
+            p += 2;
+        }
+        n = strlen(p);
+        /* "build/" names directories only, as in .gitignore. */
+        if (n > 1 && p[n - 1] == '/') {
+            if (!is_dir) {
+                continue;
+            }
+            n--;
+        }
+        pat = plk_strndup(p, n);
+        if (pat == NULL) {
+            continue;
+        }
+        hit = fnmatch(pat, name, 0) == 0 || fnmatch(pat, rel, 0) == 0;
+        free(pat);
+        if (hit) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* top_len: length of the searched directory's path, so that
+ * path + top_len + 1 is the path relative to it. */
 static int
-walk(plk_strlist *out, const char *dir, plk_error *err)
+walk(plk_strlist *out, const char *dir, size_t top_len,
+     const plk_strlist *ignore, plk_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -326,16 +366,20 @@ walk(plk_strlist *out, const char *dir, plk_error *err)
             }
         }
         if (S_ISDIR(st.st_mode)) {
-            if (plk_discover_skip_dir(e->d_name) || is_venv(path)) {
+            if (plk_discover_skip_dir(e->d_name) || is_venv(path)
+                || plk_discover_ignored(path + top_len + 1, e->d_name, 1,
+                                        ignore)) {
                 continue;
             }
-            rc = walk(out, path, err);
+            rc = walk(out, path, top_len, ignore, err);
             if (rc != 0) {
                 break;
             }
         }
         else if (S_ISREG(st.st_mode)
-                 && plk_discover_is_test_file(e->d_name)) {
+                 && plk_discover_is_test_file(e->d_name)
+                 && !plk_discover_ignored(path + top_len + 1, e->d_name, 0,
+                                          ignore)) {
             rc = plk_strlist_push_owned(out, path);
             path = NULL;
             if (rc != 0) {
@@ -352,14 +396,30 @@ walk(plk_strlist *out, const char *dir, plk_error *err)
 int
 plk_discover_dir(plk_strlist *out, const char *dir, plk_error *err)
 {
+    return plk_discover_dir_ignore(out, dir, NULL, err);
+}
+
+int
+plk_discover_dir_ignore(plk_strlist *out, const char *dir,
+                        const plk_strlist *ignore, plk_error *err)
+{
     plk_strlist found = {0};
     size_t i;
     size_t before = out->count;
+    size_t top_len = strlen(dir);
     int rc;
 
+    /* As join_path writes it: no trailing slashes; "/" joins as "/x". */
+    while (top_len > 1 && dir[top_len - 1] == '/') {
+        top_len--;
+    }
+    if (top_len == 1 && dir[0] == '/') {
+        top_len = 0;
+    }
     /* The directory named on the command line is searched even when it
-     * is hidden or a virtual environment: the user asked for it. */
-    rc = walk(&found, dir, err);
+     * is hidden, a virtual environment or matches an ignore pattern: the
+     * user asked for it. */
+    rc = walk(&found, dir, top_len, ignore, err);
     if (rc != 0) {
         goto done;
     }

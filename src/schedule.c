@@ -66,7 +66,8 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
         if (tg->kind == PLK_TARGET_DIR) {
             plk_strlist files = {0};
 
-            rc = plk_discover_dir(&files, tg->path, err);
+            rc = plk_discover_dir_ignore(&files, tg->path, &cfg->ignore,
+                                         err);
             for (j = 0; rc == 0 && j < files.count &&
                         !plk_engine_interrupted(E); j++) {
                 plk_target ft = {0};

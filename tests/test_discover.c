@@ -271,6 +271,90 @@ test_discover__dir_explicit(void **state)
     }
 }
 
+/* --ignore: which files are left of expected_tests. */
+static void
+test_discover__ignore(void **state)
+{
+    static const struct {
+        const char *globs[4];
+        const char *left[16];
+    } cases[] = {
+        /* A directory name anywhere, and everything below it. */
+        {{"plain"}, {"deep/test_deep.py", "my-pkg/test_m.py",
+                     "pkg/sub/b_test.py", "pkg/sub/test_b.py",
+                     "pkg/test_a.py", "test_.py", "test_dir.py/test_e.py",
+                     "test_link.py", "test_top.py", "top_test.py"}},
+        /* A path below the searched directory. */
+        {{"pkg/sub", "./plain/deeper"},
+         {"deep/test_deep.py", "my-pkg/test_m.py", "pkg/test_a.py",
+          "plain/test_c.py", "test_.py", "test_dir.py/test_e.py",
+          "test_link.py", "test_top.py", "top_test.py"}},
+        /* Name globs, at any depth, for files and directories
+         * (test_dir.py is a directory). */
+        {{"*_test.py", "test_d*"},
+         {"my-pkg/test_m.py", "pkg/sub/test_b.py", "pkg/test_a.py",
+          "plain/test_c.py", "test_.py", "test_link.py", "test_top.py"}},
+        /* '*' crosses '/' in the relative path. */
+        {{"pkg/*"}, {"deep/test_deep.py", "my-pkg/test_m.py",
+                     "plain/deeper/test_d.py", "plain/test_c.py",
+                     "test_.py", "test_dir.py/test_e.py", "test_link.py",
+                     "test_top.py", "top_test.py"}},
+        /* A trailing '/' matches directories only: test_dir.py is one,
+         * test_top.py is not. */
+        {{"test_*.py/"}, {"deep/test_deep.py", "my-pkg/test_m.py",
+                          "pkg/sub/b_test.py", "pkg/sub/test_b.py",
+                          "pkg/test_a.py", "plain/deeper/test_d.py",
+                          "plain/test_c.py", "test_.py", "test_link.py",
+                          "test_top.py", "top_test.py"}},
+        /* Globs that match nothing change nothing; no glob is partial. */
+        {{"pla", "test", "*.txt"},
+         {"deep/test_deep.py", "my-pkg/test_m.py", "pkg/sub/b_test.py",
+          "pkg/sub/test_b.py", "pkg/test_a.py", "plain/deeper/test_d.py",
+          "plain/test_c.py", "test_.py", "test_dir.py/test_e.py",
+          "test_link.py", "test_top.py", "top_test.py"}},
+    };
+    char cwd[PATH_MAX];
+    size_t i, j, k;
+
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        plk_strlist ignore = {0};
+
+        for (j = 0; cases[i].globs[j] != NULL; j++) {
+            assert_int_equal(plk_strlist_push(&ignore, cases[i].globs[j]),
+                             0);
+        }
+        /* From the absolute root and from "./" inside it. */
+        for (k = 0; k < 2; k++) {
+            const char *dir = k == 0 ? root : "./";
+            const char *prefix = k == 0 ? root : ".";
+            plk_strlist got = {0};
+            plk_error err = {0};
+
+            assert_int_equal(chdir(root), 0);
+            assert_int_equal(plk_discover_dir_ignore(&got, dir, &ignore,
+                                                     &err), 0);
+            for (j = 0; cases[i].left[j] != NULL; j++) {
+                char *want = plk_asprintf("%s/%s", prefix,
+                                          cases[i].left[j]);
+
+                if (j >= got.count || strcmp(got.items[j], want) != 0) {
+                    fail_msg("case %zu (%s): file %zu is %s, want %s", i,
+                             dir, j, j < got.count ? got.items[j] : "none",
+                             want);
+                }
+                free(want);
+            }
+            if (got.count != j) {
+                fail_msg("case %zu: %zu files, want %zu", i, got.count, j);
+            }
+            plk_strlist_free(&got);
+        }
+        plk_strlist_free(&ignore);
+    }
+    assert_int_equal(chdir(cwd), 0);
+}
+
 static void
 test_discover__dir_errors(void **state)
 {
@@ -693,6 +777,7 @@ main(void)
         cmocka_unit_test(test_discover__dir),
         cmocka_unit_test(test_discover__dir_relative),
         cmocka_unit_test(test_discover__dir_explicit),
+        cmocka_unit_test(test_discover__ignore),
         cmocka_unit_test(test_discover__dir_errors),
         cmocka_unit_test(test_discover__is_test_file),
         cmocka_unit_test(test_discover__skip_dir),

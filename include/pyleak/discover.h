@@ -34,6 +34,18 @@ int plk_discover_skip_dir(const char *name);
 
 /* Append every test file under dir, recursively, sorted, to out. */
 int plk_discover_dir(plk_strlist *out, const char *dir, plk_error *err);
+/* The same, skipping files and directories that match a glob of ignore
+ * (which may be NULL); see plk_discover_ignored. */
+int plk_discover_dir_ignore(plk_strlist *out, const char *dir,
+                            const plk_strlist *ignore, plk_error *err);
+
+/* Does a glob of ignore match this entry? rel is its path relative to
+ * the directory being searched, name its last component. A glob
+ * matches either, with fnmatch rules ('*' also matches '/' in rel); a
+ * glob ending in '/' matches directories only; a leading "./" is
+ * dropped. */
+int plk_discover_ignored(const char *rel, const char *name, int is_dir,
+                         const plk_strlist *ignore);
 
 /* Package-aware import name for the Python file at path: walk up while
  * the directory holds __init__.py. *out_module gets the dotted name and
