@@ -28,7 +28,7 @@ typedef struct merge_case {
     const char *cwd;
     const char *argv[MAX_ITEMS];
     int rc;
-    const char *lines[MAX_ITEMS * 2];
+    const char *lines[MAX_ITEMS * 3];
     const char *warns[MAX_ITEMS];
     const char *errors[MAX_ITEMS];
     const char *env_venv;     /* VIRTUAL_ENV, relative to the root */
