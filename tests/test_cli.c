@@ -98,6 +98,11 @@ static const valid_case valid_cases[] = {
     {ARGV("run", "--rounds", "10", "--max-rounds", "10"), RUN, ROUNDS(10),
      MAX_ROUNDS(10)},
     {ARGV("run", "--max-rounds=8"), RUN, MAX_ROUNDS(8)},
+    /* config takes what run takes. */
+    {ARGV("config"), .command = PLK_CMD_CONFIG},
+    {ARGV("config", "--rounds", "9", "tests"), .command = PLK_CMD_CONFIG,
+     ROUNDS(9), TARGETS("tests")},
+    {ARGV("config", "--help"), .command = PLK_CMD_HELP},
     {ARGV("run", "--max-calls", "1"), RUN, MAX_CALLS(1)},
     {ARGV("run", "--max-calls=1000000"), RUN, MAX_CALLS(1000000)},
     {ARGV("run", "--round-ms", "0.5"), RUN, ROUND_MS(0.5)},
