@@ -72,9 +72,11 @@ static const cli_option run_options[] = {
     {"--keyword", "-k", OPT_KEYWORD, 1, PLK_SET_KEYWORD},
     {"--ignore", NULL, OPT_IGNORE, 1, PLK_SET_IGNORE},
     {"--baseline", NULL, OPT_BASELINE, 1, PLK_SET_BASELINE},
-    {"--update-baseline", NULL, OPT_UPDATE_BASELINE, 0, PLK_SET_UPDATE_BASELINE},
+    {"--update-baseline", NULL, OPT_UPDATE_BASELINE, 0,
+     PLK_SET_UPDATE_BASELINE},
     {"--no-diagnose", NULL, OPT_NO_DIAGNOSE, 0, PLK_SET_DIAGNOSE},
-    {"--traceback-depth", NULL, OPT_TRACEBACK_DEPTH, 1, PLK_SET_TRACEBACK_DEPTH},
+    {"--traceback-depth", NULL, OPT_TRACEBACK_DEPTH, 1,
+     PLK_SET_TRACEBACK_DEPTH},
 };
 
 #define N_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
