@@ -389,6 +389,27 @@ apply_metrics(reader *R, const key_spec *k, const plk_toml_value *t)
     return 0;
 }
 
+/* A target that names a path: does the path (before any ::) exist?
+ * package.module:callable targets are not paths and pass. */
+static int
+path_exists(const char *target)
+{
+    const char *sel = strstr(target, "::");
+    const char *colon = strchr(target, ':');
+    struct stat st;
+    char *path;
+    int found;
+
+    if (colon != NULL && colon != sel) {
+        return 1;
+    }
+    path = sel ? plk_strndup(target, (size_t)(sel - target))
+               : plk_strdup(target);
+    found = path == NULL || stat(path, &st) == 0;
+    free(path);
+    return found;
+}
+
 static int
 apply_list(reader *R, const key_spec *k, const plk_toml_value *v, int line)
 {
@@ -406,6 +427,16 @@ apply_list(reader *R, const key_spec *k, const plk_toml_value *v, int line)
         if (item == NULL || plk_strlist_push_owned(&list, item) != 0) {
             free(item);
             rc = plk_error_set(R->err, PLK_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (k->id == PLK_SET_PATHS && !path_exists(item)) {
+            /* Said here, where the file and line are known. */
+            rc = plk_error_set(R->err, PLK_EUSAGE,
+                               "%s:%d: paths: no such file or directory: "
+                               "'%s' (paths are relative to the folder of "
+                               "%s)",
+                               R->path, v->u.arr.items[i]->line, s,
+                               R->path);
             goto done;
         }
     }

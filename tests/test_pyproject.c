@@ -48,7 +48,7 @@ static const merge_case cases[] = {
       "[tool.pyleak-ci]"}},
     {"every kind of value, with its line",
      "[tool.pyleak-ci]\n"
-     "paths = [\"tests\", \"more/test_x.py::test_y\", \"pkg.mod:fn\"]\n"
+     "paths = [\"tests\", \"tests/unit::test_y\", \"pkg.mod:fn\"]\n"
      "warmup = 5\n"
      "round-ms = 2.5\n"
      "alpha = 0.05\n"
@@ -65,7 +65,7 @@ static const merge_case cases[] = {
      "verbose = true\n",
      ".", {NULL}, 0,
      {"[tool.pyleak-ci] read from pyproject.toml",
-      "paths = [\"tests\", \"more/test_x.py::test_y\", \"pkg.mod:fn\"] "
+      "paths = [\"tests\", \"tests/unit::test_y\", \"pkg.mod:fn\"] "
       "# pyproject.toml:2",
       "warmup = 5                           # pyproject.toml:3",
       "round-ms = 2.5                       # pyproject.toml:4",
@@ -157,6 +157,11 @@ static const merge_case cases[] = {
      "[tool.pyleak-ci]\nverbose = \"yes\"\n", ".", {NULL}, PLK_EUSAGE,
      {NULL}, {NULL},
      {"pyproject.toml:2: verbose: expected true or false, got a string"}},
+    {"paths that are not there, named with the file's line",
+     "[tool.pyleak-ci]\npaths = [\n  \"tests\",\n  \"nope\",\n]\n", ".",
+     {NULL}, PLK_EUSAGE, {NULL}, {NULL},
+     {"pyproject.toml:4: paths: no such file or directory: 'nope' (paths "
+      "are relative to the folder of pyproject.toml)"}},
     {"paths must be an array",
      "[tool.pyleak-ci]\npaths = \"tests\"\n", ".", {NULL}, PLK_EUSAGE,
      {NULL}, {NULL},
