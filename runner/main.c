@@ -255,6 +255,12 @@ cmd_run(plk_config *cfg, const char *argv0)
     plk_baseline_stats bst = {0};
     int rc, code, reserve;
 
+    if (cfg->junit_strict && cfg->junit_xml == NULL) {
+        fprintf(stderr, "pyleak-ci: --junit-strict shapes the JUnit report, "
+                        "but no report was asked for; add --junit-xml "
+                        "PATH (or junit-xml in [tool.pyleak-ci])\n");
+        return EXIT_USAGE;
+    }
     /* Report paths are checked before any test runs: finding out after
      * an hour of leak hunting that the report cannot be written wastes
      * the hour. */

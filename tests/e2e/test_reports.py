@@ -264,3 +264,9 @@ def test_interrupt_still_writes_every_report(tmp_path):
     assert "test_first_quick" in names
     assert "test_never_reached" not in names
     assert "interrupted" in summary.read_text()
+
+
+def test_junit_strict_without_a_report_is_a_usage_error(tmp_path):
+    res = run("--junit-strict", FIXTURES / "basic", junit=False)
+    assert res.code == 4
+    assert "--junit-strict" in res.stderr and "--junit-xml" in res.stderr
