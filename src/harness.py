@@ -30,10 +30,10 @@ class Item:
     """One test as the C side sees it."""
 
     __slots__ = ("id", "classname", "name", "file", "line", "skip",
-                 "call", "cls")
+                 "call", "cls", "control")
 
     def __init__(self, id, classname, name, file, line, call, skip=None,
-                 cls=None):
+                 cls=None, control=None):
         self.id = id
         self.classname = classname
         self.name = name
@@ -42,6 +42,10 @@ class Item:
         self.call = call
         self.skip = skip
         self.cls = cls
+        # None, or the per-test control of the pyleak decorators and the
+        # pytest.mark.pyleak marker: {"skip": reason, "rounds": n,
+        # "allow": [(metric, per_call or None, reason), ...]}.
+        self.control = control
 
 
 def _type_name(tp):
@@ -58,7 +62,7 @@ def _first_line(text):
 
 
 def _machinery(filename):
-    return (filename == _HARNESS_FILE or
+    return (filename.startswith("<pyleak") or
             filename.startswith("<frozen importlib") or
             os.sep + "importlib" + os.sep in filename)
 
@@ -256,8 +260,18 @@ def _required_args(fn, bound=False):
 
 
 def _fixture_skip(required):
-    return ("needs arguments (%s); pyleak-ci supplies no pytest fixtures "
-            "in this version" % ", ".join(required))
+    return ("needs arguments (%s): pytest fixtures, and pytest cannot be "
+            "imported by %s; install pytest into that environment, or "
+            "point pyleak-ci at the virtual environment that has it"
+            % (", ".join(required), sys.executable or "this Python"))
+
+
+def _control(fn, cls=None):
+    """What the pyleak decorators set on the test and its class."""
+    import pyleak
+
+    outer = getattr(cls, "__pyleak__", None) if cls is not None else None
+    return pyleak.merge(outer, getattr(fn, "__pyleak__", None))
 
 
 def _is_testcase(obj):
@@ -282,7 +296,8 @@ def _unittest_items(cls, modname, relfile):
             skip = getattr(meth, "__unittest_skip_why__", "") or "skipped"
         items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
                           classname, name, relfile, _line_of(meth),
-                          _unittest_call(cls, name), skip, cls))
+                          _unittest_call(cls, name), skip, cls,
+                          _control(meth, cls)))
     return items
 
 
@@ -298,7 +313,8 @@ def _class_items(cls, modname, relfile):
         skip = _fixture_skip(required) if required else None
         items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
                           classname, name, relfile, _line_of(value),
-                          _method_call(cls, name), skip, None))
+                          _method_call(cls, name), skip, None,
+                          _control(value, cls)))
     return items
 
 
@@ -309,7 +325,7 @@ def _function_item(fn, name, modname, relfile):
             and _unwrap(fn).__code__.co_flags & 0x180:
         skip = "coroutine and generator tests are not run in this version"
     return Item(relfile + "::" + name, modname, name, relfile,
-                _line_of(fn), _guarded_call(fn), skip, None)
+                _line_of(fn), _guarded_call(fn), skip, None, _control(fn))
 
 
 def _mixins(module):
@@ -347,7 +363,12 @@ def _select(items, selector, relfile):
     chosen = []
     for item in items:
         tail = item.id[len(relfile) + 2:].split("::")
-        if tail[:len(parts)] == parts:
+        # "name" also names every parametrized "name[...]" of it.
+        if len(tail) >= len(parts) and \
+                tail[:len(parts) - 1] == parts[:-1] and \
+                (tail[len(parts) - 1] == parts[-1] or
+                 (len(tail) == len(parts) and
+                  tail[-1].startswith(parts[-1] + "["))):
             chosen.append(item)
     if not chosen:
         names = sorted({i.id[len(relfile) + 2:] for i in items})
@@ -401,11 +422,47 @@ def _skip_module(exc, relfile):
     return ("skip", reason)
 
 
-def collect_file(path, modname, root, relfile, selector):
-    """Import the test file and list its tests.
+def _by_keyword(items, keyword, modname, relfile):
+    """The items -k EXPR chooses, or a usage tuple for a bad EXPR."""
+    import _pyleak_keyword
+
+    try:
+        match = _pyleak_keyword.compile(keyword)
+    except _pyleak_keyword.KeywordError as exc:
+        return ("usage", "pyleak.BadKeyword", str(exc), "")
+    chosen = []
+    for item in items:
+        qual = item.id[len(relfile) + 2:]
+        if match(_pyleak_keyword.names_of(modname, relfile, qual)):
+            chosen.append(item)
+    return chosen
+
+
+def _missing_pytest(exc):
+    return isinstance(exc, ImportError) and \
+        getattr(exc, "name", None) in ("pytest", "_pytest")
+
+
+def collect_file(path, modname, root, relfile, selector, keyword=""):
+    """Import the test file and list its tests: with pytest when it is a
+    pytest test file and pytest is importable (see _pyleak_pytest),
+    else by pyleak-ci's own rules. keyword is -k EXPR ("" for all).
 
     Returns ("ok", module, items), ("skip", reason) or an error tuple.
     """
+    import _pyleak_pytest
+
+    if _pyleak_pytest.available() and _pyleak_pytest.wants_pytest(path):
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        out = _pyleak_pytest.collect(path, modname, relfile, keyword)
+        if out[0] == "ok":
+            items = _select(out[2], selector, relfile)
+            if isinstance(items, tuple):
+                out[1].close()
+                return items
+            out = ("ok", out[1], items)
+        return out
     try:
         module = _import_file(path, modname, root)
     except KeyboardInterrupt:
@@ -413,11 +470,19 @@ def collect_file(path, modname, root, relfile, selector):
     except BaseException as exc:
         if isinstance(exc, _skip_types()) or _is_pytest_skip(exc):
             return _skip_module(exc, relfile)
+        if _missing_pytest(exc):
+            out = _import_error(exc, "cannot import " + relfile)
+            return (out[0], out[1],
+                    _pyleak_pytest.needs_pytest_message(relfile), out[3])
         return _import_error(exc, "cannot import " + relfile)
     items = _select(_module_items(module, modname, relfile), selector,
                     relfile)
     if isinstance(items, tuple):
         return items
+    if keyword:
+        items = _by_keyword(items, keyword, modname, relfile)
+        if isinstance(items, tuple):
+            return items
     return ("ok", module, items)
 
 
@@ -505,6 +570,8 @@ def _guarded(fn, what):
 
 
 def module_setup(module):
+    if not isinstance(module, types.ModuleType):
+        return None  # a pytest file: its fixtures come with the first call
     fn = getattr(module, "setUpModule", None) if _module_uses_unittest(
         module) else None
     return _guarded(fn, "setUpModule") if fn is not None else None
@@ -512,6 +579,8 @@ def module_setup(module):
 
 def module_teardown(module):
     out = None
+    if not isinstance(module, types.ModuleType):
+        return module.close()  # a pytest file: end its session
     if _module_uses_unittest(module):
         fn = getattr(module, "tearDownModule", None)
         if fn is not None:
@@ -527,10 +596,14 @@ def _module_uses_unittest(module):
 
 
 def class_setup(cls):
+    if not isinstance(cls, type):
+        return None  # a pytest class: set up by its first test's call
     return _guarded(cls.setUpClass, cls.__qualname__ + ".setUpClass")
 
 
 def class_teardown(cls):
+    if not isinstance(cls, type):
+        return cls.teardown()
     out = _guarded(cls.tearDownClass, cls.__qualname__ + ".tearDownClass")
     cleanup = _guarded(cls.doClassCleanups,
                        cls.__qualname__ + " class cleanups")

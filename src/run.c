@@ -18,7 +18,9 @@
 #include "pyleak/util.h"
 
 extern const char plk_harness_source[];
-extern const size_t plk_harness_source_len;
+extern const char plk_pyleak_source[];
+extern const char plk_keyword_source[];
+extern const char plk_pytest_source[];
 
 /* A test that keeps looking suspicious gets more rounds, but never past
  * this much wall time for its measured rounds. */
@@ -190,23 +192,47 @@ set_outcome(plk_test_result *t, PyObject *res)
     t->details = py_text(PyTuple_GET_ITEM(res, 3));
 }
 
+/* The embedded Python modules, in import order: each may import the
+ * ones before it. `pyleak` is the module tests import for per-test
+ * control. */
+static const struct {
+    const char *name;
+    const char *file;
+    const char *source;
+} embedded[] = {
+    {"pyleak", "<pyleak>", plk_pyleak_source},
+    {"_pyleak_harness", "<pyleak-harness>", plk_harness_source},
+    {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source},
+    {"_pyleak_pytest", "<pyleak-pytest>", plk_pytest_source},
+};
+
 static PyObject *
 load_harness(plk_error *err)
 {
-    PyObject *code = NULL, *mod = NULL;
+    PyObject *code, *mod, *harness = NULL;
+    size_t i;
 
-    code = Py_CompileString(plk_harness_source, "<pyleak-harness>",
-                            Py_file_input);
-    if (code == NULL) {
-        goto fail;
+    for (i = 0; i < sizeof(embedded) / sizeof(embedded[0]); i++) {
+        code = Py_CompileString(embedded[i].source, embedded[i].file,
+                                Py_file_input);
+        if (code == NULL) {
+            goto fail;
+        }
+        mod = PyImport_ExecCodeModule(embedded[i].name, code);
+        Py_DECREF(code);
+        if (mod == NULL) {
+            goto fail;
+        }
+        if (strcmp(embedded[i].name, "_pyleak_harness") == 0) {
+            harness = mod;
+        }
+        else {
+            Py_DECREF(mod); /* sys.modules keeps it */
+        }
     }
-    mod = PyImport_ExecCodeModule("_pyleak_harness", code);
-    Py_DECREF(code);
-    if (mod == NULL) {
-        goto fail;
-    }
-    return mod;
+    return harness;
 fail:
+    Py_XDECREF(harness);
     PyErr_Print();
     plk_error_set(err, PLK_EINTERNAL, "cannot load the pyleak-ci harness");
     return NULL;
@@ -904,9 +930,10 @@ run_file(runner *R, plk_run_result *out, const char *path,
     {
         char *abs = realpath(path, NULL);
 
-        res = PyObject_CallMethod(R->h, "collect_file", "sssss",
+        res = PyObject_CallMethod(R->h, "collect_file", "ssssss",
                                   abs ? abs : path, module, root, s->file,
-                                  selector ? selector : "");
+                                  selector ? selector : "",
+                                  R->cfg->keyword ? R->cfg->keyword : "");
         free(abs);
     }
     free(root);
