@@ -25,12 +25,13 @@ __all__ = ["available", "wants_pytest", "collect", "PytestFile",
            "PytestScope"]
 
 # Plugins that would write files (the cache, and stepwise which needs
-# it), print, or replace the terminal output; none of that belongs in a
-# leak hunt. Plugins that start worker processes or trace every line
-# (xdist, pytest-cov) stay loaded, so that their options in a project's
-# addopts still parse, and are switched off in _start.
-_BLOCKED = ("cacheprovider", "stepwise", "terminal", "sugar",
-            "faulthandler")
+# it), replace the terminal output or the fault handler; none of that
+# belongs in a leak hunt. pytest's own terminal reporter stays (pytest
+# reads its options) but writes to a sink. Plugins that start worker
+# processes or trace every line (xdist, pytest-cov) stay loaded, so that
+# their options in a project's addopts still parse, and are switched off
+# in _start.
+_BLOCKED = ("cacheprovider", "stepwise", "sugar", "faulthandler")
 
 _available = None
 
@@ -149,11 +150,10 @@ def wants_pytest(path):
 
 
 def needs_pytest_message(relfile):
-    return ("%s is a pytest test file (it imports pytest, has a "
-            "conftest.py or pytest configuration, or its tests take "
-            "fixture arguments), but pytest cannot be imported by %s; "
-            "install pytest into that environment, or point pyleak-ci at "
-            "the virtual environment that has it (activate it, or pass "
+    """For a test file whose import failed for want of pytest."""
+    return ("%s imports pytest, which cannot be imported by %s; install "
+            "pytest into that environment, or point pyleak-ci at the "
+            "virtual environment that has it (activate it, or pass "
             "--python PATH)" % (relfile, sys.executable or "this Python"))
 
 
@@ -298,6 +298,7 @@ def _start(path, keyword):
     args.append(path)
     rec = _Recorder()
     config = _prepareconfig(args, plugins=[rec])
+    saved = sys.stdout
     try:
         # pytest-xdist (-n in addopts) would start workers when it sees
         # these at configure time; every test runs here, in-process.
@@ -305,12 +306,17 @@ def _start(path, keyword):
                             ("looponfail", False)):
             if hasattr(config.option, name):
                 setattr(config.option, name, value)
+        # The terminal reporter keeps the stream it finds at configure
+        # time: give it one that goes nowhere.
+        sys.stdout = harness._sink
         config._do_configure()
         session = Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
     except BaseException:
         config._ensure_unconfigure()
         raise
+    finally:
+        sys.stdout = saved
     return config, session, rec
 
 
@@ -412,6 +418,8 @@ def _outcome(report, info, when):
                     "xfail: " + (wasxfail or "expected to fail"), "")
         return ("skipped", "pytest.skip", _skip_reason(report), "")
     text = report.longreprtext
+    if text and not text.endswith("\n"):
+        text += "\n"
     exc = info.excinfo.value if info.excinfo is not None else None
     if exc is None:
         # A strict xfail that passed, or a failure pytest made up.

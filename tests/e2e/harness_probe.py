@@ -1,0 +1,52 @@
+"""Load pyleak-ci's Python modules as the binary does and print, as JSON,
+the tests a file collects to with their per-test control.
+
+Usage: python harness_probe.py FILE [KEYWORD]. Run in a subprocess:
+collecting a pytest file starts a pytest session of its own."""
+import json
+import os
+import sys
+import types
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                   "src")
+MODULES = [("pyleak", "pyleak.py"), ("_pyleak_harness", "harness.py"),
+           ("_pyleak_keyword", "keyword.py"),
+           ("_pyleak_pytest", "collect_pytest.py")]
+
+
+def load():
+    for name, fname in MODULES:
+        with open(os.path.join(SRC, fname)) as f:
+            code = compile(f.read(), "<pyleak-%s>" % name, "exec")
+        mod = types.ModuleType(name)
+        sys.modules[name] = mod
+        exec(code, mod.__dict__)
+    return sys.modules["_pyleak_harness"]
+
+
+def main():
+    harness = load()
+    path = os.path.abspath(sys.argv[1])
+    keyword = sys.argv[2] if len(sys.argv) > 2 else ""
+    root = os.path.dirname(path)
+    modname = os.path.splitext(os.path.basename(path))[0]
+    res = harness.collect_file(path, modname, root, sys.argv[1], "",
+                               keyword)
+    out = {"kind": res[0]}
+    if res[0] == "ok":
+        out["items"] = [{"id": i.id, "control": i.control}
+                        for i in res[2]]
+        calls = {}
+        for i in res[2]:
+            r = i.call()
+            calls[i.id] = list(r) if r is not None else None
+        out["calls"] = calls
+        harness.module_teardown(res[1])
+    else:
+        out["detail"] = list(res[1:])
+    json.dump(out, sys.stdout, default=list)
+
+
+if __name__ == "__main__":
+    main()

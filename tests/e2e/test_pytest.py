@@ -1,0 +1,317 @@
+"""End-to-end: pytest suites (conftest fixtures, parametrize, marks), the
+pyleak decorators and markers, and -k, through the real binary."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, PYTHON, REPO, outcome, props
+
+EXAMPLE = REPO / "examples" / "pytest_project"
+PROBE = Path(__file__).with_name("harness_probe.py")
+
+
+def _has_pytest():
+    proc = subprocess.run([PYTHON, "-c", "import pytest"],
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+needs_pytest = pytest.mark.skipif(not _has_pytest(),
+                                  reason="pytest is not installed for " +
+                                  PYTHON)
+
+
+def _ids(r):
+    """Test ids as printed with -v, in order."""
+    out = []
+    for line in r.stdout.splitlines():
+        head = line.split(" ", 1)[0]
+        if "::" in head:
+            out.append(head)
+    return out
+
+
+# -- the example project ---------------------------------------------------
+
+@needs_pytest
+def test_example_project_verdicts_and_ids(pyleak):
+    r = pyleak(EXAMPLE, "-v")
+    assert r.code == 1, r.stdout + r.stderr
+    base = "examples/pytest_project/tests/"
+    assert _ids(r)[:8] == [
+        base + "test_cart.py::test_total[apple-1-3]",
+        base + "test_cart.py::test_total[pear-2-8]",
+        base + "test_cart.py::test_total[plum-5-10]",
+        base + "test_cart.py::test_rejects_zero_quantity",
+        base + "test_cart.py::test_checkout_is_tracked",
+        base + "test_cart.py::test_checkout_is_audited",
+        base + "test_cart.py::test_export",
+        base + "test_cart.py::test_payment",
+    ]
+    verdicts = {tc.get("classname") + "::" + tc.get("name"): outcome(tc)[0]
+                for tc in r.xml.iter("testcase")}
+    assert verdicts == {
+        "test_cart::test_total[apple-1-3]": "passed",
+        "test_cart::test_total[pear-2-8]": "passed",
+        "test_cart::test_total[plum-5-10]": "passed",
+        "test_cart::test_rejects_zero_quantity": "passed",
+        "test_cart::test_checkout_is_tracked": "passed",
+        "test_cart::test_checkout_is_audited": "failure",
+        "test_cart::test_export": "passed",
+        "test_cart::test_payment": "skipped",
+        "test_discounts.TestDiscounts::test_rate[student-6.0]": "passed",
+        "test_discounts.TestDiscounts::test_rate[member-10.8]": "passed",
+        "test_discounts.TestDiscounts::test_no_discount": "passed",
+        "test_discounts.TestDiscounts::test_output": "passed",
+        "test_discounts.CouponCase::test_half": "passed",
+    }
+    leak = r.case("test_checkout_is_audited")
+    kind, el = outcome(leak)
+    assert el.get("type") == "pyleak.Leak"
+    # AuditLog, its list and the bound method left on the bus per call.
+    assert float(props(leak)["pyleak.objects.per_call"]) == \
+        pytest.approx(3.0, abs=0.1)
+    source = (EXAMPLE / "tests" / "test_cart.py").read_text().splitlines()
+    assert source[int(leak.get("line")) - 1].startswith(
+        "def test_checkout_is_audited")
+    assert leak.get("file") == "examples/pytest_project/tests/test_cart.py"
+    kind, el = outcome(r.case("test_payment"))
+    assert el.get("message") == "payments are not part of this example"
+
+
+@needs_pytest
+def test_example_passes_under_plain_pytest():
+    proc = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p",
+                           "no:cacheprovider", str(EXAMPLE)],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 passed, 1 skipped" in proc.stdout
+
+
+# -- fixture scopes --------------------------------------------------------
+
+@needs_pytest
+def test_fixture_scopes_across_rounds(pyleak, tmp_path):
+    trace = tmp_path / "counts.json"
+    r = pyleak(FIXTURES / "pytest_scopes", env={"PLK_TRACE": str(trace)})
+    assert r.code == 0, r.stdout + r.stderr
+    counts = json.loads(trace.read_text())
+    # Session, module and class fixtures: made once, finished once (the
+    # session's at the end of the file).
+    for scope in ("session", "module", "class"):
+        assert counts[scope + ".setup"] == 1, (scope, counts)
+        assert counts[scope + ".teardown"] == 1, (scope, counts)
+
+    def calls_of(name):
+        p = props(r.case(name))
+        rounds = int(p["pyleak.rounds"]) + int(p["pyleak.warmup"])
+        # One uncounted first call, one calibration call, the rounds.
+        return 2 + rounds * int(p["pyleak.calls"])
+
+    assert counts["calls"] == calls_of("test_counted")
+    assert counts["class.calls"] == calls_of("TestInClass::test_a")
+    # Function fixtures are made and finished in every call.
+    uses_func = calls_of("test_counted") + calls_of("TestInClass::test_a") \
+        + calls_of("test_after_class")
+    assert counts["func.setup"] == counts["func.teardown"] == uses_func
+    every = uses_func + calls_of("TestInClass::test_b")
+    assert counts["auto.setup"] == counts["auto.teardown"] == every
+    assert outcome(r.case("test_after_class"))[0] == "passed"
+
+
+# -- skips, xfails, errors ---------------------------------------------------
+
+@needs_pytest
+def test_marks_and_outcomes(pyleak):
+    r = pyleak(FIXTURES / "pytest_marks")
+    assert r.code == 1, r.stdout + r.stderr
+
+    def check(name, kind, type_=None, message=None):
+        got, el = outcome(r.case(name))
+        assert got == kind, (name, got)
+        if type_ is not None:
+            assert el.get("type") == type_, (name, el.get("type"))
+        if message is not None:
+            assert message in el.get("message"), (name, el.get("message"))
+        return el
+
+    check("test_passes", "passed")
+    check("test_skipif", "skipped", message="only on nowhere")
+    check("test_skip_inside", "skipped", message="decided inside")
+    check("test_xfail_fails", "skipped", message="xfail: known bug 12")
+    check("test_xpass_strict", "failure", message="XPASS(strict)")
+    check("test_xpass_lenient", "passed")
+    el = check("test_assert_rewritten", "failure", "AssertionError",
+               "assert [1, 2] == [1, 3]")
+    assert "test_marks.py:47" in el.text
+    check("test_setup_error", "error", "RuntimeError",
+          "error at setup: RuntimeError: database is down")
+    check("test_teardown_error", "error", "OSError",
+          "error at teardown: OSError: cannot remove the scratch folder")
+    check("test_ids[one]", "passed")
+    check("test_ids[two]", "passed")
+
+
+@needs_pytest
+def test_collection_errors_and_module_skips(pyleak):
+    r = pyleak(FIXTURES / "pytest_broken")
+    assert r.code == 1, r.stdout + r.stderr
+    suites = {s.get("file"): s for s in r.xml.iter("testsuite")}
+    broken = suites["tests/fixtures/pytest_broken/test_import_fails.py"]
+    err = broken.find("testcase").find("error")
+    assert "module_that_is_not_there" in err.get("message")
+    skipped = suites["tests/fixtures/pytest_broken/test_module_skip.py"]
+    assert skipped.find("testcase").find("skipped").get("message") == \
+        "needs a GPU"
+    assert outcome(r.case("test_fine"))[0] == "passed"
+
+
+# -- selection ---------------------------------------------------------------
+
+@needs_pytest
+def test_selectors_name_parametrized_tests(pyleak):
+    f = EXAMPLE / "tests" / "test_cart.py"
+    r = pyleak(str(f) + "::test_total", "--rounds", "3", "--warmup", "1")
+    assert r.code == 0, r.stdout + r.stderr
+    assert sorted(tc.get("name") for tc in r.xml.iter("testcase")) == \
+        ["test_total[apple-1-3]", "test_total[pear-2-8]",
+         "test_total[plum-5-10]"]
+    r = pyleak(str(f) + "::test_total[pear-2-8]", "--rounds", "3")
+    assert [tc.get("name") for tc in r.xml.iter("testcase")] == \
+        ["test_total[pear-2-8]"]
+    r = pyleak(str(f) + "::test_tota")
+    assert r.code == 4 and "test_total[pear-2-8]" in r.stderr
+
+
+@needs_pytest
+def test_keyword_in_pytest_files(pyleak):
+    r = pyleak(EXAMPLE, "-k", "total and not plum or Coupon", "--rounds",
+               "3", "--warmup", "1")
+    assert r.code == 0, r.stdout + r.stderr
+    assert sorted(tc.get("name") for tc in r.xml.iter("testcase")) == \
+        ["test_half", "test_total[apple-1-3]", "test_total[pear-2-8]"]
+    r = pyleak(EXAMPLE, "-k", "total and (")
+    assert r.code == 4 and "-k" in r.stderr
+
+
+def test_keyword_in_plain_files(pyleak):
+    target = FIXTURES / "lifecycle"
+    r = pyleak(target, "-k", "counted or (skip and not runtime)",
+               "--rounds", "3", "--warmup", "1")
+    names = sorted(tc.get("name") for tc in r.xml.iter("testcase"))
+    assert names == ["test_counted", "test_one", "test_skipped_if",
+                     "test_skipped_method"]
+    # Class names match too, case-insensitively.
+    r = pyleak(target, "-k", "brokensetupclass", "--rounds", "3")
+    assert sorted(tc.get("name") for tc in r.xml.iter("testcase")) == \
+        ["test_a", "test_b"]
+    r = pyleak(target, "-k", "counted or")
+    assert r.code == 4
+    assert "-k 'counted or': expected a word at column 11" in r.stderr
+    r = pyleak(target, "-k", "a = b")
+    assert r.code == 4 and "unexpected character '='" in r.stderr
+
+
+# -- per-test control ------------------------------------------------------
+
+def _probe(path, keyword=""):
+    proc = subprocess.run([PYTHON, str(PROBE), str(path), keyword],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _controls(res):
+    return {i["id"].split("::", 1)[1]: i["control"] for i in res["items"]}
+
+
+def test_pyleak_decorators_set_item_control():
+    res = _probe("tests/fixtures/control/test_control.py")
+    got = _controls(res)
+    assert got["test_skipped"] == {"skip": "talks to a live server"}
+    assert got["test_allowed"] == {"allow": [
+        ["blocks", None, "the entry's memory"],
+        ["heap", None, "the entry's memory"],
+        ["objects", 1.0, "one entry per call"]]}
+    assert got["test_more_rounds"] == {"rounds": 20}
+    assert got["test_plain"] is None
+    assert got["TestPlainClass::test_inherits"] == {
+        "allow": [["fds", 0.0, "class-wide"]], "rounds": 12}
+    assert got["TestPlainClass::test_overrides"]["rounds"] == 30
+    assert got["Case::test_one"] == {"skip": "whole case is exempt"}
+    # The decorators change nothing about how the tests run.
+    assert all(v is None for v in res["calls"].values())
+
+
+@needs_pytest
+def test_pytest_marker_sets_item_control():
+    res = _probe("tests/fixtures/control_pytest/test_marks_control.py")
+    got = _controls(res)
+    assert got["test_marked_skip"] == {"skip": "uses the network",
+                                       "rounds": 10}
+    assert got["test_marked_allow"] == {
+        "allow": [["heap", 128.0, "arena growth"]], "rounds": 10}
+    assert got["test_marked_rounds[1]"] == {"rounds": 25}
+    assert got["test_decorator_in_pytest_file"] == {
+        "allow": [["threads", None, "pool"]], "rounds": 10}
+    assert got["test_module_rounds_only"] == {"rounds": 10}
+    bad = res["calls"]["tests/fixtures/control_pytest/"
+                       "test_marks_control.py::test_marked_without_reason"]
+    assert bad[0] == "error" and "needs a reason" in bad[2]
+
+
+@needs_pytest
+def test_wrong_marker_is_an_error_of_that_test(pyleak):
+    r = pyleak(FIXTURES / "control_pytest", "--rounds", "3", "--warmup",
+               "1")
+    assert r.code == 1
+    kind, el = outcome(r.case("test_marked_without_reason"))
+    assert kind == "error" and el.get("type") == "pyleak.UsageError"
+    assert 'reason="why"' in el.get("message")
+    kind, el = outcome(r.case("test_marked_bad_metric"))
+    assert kind == "error" and "unknown metric 'memory'" in el.get("message")
+    assert outcome(r.case("test_marked_allow"))[0] == "passed"
+
+
+def test_wrong_decorator_is_a_clear_import_error(pyleak):
+    r = pyleak(FIXTURES / "control_bad")
+    assert r.code == 1
+    messages = {s.get("file").rsplit("/", 1)[1]:
+                s.find("testcase").find("error").get("message")
+                for s in r.xml.iter("testsuite")}
+    assert "@pyleak.skip: needs a reason" in \
+        messages["test_bad_decorator.py"]
+    assert "unknown metric 'memory'" in messages["test_bad_metric.py"]
+    assert "refs, blocks, objects, heap, rss, fds, threads" in \
+        messages["test_bad_metric.py"]
+
+
+# -- without pytest ----------------------------------------------------------
+
+def test_without_pytest_plain_tests_run_and_pytest_files_say_why(
+        pyleak, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)],
+                   check=True)
+    env = {"VIRTUAL_ENV": str(venv)}
+    r = pyleak("examples/", FIXTURES / "pytest_broken" / "test_fine.py",
+               "--rounds", "3", "--warmup", "1", env=env)
+    assert r.code == 1, r.stdout + r.stderr
+    # Plain functions and unittest cases still run.
+    assert outcome(r.case("test_lookup_bounded"))[0] == "passed"
+    assert outcome(r.case("NormaliseCase::test_samples"))[0] == "passed"
+    assert outcome(r.case("test_remember_new_keys"))[0] == "failure"
+    # A file that imports pytest: an error that says what to do.
+    suites = {s.get("file"): s for s in r.xml.iter("testsuite")}
+    cart = suites["examples/pytest_project/tests/test_cart.py"]
+    msg = cart.find("testcase").find("error").get("message")
+    assert "imports pytest, which cannot be imported by" in msg
+    assert str(venv) in msg and "install pytest" in msg
+    # A test that wants fixtures: skipped, with the reason.
+    kind, el = outcome(r.case("test_fine"))
+    assert kind == "skipped"
+    assert "needs arguments (tmp_path)" in el.get("message")
+    assert "pytest cannot be imported" in el.get("message")
