@@ -189,6 +189,10 @@ def _unittest_result_class():
                 self._keep("failed", test, err, subtest._subDescription())
 
         def addSkip(self, test, reason):
+            # A skipped subtest does not skip its test: unittest counts
+            # the test as run, and so it is measured.
+            if isinstance(test, unittest.case._SubTest):
+                return
             if self.outcome is None:
                 self.outcome = ("skipped", "unittest.SkipTest", reason, "")
 
@@ -200,6 +204,20 @@ def _unittest_result_class():
 
     _result_class = Result
     return Result
+
+
+def _instance_call(case):
+    """Run the same TestCase instance in every call, as CPython's refleak
+    hunter does with the suite a load_tests function built."""
+    Result = _unittest_result_class()
+
+    def call():
+        result = Result()
+        case.run(result)
+        outcome = result.outcome
+        del result
+        return outcome
+    return call
 
 
 def _unittest_call(cls, name):
@@ -284,6 +302,8 @@ def _unittest_items(cls, modname, relfile):
     import unittest
 
     names = unittest.TestLoader().getTestCaseNames(cls)
+    if not names and hasattr(cls, "runTest"):
+        names = ["runTest"]  # what unittest's loader does, too
     classname = modname + "." + cls.__qualname__
     class_skip = None
     if getattr(cls, "__unittest_skip__", False):
@@ -299,6 +319,56 @@ def _unittest_items(cls, modname, relfile):
                           _unittest_call(cls, name), skip, cls,
                           _control(meth, cls)))
     return items
+
+
+def _flatten(suite):
+    import unittest
+
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _flatten(test)
+        else:
+            yield test
+
+
+def _case_item(case, modname, relfile):
+    """An item for one TestCase instance of a load_tests suite."""
+    cls = type(case)
+    name = getattr(case, "_testMethodName", "")
+    try:
+        case_id = case.id()
+    except Exception:
+        case_id = name
+    if case_id.endswith("." + name) or case_id == name:
+        # A test method of a TestCase class.
+        meth = getattr(cls, name, None)
+        skip = None
+        for owner in (cls, meth):
+            if skip is None and getattr(owner, "__unittest_skip__", False):
+                skip = getattr(owner, "__unittest_skip_why__", "") or \
+                    "skipped"
+        return Item(relfile + "::" + cls.__qualname__ + "::" + name,
+                    modname + "." + cls.__qualname__, name, relfile,
+                    _line_of(meth) if meth is not None else 0,
+                    _instance_call(case), skip, cls, _control(meth, cls))
+    # A doctest, a FunctionTestCase, ...: named by its id.
+    if case_id.startswith(modname + "."):
+        case_id = case_id[len(modname) + 1:]
+    line = 0
+    dt = getattr(case, "_dt_test", None)
+    if dt is not None and isinstance(getattr(dt, "lineno", None), int):
+        line = dt.lineno + 1
+    return Item(relfile + "::" + case_id, modname, case_id, relfile, line,
+                _instance_call(case), None, cls)
+
+
+def _loaded_items(module, modname, relfile):
+    """The tests of a module with a load_tests function: the cases of the
+    suite unittest's loader builds with it, in its order."""
+    import unittest
+
+    suite = unittest.TestLoader().loadTestsFromModule(module)
+    return [_case_item(case, modname, relfile) for case in _flatten(suite)]
 
 
 def _class_items(cls, modname, relfile):
@@ -341,11 +411,20 @@ def _mixins(module):
 def _module_items(module, modname, relfile):
     items = []
     mixins = _mixins(module)
+    uses_unittest = _module_uses_unittest(module)
+    load_tests = uses_unittest and callable(getattr(module, "load_tests",
+                                                    None))
+    if load_tests:
+        items.extend(_loaded_items(module, modname, relfile))
     for name, value in list(vars(module).items()):
         if isinstance(value, types.FunctionType) and name.startswith("test"):
+            if name == "test_main" and uses_unittest:
+                # CPython's old entry point that runs the module's
+                # TestCases itself; unittest does not collect it.
+                continue
             items.append(_function_item(value, name, modname, relfile))
         elif isinstance(value, type) and _is_testcase(value):
-            if name.startswith("_"):
+            if name.startswith("_") or load_tests:
                 continue
             items.extend(_unittest_items(value, modname, relfile))
         elif isinstance(value, type) and name.startswith("Test") and \
@@ -574,7 +653,14 @@ def module_setup(module):
         return None  # a pytest file: its fixtures come with the first call
     fn = getattr(module, "setUpModule", None) if _module_uses_unittest(
         module) else None
-    return _guarded(fn, "setUpModule") if fn is not None else None
+    out = _guarded(fn, "setUpModule") if fn is not None else None
+    if out is not None:
+        # No tearDownModule after a failed setUpModule, but the cleanups
+        # it added still run, as under unittest.
+        ut = sys.modules.get("unittest")
+        if ut is not None and hasattr(ut, "doModuleCleanups"):
+            _guarded(ut.doModuleCleanups, "module cleanups")
+    return out
 
 
 def module_teardown(module):
@@ -598,18 +684,34 @@ def _module_uses_unittest(module):
 def class_setup(cls):
     if not isinstance(cls, type):
         return None  # a pytest class: set up by its first test's call
-    return _guarded(cls.setUpClass, cls.__qualname__ + ".setUpClass")
+    out = _guarded(cls.setUpClass, cls.__qualname__ + ".setUpClass")
+    if out is not None:
+        # No tearDownClass after a failed (or skipping) setUpClass, but
+        # the class cleanups it added still run, as under unittest.
+        _class_cleanups(cls)
+    return out
+
+
+def _class_cleanups(cls):
+    """Run the class cleanups; unittest keeps their errors in
+    cls.tearDown_exceptions instead of raising them."""
+    what = cls.__qualname__ + " class cleanups"
+    out = _guarded(cls.doClassCleanups, what)
+    errors = getattr(cls, "tearDown_exceptions", None)
+    if errors:
+        if out is None:
+            exc = errors[0][1]
+            out = _exc_tuple("error", exc)
+            out = ("error", out[1], what + " failed: " + out[2], out[3])
+        errors.clear()
+    return out
 
 
 def class_teardown(cls):
     if not isinstance(cls, type):
         return cls.teardown()
     out = _guarded(cls.tearDownClass, cls.__qualname__ + ".tearDownClass")
-    cleanup = _guarded(cls.doClassCleanups,
-                       cls.__qualname__ + " class cleanups")
-    errors = getattr(cls, "tearDown_exceptions", None)
-    if errors:
-        errors.clear()
+    cleanup = _class_cleanups(cls)
     return out or cleanup
 
 

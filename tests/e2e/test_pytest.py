@@ -315,3 +315,63 @@ def test_without_pytest_plain_tests_run_and_pytest_files_say_why(
     assert kind == "skipped"
     assert "needs arguments (tmp_path)" in el.get("message")
     assert "pytest cannot be imported" in el.get("message")
+
+
+# -- unittest semantics ------------------------------------------------------
+
+def test_unittest_cleanups_skips_subtests_and_load_tests(pyleak, tmp_path):
+    trace = tmp_path / "counts.json"
+    trace2 = tmp_path / "module_fails.json"
+    r = pyleak(FIXTURES / "unittest_semantics",
+               env={"PLK_TRACE": str(trace), "PLK_TRACE2": str(trace2)})
+    assert r.code == 1, r.stdout + r.stderr
+    counts = json.loads(trace.read_text())
+
+    def calls_of(name):
+        p = props(r.case(name))
+        rounds = int(p["pyleak.rounds"]) + int(p["pyleak.warmup"])
+        return 2 + rounds * int(p["pyleak.calls"])
+
+    # Module and class fixtures once around all rounds; cleanups at
+    # every level run as often as their fixture.
+    assert counts["setUpModule"] == counts["tearDownModule"] == 1
+    assert counts["module.cleanup"] == 1
+    assert counts["Cleanups.setUpClass"] == 1
+    assert counts["Cleanups.class_cleanup"] == 1
+    assert counts["cleanup"] == counts["Cleanups.calls"] == \
+        calls_of("Cleanups::test_counted")
+    # SkipTest in setUpClass skips the class's tests and still runs the
+    # class cleanups it registered.
+    for name in ("SkipInSetUpClass::test_a", "SkipInSetUpClass::test_b"):
+        kind, el = outcome(r.case(name))
+        assert kind == "skipped" and el.get("message") == "no display"
+    assert counts["SkipInSetUpClass.class_cleanup"] == 1
+    assert "must not run" not in counts
+    # A failing class cleanup is an error, as unittest reports it.
+    kind, el = outcome(r.case("tearDownClass"))
+    assert kind == "error" and "cannot drop the table" in el.get("message")
+    # Subtests: a failing one fails its test (named in the message); a
+    # skipped one does not skip its test, which is then measured.
+    kind, el = outcome(r.case("SubTests::test_one_fails"))
+    assert kind == "failure" and el.get("message").startswith("(i=1)")
+    assert outcome(r.case("SubTests::test_one_skips"))[0] == "passed"
+    assert counts["SubTests.ran"] == 2 * calls_of("SubTests::test_one_skips")
+    # expectedFailure: measured while it fails; unexpected success fails.
+    assert outcome(r.case("Expectations::test_expected_failure"))[0] == \
+        "passed"
+    assert counts["Expectations.xfail"] == \
+        calls_of("Expectations::test_expected_failure")
+    kind, el = outcome(r.case("Expectations::test_unexpected_success"))
+    assert kind == "failure" and el.get("type") == \
+        "unittest.UnexpectedSuccess"
+    # runTest-only classes, and what load_tests adds (a doctest, a
+    # FunctionTestCase); no old-style test_main.
+    assert counts["OnlyRunTest.calls"] == calls_of("OnlyRunTest::runTest")
+    assert outcome(r.case("double"))[0] == "passed"
+    assert counts["function_case"] == calls_of("<lambda>")
+    assert "test_main" not in r.cases
+    # A failing setUpModule errors every test and still runs the module
+    # cleanups it added.
+    kind, el = outcome(r.case("Case::test_a"))
+    assert kind == "error" and "setUpModule failed" in el.get("message")
+    assert json.loads(trace2.read_text()) == {"module.cleanup": 1}
