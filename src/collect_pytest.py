@@ -105,9 +105,22 @@ def _required_params(fn, method):
     return required > 0 or kwonly > 0
 
 
+def _is_testcase_class(node):
+    """A class whose bases look like unittest's (FooTestCase, ...)."""
+    import ast
+
+    for base in node.bases:
+        name = base.attr if isinstance(base, ast.Attribute) else \
+            getattr(base, "id", "")
+        if name.endswith("TestCase"):
+            return True
+    return False
+
+
 def _source_says_pytest(path):
     """The file imports pytest, or has test functions that take
-    arguments (fixtures) or are coroutines."""
+    arguments (fixtures) or are coroutines, outside unittest classes. In
+    a unittest module, functions are helpers: unittest collects none."""
     import ast
 
     try:
@@ -125,17 +138,24 @@ def _source_says_pytest(path):
             if node.module and node.level == 0 and \
                     node.module.split(".")[0] in ("pytest", "_pytest"):
                 return True
+    if any(isinstance(n, ast.ClassDef) and _is_testcase_class(n)
+           for n in ast.walk(tree)):
+        return False
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+
+    def wants_fixtures(fn, method):
+        return fn.name.startswith("test") and (
+            isinstance(fn, ast.AsyncFunctionDef) or
+            _required_params(fn, method))
+
     for node in tree.body:
-        if isinstance(node, funcs) and node.name.startswith("test"):
-            if isinstance(node, ast.AsyncFunctionDef) or \
-                    _required_params(node, False):
-                return True
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for sub in node.body:
-                if isinstance(sub, funcs) and sub.name.startswith("test") \
-                        and (isinstance(sub, ast.AsyncFunctionDef) or
-                             _required_params(sub, True)):
-                    return True
+        if isinstance(node, funcs) and wants_fixtures(node, False):
+            return True
+    for node in classes:
+        if node.name.startswith("Test") and any(
+                isinstance(sub, funcs) and wants_fixtures(sub, True)
+                for sub in node.body):
+            return True
     return False
 
 

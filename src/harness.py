@@ -418,9 +418,12 @@ def _module_items(module, modname, relfile):
         items.extend(_loaded_items(module, modname, relfile))
     for name, value in list(vars(module).items()):
         if isinstance(value, types.FunctionType) and name.startswith("test"):
-            if name == "test_main" and uses_unittest:
-                # CPython's old entry point that runs the module's
-                # TestCases itself; unittest does not collect it.
+            if uses_unittest and (name == "test_main" or
+                                  _required_args(value)):
+                # In a unittest module, functions that need arguments
+                # are helpers (factories of test classes), and test_main
+                # is CPython's old entry point that runs the module's
+                # TestCases itself; unittest collects neither.
                 continue
             items.append(_function_item(value, name, modname, relfile))
         elif isinstance(value, type) and _is_testcase(value):
