@@ -113,7 +113,7 @@ def _apply(obj, what, control):
 
 
 def skip(reason=None):
-    """Run the test normally but do not check it for leaks."""
+    """Do not check this test for leaks."""
     example = '@pyleak.skip(reason="why this test is not checked")'
     reason = _check_reason("@pyleak.skip", reason, example)
     return lambda obj: _apply(obj, "@pyleak.skip", {"skip": reason})
