@@ -375,3 +375,25 @@ def test_unittest_cleanups_skips_subtests_and_load_tests(pyleak, tmp_path):
     kind, el = outcome(r.case("Case::test_a"))
     assert kind == "error" and "setUpModule failed" in el.get("message")
     assert json.loads(trace2.read_text()) == {"module.cleanup": 1}
+
+
+@needs_pytest
+def test_fixture_leak_is_found_at_the_fixtures_line():
+    """A diagnosis re-runs the item's call under tracemalloc; the fixture
+    is set up inside the call, so its lines are among the growing sites,
+    and a fixture that cleans up shows none."""
+    conftest = (EXAMPLE / "conftest.py").read_text().splitlines()
+    leak_line = conftest.index("    db.events.subscribe(log.record)",
+                               conftest.index("def audited_cart(cart, db):"))
+    test_file = "examples/pytest_project/tests/test_cart.py"
+
+    def grows(name):
+        proc = subprocess.run(
+            [PYTHON, str(PROBE), "--grows", test_file,
+             test_file + "::" + name],
+            capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, proc.stderr
+        return {tuple(site) for site in json.loads(proc.stdout)}
+
+    assert ("conftest.py", leak_line + 1) in grows("test_checkout_is_audited")
+    assert grows("test_checkout_is_tracked") == set()
