@@ -1,6 +1,7 @@
 """End-to-end: [tool.pyleak-ci] in pyproject.toml, `pyleak-ci config`,
 --ignore, and the baseline of known leaks, on throw-away projects."""
 import os
+import re
 import subprocess
 import textwrap
 import xml.etree.ElementTree as ET
@@ -251,7 +252,9 @@ def test_baseline_flow(project):
     # Updating drops it; the reason of an entry still there is kept.
     r = pyleak(*args, "--update-baseline", cwd=project)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "1 removed" in r.stdout or "2 removed" in r.stdout
+    # One entry per leaking metric: objects and blocks, and refs too
+    # when linked against a debug build of Python.
+    assert re.search(r"\b[123] removed", r.stdout), r.stdout
     assert "[[leak]]" not in base.read_text()
 
 
