@@ -22,5 +22,8 @@
 #include "pyleak/run.h"
 #include "pyleak/toml.h"
 #include "pyleak/baseline.h"
+#include "pyleak/record.h"
+#include "pyleak/shard.h"
+#include "pyleak/worker.h"
 
 #endif

@@ -253,6 +253,7 @@ cmd_run(plk_config *cfg, const char *argv0)
     char gh_token[PLK_GITHUB_TOKEN_SIZE] = "";
     plk_baseline base = {0};
     plk_baseline_stats bst = {0};
+    plk_run_info info;
     int rc, code, reserve;
 
     if (cfg->junit_strict && cfg->junit_xml == NULL) {
@@ -297,7 +298,7 @@ cmd_run(plk_config *cfg, const char *argv0)
     /* A descriptor held back from the tests: if one leaks descriptors up
      * to the limit, closing this one still lets the report be written. */
     reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    rc = plk_run(&result, cfg, &con, &err);
+    rc = plk_run(&result, cfg, &con, &info, &err);
     if (reserve >= 0) {
         close(reserve);
     }
@@ -326,6 +327,15 @@ cmd_run(plk_config *cfg, const char *argv0)
     else if (tot.leaked || tot.failed || tot.errors) {
         code = EXIT_TESTS_FAILED;
     }
+    else if (tot.tests == 0 && info.shard_total > 0 && info.files > 0 &&
+             info.selected == 0) {
+        /* More shards than files: this one has nothing to do, which is
+         * not a failure of the job. */
+        fprintf(stderr, "pyleak-ci: shard %u/%u has no test files (%zu "
+                        "in all)\n",
+                info.shard_index, info.shard_total, info.files);
+        code = EXIT_OK;
+    }
     else if (tot.tests == 0) {
         fprintf(stderr, "pyleak-ci: no tests collected; test files are "
                         "named test_*.py or *_test.py and hold test_* "
@@ -334,6 +344,11 @@ cmd_run(plk_config *cfg, const char *argv0)
     }
     else {
         code = EXIT_OK;
+    }
+    if (info.anomaly && code != EXIT_INTERRUPTED) {
+        /* A worker that reported everything and then exited non-zero:
+         * something outside the tests (a memory checker, say) objected. */
+        code = EXIT_INTERNAL;
     }
 done:
     /* A run that ended early still gives the runner its commands back. */

@@ -44,6 +44,7 @@ struct plk_engine {
     unsigned available;
     char *cwd;
     int interrupted;
+    const plk_strlist *skip; /* ids of tests not to run (borrowed) */
 };
 
 typedef struct plk_engine runner;
@@ -755,6 +756,40 @@ leave_class(runner *R, plk_suite_result *s, PyObject **cur_cls,
     *cur_name = NULL;
 }
 
+/* Tell the caller every test that is about to run, before any does. */
+static void
+announce(runner *R, plk_suite_result *s, PyObject *items)
+{
+    Py_ssize_t i;
+
+    for (i = 0; R->ev.test_collected && i < PyList_GET_SIZE(items); i++) {
+        plk_test_result t = {0};
+
+        fill_identity(&t, PyList_GET_ITEM(items, i));
+        R->ev.test_collected(R->ev.ctx, s, &t);
+        plk_test_result_free(&t);
+    }
+}
+
+/* Is item's id in the skip set? */
+static int
+skipped(runner *R, PyObject *item)
+{
+    char *id;
+    size_t i;
+    int found = 0;
+
+    if (R->skip == NULL || R->skip->count == 0) {
+        return 0;
+    }
+    id = attr_text(item, "id");
+    for (i = 0; id != NULL && i < R->skip->count && !found; i++) {
+        found = strcmp(R->skip->items[i], id) == 0;
+    }
+    free(id);
+    return found;
+}
+
 static int
 run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
 {
@@ -765,6 +800,7 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
     char *cur_name = NULL;
     int rc = 0;
 
+    announce(R, s, items);
     mod_fail = fixture(R, "module_setup", module, &rc);
     if (rc != 0) {
         return rc;
@@ -775,6 +811,9 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
         plk_test_result *t;
         double t0 = plk_now();
 
+        if (skipped(R, item)) {
+            continue;
+        }
         cls = PyObject_GetAttrString(item, "cls");
         skip = PyObject_GetAttrString(item, "skip");
         call = PyObject_GetAttrString(item, "call");
@@ -790,6 +829,7 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
             goto next;
         }
         fill_identity(t, item);
+        ev_test_begin(R, s, t); /* setUpClass is this test's code too */
         if (cls == NULL || skip == NULL || call == NULL) {
             set_error_text(t, "pyleak.HarnessError", "malformed test item",
                            NULL);
@@ -1045,6 +1085,12 @@ plk_engine_run_target(plk_engine *R, plk_run_result *out,
         return run_module(R, out, tg, err);
     }
     return run_file(R, out, tg->path, tg->selector, err);
+}
+
+void
+plk_engine_set_skip(plk_engine *R, const plk_strlist *ids)
+{
+    R->skip = ids;
 }
 
 int

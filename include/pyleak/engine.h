@@ -18,6 +18,11 @@ typedef struct plk_engine_events {
     void *ctx;
     /* The file was collected; its tests are about to run. */
     void (*suite_start)(void *ctx, const plk_suite_result *s);
+    /* One test of the file, in run order: sent for every test (skipped
+     * ones too) before module setup and the first test run. t carries
+     * the identity only and is valid during the call. */
+    void (*test_collected)(void *ctx, const plk_suite_result *s,
+                           const plk_test_result *t);
     /* Test code of s->tests[index] is about to run (again): sent before
      * the calls of every phase, so a watchdog knows whom to blame. */
     void (*test_begin)(void *ctx, const plk_suite_result *s, size_t index);
@@ -40,6 +45,11 @@ void plk_engine_free(plk_engine *E);
  * something that is not there. */
 int plk_engine_run_target(plk_engine *E, plk_run_result *out,
                           const plk_target *tg, plk_error *err);
+
+/* Leave out tests whose ids are in ids from later runs: no record, no
+ * events, no fixtures for them (a replacement worker skips what an
+ * earlier one reported). ids is borrowed; NULL clears. */
+void plk_engine_set_skip(plk_engine *E, const plk_strlist *ids);
 
 /* 1 once Ctrl-C or SIGTERM reached the engine. */
 int plk_engine_interrupted(const plk_engine *E);

@@ -342,4 +342,7 @@ def test_interrupt_still_writes_report(tmp_path, sig):
     assert cases["test_first_quick"].find("error") is None
     assert cases["test_slow"].find("error").get("type") == \
         "KeyboardInterrupt"
-    assert "test_never_reached" not in cases
+    # Collected but never reached: listed, as skipped, saying why.
+    never = cases["test_never_reached"].find("skipped")
+    assert never is not None and never.get("message") == \
+        "not run: interrupted"
