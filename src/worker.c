@@ -71,8 +71,9 @@ static void
 ev_test_collected(void *ctx, const plk_suite_result *s,
                   const plk_test_result *t)
 {
-    /* Sent with the next record: one write for the whole list. */
+    /* Sent at once: module setup, which comes next, may kill us. */
     plk_record_put_test(&child.buf, PLK_REC_COLLECTED, t);
+    child_flush();
 }
 
 static void
@@ -499,6 +500,13 @@ worker_main(pool *P, unit *u, int fd, int fault_fd)
     child_flush();
     plk_engine_set_skip(P->E, &u->reported);
     rc = plk_engine_run_target(P->E, &res, u->tg, &err);
+    if (res.nsuites > 0) {
+        /* The suite as it ended: the engine fills in some of it (import
+         * trouble it could not even report as an event) after its last
+         * event. */
+        plk_record_put_suite(&child.buf, PLK_REC_SUITE_DONE,
+                             &res.suites[res.nsuites - 1]);
+    }
     if (rc != 0 && rc != PLK_EINTR) {
         plk_record_put_error(&child.buf, rc,
                              err.message ? err.message : plk_strerror(rc));
@@ -559,6 +567,52 @@ start_worker(pool *P, size_t ui, worker *w, plk_error *err)
     u->state = U_RUNNING;
     P->running++;
     return 0;
+}
+
+/* Is s valid UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF)? */
+static int
+utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p) {
+        unsigned long c;
+        int n, i;
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if ((*p & 0xe0) == 0xc0) {
+            n = 1;
+            c = *p & 0x1f;
+        }
+        else if ((*p & 0xf0) == 0xe0) {
+            n = 2;
+            c = *p & 0x0f;
+        }
+        else if ((*p & 0xf8) == 0xf0) {
+            n = 3;
+            c = *p & 0x07;
+        }
+        else {
+            return 0;
+        }
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return 0;
+            }
+            c = c << 6 | (p[i] & 0x3f);
+        }
+        if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
+            (n == 3 && c < 0x10000) || c > 0x10ffff ||
+            (c >= 0xd800 && c < 0xe000)) {
+            return 0;
+        }
+        p += n + 1;
+    }
+    return 1;
 }
 
 /* -- when a worker ends --------------------------------------------------- */
@@ -748,6 +802,14 @@ finish_worker(pool *P, worker *w, int status)
 
         fill_not_run(P, u, why ? why : "the worker process died");
         free(why);
+        if (u->suite.ntests == 0 && u->suite.error_message == NULL) {
+            /* Nothing to blame it on: the file itself is in error. */
+            u->suite.error_type = plk_strdup(error_type_for(w));
+            u->suite.error_message = plk_asprintf(
+                "the worker process for %s %s before any test started",
+                u->suite.file ? u->suite.file : "?", how);
+            u->suite.error_details = plk_strdup(fault);
+        }
         finish_unit(P, u);
     }
     else {
@@ -1065,6 +1127,17 @@ plk_worker_run(plk_run_result *out, plk_engine *E,
             }
             free(root);
             u->suite.file = plk_discover_relpath(tg->path, P.cwd);
+            if (!utf8_valid(tg->path)) {
+                /* Module names and test ids are text; this name is not.
+                 * Say so instead of failing inside the import. */
+                u->suite.error_type = plk_strdup("pyleak.BadFileName");
+                u->suite.error_message = plk_asprintf(
+                    "cannot import %s: its name is not valid UTF-8; "
+                    "rename the file",
+                    u->suite.file ? u->suite.file : "?");
+                u->t0 = plk_now();
+                finish_unit(&P, u);
+            }
         }
     }
     /* A Ctrl-C that came before the first worker started. */
