@@ -173,12 +173,13 @@ def test_usage_error_in_a_worker_stops_the_run(pyleak):
 @pytest.mark.parametrize("total", [2, 3, 7])
 def test_shards_partition_the_tests(pyleak, tmp_path, total):
     target = FIXTURES / "parallel"
-    full = pyleak(target, tmp_path=tmp_path)
+    full = pyleak(target, "--json", tmp_path / "durations.json",
+                  tmp_path=tmp_path)
     assert full.code == 0
     everything = ids(full)
     durations = tmp_path / "durations.xml"
     (tmp_path / "report.xml").rename(durations)
-    for how in ("count", "junit", "gitlab"):
+    for how in ("count", "junit", "json", "gitlab"):
         seen = []
         for k in range(1, total + 1):
             args, env = [target], None
@@ -186,8 +187,10 @@ def test_shards_partition_the_tests(pyleak, tmp_path, total):
                 env = {"CI_NODE_INDEX": str(k), "CI_NODE_TOTAL": str(total)}
             else:
                 args += ["--shard", "%d/%d" % (k, total)]
-            if how == "junit":
-                args += ["--durations-from", durations]
+            if how in ("junit", "json"):
+                args += ["--durations-from",
+                         durations.with_suffix("." + how.replace("junit",
+                                                                 "xml"))]
             r = pyleak(*args, env=env, tmp_path=tmp_path)
             assert r.code == 0, (how, k, r.stdout, r.stderr)
             assert ids(r), (how, k)  # 7 files: no shard is empty
