@@ -1140,6 +1140,17 @@ plk_worker_run(plk_run_result *out, plk_engine *E,
             }
         }
     }
+    /* Nearly every test file imports unittest (the harness needs it for
+     * TestCase files too); importing it once here lets every worker
+     * share it instead of importing it again. It runs no test code. */
+    {
+        PyObject *ut = PyImport_ImportModule("unittest");
+
+        if (ut == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(ut);
+    }
     /* A Ctrl-C that came before the first worker started. */
     if (PyErr_CheckSignals() != 0) {
         PyErr_Clear();
