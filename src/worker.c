@@ -37,7 +37,8 @@
 static struct {
     int fd;
     plk_buf buf;
-} child = {-1, {0}};
+    size_t sent;  /* tests of the suite before this index are sent */
+} child = {-1, {0}, 0};
 
 static void
 child_flush(void)
@@ -60,9 +61,22 @@ child_flush(void)
     child.buf.len = 0;
 }
 
+/* Records the engine adds without an event of their own (a failing
+ * tearDownClass or tearDownModule) go out before the next event, so
+ * they keep their place in the file's order. */
+static void
+send_quiet_tests(const plk_suite_result *s, size_t upto)
+{
+    for (; child.sent < upto && child.sent < s->ntests; child.sent++) {
+        plk_record_put_test(&child.buf, PLK_REC_TEST,
+                            &s->tests[child.sent]);
+    }
+}
+
 static void
 ev_suite_start(void *ctx, const plk_suite_result *s)
 {
+    child.sent = 0;
     plk_record_put_suite(&child.buf, PLK_REC_SUITE_START, s);
     child_flush();
 }
@@ -79,6 +93,7 @@ ev_test_collected(void *ctx, const plk_suite_result *s,
 static void
 ev_test_begin(void *ctx, const plk_suite_result *s, size_t index)
 {
+    send_quiet_tests(s, index);
     plk_record_put_test(&child.buf, PLK_REC_BEGIN, &s->tests[index]);
     child_flush();
 }
@@ -86,13 +101,16 @@ ev_test_begin(void *ctx, const plk_suite_result *s, size_t index)
 static void
 ev_test_done(void *ctx, const plk_suite_result *s, size_t index)
 {
+    send_quiet_tests(s, index);
     plk_record_put_test(&child.buf, PLK_REC_TEST, &s->tests[index]);
+    child.sent = index + 1;
     child_flush();
 }
 
 static void
 ev_suite_done(void *ctx, const plk_suite_result *s)
 {
+    send_quiet_tests(s, s->ntests);
     plk_record_put_suite(&child.buf, PLK_REC_SUITE_DONE, s);
     child_flush();
 }
