@@ -336,7 +336,7 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
                 fputs(": ", c->out);
                 put_safe(c->out, t->message, 1);
                 fputc('\n', c->out);
-                if (c->verbose && t->details) {
+                if (t->details && *t->details) {
                     put_safe(c->out, t->details, 0);
                 }
             }

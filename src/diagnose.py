@@ -1,0 +1,1410 @@
+"""pyleak-ci diagnosis: where a leaking test's memory comes from, what
+holds it, and what kind of leak it is.
+
+This module is compiled into the pyleak-ci binary and imported by the
+embedded interpreter as ``_pyleak_diagnose``.  src/diagnose.c calls
+``run()`` once a test has been judged leaking, with the collector frozen
+(gc.freeze) and the test's output muted.  The test is re-run in three
+short passes, each of a warm-up round and then ``rounds`` rounds of ``k``
+calls, with the harness's cache restore and full collections after every
+round, exactly as when detecting:
+
+1. objects: per-type counts of the objects that survive (with everything
+   older frozen, ``gc.get_objects()`` lists only what the re-run made),
+   containers whose length grows, new descriptors, new threads (with
+   where ``Thread.start`` was called), then a bounded search back through
+   referrers from a sample of leaked objects to a root;
+2. allocation sites: tracemalloc snapshots after every round, compared by
+   traceback, keeping the sites that grow;
+3. native allocations, only when the C heap grows beyond what Python
+   accounts for: the malloc tracer of src/malloc_trace.c records the
+   Python frames of every malloc and what is still live at the end.
+
+Trouble in a pass (an exception, the test failing, the time budget) is
+recorded in ``notes`` and the other passes still run; only Ctrl-C goes
+through.
+
+``run()`` returns a dict: kind, loc_file, loc_line, top_site,
+bytes_per_call, seconds, text (the readable report) and json, the whole
+diagnosis as one JSON object with these keys:
+
+  version          1
+  kind             list of "python-held", "native-ref", "native-alloc",
+                   "fd", "thread"
+  location         {path, line, source, from} or null: the first frame in
+                   the user's project ("from": "allocation", "native",
+                   "thread-start" or "test" when nothing better is known)
+  rounds, calls_per_round   of each re-run pass
+  seconds          time spent diagnosing
+  sites            tracemalloc allocation sites that grow, largest first:
+                   {path, line, source, bytes_per_call, blocks_per_call,
+                    traceback: [{path, line, source}], most recent first}
+  native_sites     same shape, from the malloc tracer (still-live blocks)
+  native_tracer    "used", "not needed", or why it was not available
+  types            [{type, per_call}]: GC-tracked types that grow
+  holders          [{chain, root, status, grows_per_call}]: status is
+                   "root" (reached a module global, class attribute,
+                   thread frame or sys.modules), "unreferenced" (no
+                   Python object refers to it), "native" (its farthest
+                   holders have no Python referrer) or "limit"
+  registries       [{name, per_call}]: C-side registries that grow
+                   (atexit callbacks)
+  fds              [{fd, target}]: descriptors the re-run left open
+  threads          [{name, ident, daemon, target, started_at}] and native
+                   threads as {name, tid}
+  notes            list of strings: what could not be done, and why
+"""
+
+import collections
+import functools
+import gc
+import json
+import linecache
+import math
+import os
+import sys
+import sysconfig
+import threading
+import time
+import tracemalloc
+import types
+
+__all__ = ["run"]
+
+_OWN_FILE = "<pyleak-diagnose>"
+_HARNESS_FILE = "<pyleak-harness>"
+_TRACEMALLOC_FILE = tracemalloc.__file__
+
+# Bounds. The whole diagnosis aims to stay under BUDGET seconds; a pass
+# that would start after that is skipped with a note.
+BUDGET = 30.0
+MIN_CALLS = 12          # calls per measured pass at least (rounds * k)
+MAX_ROUNDS = 24
+HOLDER_SECONDS = 3.0    # for all holder searches of a test together
+HOLDER_DEPTH = 12       # referrer levels from a leaked object
+HOLDER_VISITS = 20000   # objects looked at per search
+MAX_SAMPLES = 3         # leaked types whose holders are searched
+CANDIDATES = 3          # objects tried per type until one has a root
+MAX_SITES = 8
+MAX_FRAMES_SHOWN = 8
+MAX_LISTED = 20         # groups of descriptors and threads shown
+MAX_JSON_LIST = 100     # descriptors and threads kept in the JSON
+
+
+_PASS_SECONDS = "pass_seconds"
+
+
+class _TestFailed(Exception):
+    """The test did not pass during the diagnosis re-run."""
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+# -- paths -----------------------------------------------------------------
+
+def _machinery(path):
+    """Frames of pyleak-ci itself, the import system and tracemalloc."""
+    return (path in (_OWN_FILE, _HARNESS_FILE, _TRACEMALLOC_FILE) or
+            path.startswith("<frozen importlib") or
+            os.sep + "importlib" + os.sep in path)
+
+
+class _Paths:
+    """Tells the user's project from the standard library and
+    site-packages, and shows paths relative to the working directory."""
+
+    def __init__(self, test_file):
+        self.cwd = os.path.realpath(os.getcwd())
+        roots = [self.cwd]
+        if test_file:
+            roots.append(os.path.dirname(os.path.realpath(test_file)))
+        self.roots = roots
+        lib = set()
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            try:
+                p = sysconfig.get_paths().get(key)
+            except Exception:
+                p = None
+            if p:
+                lib.add(os.path.realpath(p))
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+            lib.add(os.path.realpath(os.path.join(
+                p, "lib", "python%d.%d" % sys.version_info[:2])))
+        # A project that lives inside a library directory (running the
+        # standard library's own tests) is still the user's.
+        self.lib = [p for p in lib
+                    if not any(r == p or r.startswith(p + os.sep)
+                               for r in roots)]
+        self._memo = {}
+
+    def user(self, path):
+        hit = self._memo.get(path)
+        if hit is not None:
+            return hit
+        ok = False
+        if path and not path.startswith("<") and not _machinery(path):
+            ap = os.path.realpath(path)
+            parts = ap.split(os.sep)
+            ok = ("site-packages" not in parts and
+                  "dist-packages" not in parts and
+                  not any(ap.startswith(p + os.sep) for p in self.lib) and
+                  any(ap.startswith(r + os.sep) for r in self.roots))
+        self._memo[path] = ok
+        return ok
+
+    def rel(self, path):
+        if not path or path.startswith("<"):
+            return path
+        ap = os.path.realpath(path)
+        if ap.startswith(self.cwd + os.sep):
+            return os.path.relpath(ap, self.cwd)
+        return ap
+
+
+def _source(path, line):
+    try:
+        return linecache.getline(path, line).strip()
+    except Exception:
+        return ""
+
+
+def _frame_dict(paths, path, line):
+    return {"path": paths.rel(path), "line": line,
+            "source": _source(path, line)}
+
+
+def _site_frame(paths, frames):
+    """Of frames (most recent first), the first in the user's project,
+    else the first at all."""
+    for path, line in frames:
+        if paths.user(path):
+            return path, line
+    return frames[0] if frames else (None, 0)
+
+
+# -- small helpers ---------------------------------------------------------
+
+def _type_name(tp):
+    mod = getattr(tp, "__module__", None)
+    qual = getattr(tp, "__qualname__", None) or getattr(tp, "__name__", "?")
+    if mod in (None, "builtins", "__main__") or not isinstance(mod, str):
+        return qual
+    return mod + "." + qual
+
+
+def _short_repr(obj, limit=40):
+    try:
+        text = repr(obj)
+    except Exception:
+        text = "<%s>" % type(obj).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _exc_line(exc):
+    try:
+        text = str(exc).strip().splitlines()
+    except Exception:
+        text = []
+    name = type(exc).__name__
+    return name + ": " + text[0] if text else name
+
+
+def _fds():
+    out = {}
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return out
+    for name in names:
+        try:
+            out[int(name)] = os.readlink("/proc/self/fd/" + name)
+        except (OSError, ValueError):
+            pass  # the listing's own descriptor, closed by now
+    return out
+
+
+def _tasks():
+    out = {}
+    try:
+        names = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for name in names:
+        try:
+            with open("/proc/self/task/%s/comm" % name) as f:
+                out[int(name)] = f.read().strip()
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def _atexit_count():
+    atexit = sys.modules.get("atexit")
+    fn = getattr(atexit, "_ncallbacks", None)
+    try:
+        return fn() if fn is not None else 0
+    except Exception:
+        return 0
+
+
+# -- one pass of the re-run ------------------------------------------------
+
+class _Ctx:
+    def __init__(self, harness, call, k, info):
+        self.harness = harness
+        self.call = call
+        self.k = max(int(k), 1)
+        self.info = info
+        self.metrics = info.get("metrics", {})
+        self.depth = max(int(info.get("depth", 16)), 1)
+        self.paths = _Paths(info.get("test_file"))
+        self.t0 = time.monotonic()
+        self.budget = float(info.get("budget", BUDGET))
+        self.rounds = min(max(4, -(-MIN_CALLS // self.k)), MAX_ROUNDS)
+        self.notes = []
+        self.failed = None
+        self.own = set()   # ids of this module's own containers
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def out_of_time(self):
+        return self.elapsed() > self.budget
+
+    def note(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def leaks(self, metric):
+        return self.metrics.get(metric, ("", 0.0))[0] == "leak"
+
+    def per_call(self, metric):
+        return self.metrics.get(metric, ("", 0.0))[1]
+
+    def calls(self, done_rounds):
+        return max(done_rounds, 1) * self.k
+
+    def cleanup(self, cleaner):
+        # Allocation sites are told from the cleanup's own by this
+        # function's lines on their stack (see _cleanup_lines).
+        cleaner()
+        self.harness.collect()
+
+    def one_round(self, cleaner, before_cleanup=None):
+        for _ in range(self.k):
+            res = self.call()
+            if res is not None:
+                raise _TestFailed(res)
+        if before_cleanup is not None:
+            before_cleanup()
+        self.cleanup(cleaner)
+
+    def passes(self, cleaner, after_round, before_cleanup=None):
+        """A warm-up round, then measured rounds while time allows;
+        after_round(i) runs after each (0 is the warm-up), before_cleanup
+        between a round's calls and its cleanup. Returns how many
+        measured rounds ran."""
+        self.one_round(cleaner, before_cleanup)
+        after_round(0)
+        done = 0
+        for i in range(1, self.rounds + 1):
+            if self.out_of_time():
+                self.note("time budget of %.0fs reached after %d of %d "
+                          "rounds" % (self.budget, done, self.rounds))
+                break
+            self.one_round(cleaner, before_cleanup)
+            after_round(i)
+            done = i
+        if done == 0:
+            raise _OutOfTime()
+        return done
+
+
+# -- pass 1: objects, containers, descriptors, threads, holders -----------
+
+_CONTAINERS = (dict, list, set, bytearray, collections.deque)
+
+
+def _lru_type():
+    return type(functools.lru_cache(maxsize=None)(lambda: None))
+
+
+def _size_of(obj, lru):
+    if type(obj) is lru:
+        try:
+            return obj.cache_info().currsize
+        except Exception:
+            return None
+    try:
+        return len(obj)
+    except Exception:
+        return None
+
+
+def _scan_containers(lru, skip):
+    """Every container of the heap and its length, but for those whose
+    id is in skip (this module's own). Untracked ones (a dict of only
+    strings and ints, a bytearray) are not in the collector's lists;
+    those held by module globals and class attributes are found through
+    them."""
+    objs, lens, seen = [], [], set(skip)
+    seen.update((id(objs), id(lens), id(seen)))
+
+    def add(o):
+        if id(o) in seen:
+            return
+        n = _size_of(o, lru)
+        if n is not None:
+            seen.add(id(o))
+            objs.append(o)
+            lens.append(n)
+
+    for o in gc.get_objects():
+        if isinstance(o, _CONTAINERS) or type(o) is lru:
+            add(o)
+    for m in list(sys.modules.values()):
+        d = getattr(m, "__dict__", None)
+        if isinstance(d, dict):
+            for v in list(d.values()):
+                if isinstance(v, _CONTAINERS) and not gc.is_tracked(v):
+                    add(v)
+                elif isinstance(v, type):
+                    for a in list(vars(v).values()):
+                        if isinstance(a, _CONTAINERS) and \
+                                not gc.is_tracked(a):
+                            add(a)
+    return objs, lens
+
+
+def _type_counts(skip):
+    counts = {}
+    for o in gc.get_objects():
+        if id(o) in skip:
+            continue
+        tp = type(o)
+        counts[tp] = counts.get(tp, 0) + 1
+    return counts
+
+
+class _StartSites:
+    """Remembers where Thread.start was called, while installed."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.sites = {}
+        self.orig = None
+
+    def install(self):
+        orig = threading.Thread.start
+        sites, paths = self.sites, self.paths
+
+        def start(thread, *a, **kw):
+            f = sys._getframe(1)
+            first = None
+            while f is not None:
+                fn = f.f_code.co_filename
+                if first is None and not _machinery(fn):
+                    first = (fn, f.f_lineno)
+                if paths.user(fn):
+                    first = (fn, f.f_lineno)
+                    break
+                f = f.f_back
+            del f
+            if first is not None:
+                # A string, not a tuple: nothing the object counts see.
+                sites[id(thread)] = "%s\0%d" % first
+            return orig(thread, *a, **kw)
+
+        start.__wrapped__ = orig
+        self.orig = orig
+        threading.Thread.start = start
+
+    def remove(self):
+        if self.orig is not None:
+            threading.Thread.start = self.orig
+            self.orig = None
+
+
+def _objects_pass(ctx, out):
+    harness = ctx.harness
+    lru = _lru_type()
+    cleaner = harness.Cleaner()
+    gc.unfreeze()
+    try:
+        harness.collect()
+        ctx.own.update((id(ctx.own), id(ctx.notes), id(ctx.paths._memo),
+                        id(ctx.metrics), id(ctx.info), id(out)))
+        cont_objs, cont_lens = _scan_containers(lru, ctx.own)
+        fds0 = _fds()
+        threads0 = {id(t) for t in threading.enumerate()}
+        tasks0 = _tasks()
+        atexit0 = _atexit_count()
+    finally:
+        gc.freeze()
+    ctx.own.update((id(cont_objs), id(cont_lens)))
+    counts = []
+    made = {}   # id -> type of what the test left before a cleanup
+    starts = _StartSites(ctx.paths)
+    starts.install()
+    try:
+        def after(i):
+            if i == 0:
+                counts.append(_type_counts(ctx.own))
+                ctx.own.add(id(counts[0]))
+
+        def before_cleanup():
+            # The cache restore rebuilds a few objects every round
+            # (ctypes' pointer types): samples must be the test's.
+            made.clear()
+            for o in gc.get_objects():
+                made[id(o)] = type(o)
+        ctx.own.update((id(counts), id(made)))
+        done = ctx.passes(cleaner, after, before_cleanup)
+    finally:
+        starts.remove()
+    final = _type_counts(ctx.own)
+    calls = ctx.calls(done)
+    out["rounds"] = done
+    out["calls_per_round"] = ctx.k
+
+    # Types that grow, and a sample of each: the newest of its kind.
+    grow = []
+    for tp, n in final.items():
+        d = n - counts[0].get(tp, 0)
+        if d >= 2 and d / calls >= 0.1:
+            grow.append((d / calls, tp))
+    grow.sort(key=lambda x: (-x[0], _type_name(x[1])))
+    out["types"] = [{"type": _type_name(tp), "per_call": round(pc, 3)}
+                    for pc, tp in grow[:10]]
+    del final, counts
+    # Samples: the newest leaked object of the most telling types, the
+    # test's own classes before the interpreter's plumbing.
+    samples = []
+    import weakref
+    want = [tp for _, tp in sorted(grow, key=lambda x: (
+        tp_plumbing(x[1]), -x[0])) if not issubclass(tp, weakref.ref)]
+    want = want[:MAX_SAMPLES]
+    if want:
+        newest = {}
+        objs = gc.get_objects()
+        for o in objs:
+            tp = type(o)
+            if tp in want and id(o) not in ctx.own and \
+                    made.get(id(o)) is tp:
+                q = newest.get(tp)
+                if q is None:
+                    q = newest[tp] = collections.deque(maxlen=CANDIDATES)
+                q.append(o)
+        del objs, o
+        q = None
+        # Newest first: a few candidates per type, so that one object
+        # the interpreter happens to hold in C does not stand for all.
+        samples = [list(reversed(newest[tp])) for tp in want
+                   if tp in newest]
+        del newest
+    made.clear()
+    # Classes and modules the re-run made are not roots: what holds
+    # them is the answer.
+    fresh = set()
+    for o in gc.get_objects():
+        if isinstance(o, type):
+            fresh.add(id(o))
+        elif isinstance(o, types.ModuleType):
+            fresh.add(id(o))
+            fresh.add(id(getattr(o, "__dict__", None)))
+
+    # Descriptors and threads the re-run left behind.
+    fds1 = _fds()
+    out["fds"] = [{"fd": fd, "target": tgt}
+                  for fd, tgt in sorted(fds1.items()) if fd not in fds0]
+    new_threads = [t for t in threading.enumerate() if id(t) not in threads0]
+    tasks1 = _tasks()
+    idents = {getattr(t, "native_id", None) for t in threading.enumerate()}
+    threads = []
+    for t in new_threads:
+        target = getattr(t, "_target", None)
+        site = starts.sites.get(id(t))
+        if site is not None:
+            path, _, line = site.rpartition("\0")
+            site = (path, int(line))
+        threads.append({
+            "name": t.name, "ident": t.ident, "daemon": t.daemon,
+            "target": _callable_name(target) if target is not None
+            else _type_name(type(t)) + ".run",
+            "started_at": _frame_dict(ctx.paths, *site) if site else None})
+    for tid, comm in sorted(tasks1.items()):
+        if tid not in tasks0 and tid not in idents:
+            threads.append({"name": comm, "tid": tid, "native": True})
+    out["threads"] = threads
+    del new_threads
+    # Containers and registries were measured before the warm-up round.
+    all_calls = calls + ctx.k
+    grown = _atexit_count() - atexit0
+    out["registries"] = []
+    if grown > 0:
+        out["registries"].append({"name": "atexit callbacks",
+                                  "per_call": round(grown / all_calls, 3)})
+
+    # Holders, with the whole heap visible again.
+    gc.unfreeze()
+    try:
+        growing = []
+        for o, n in zip(cont_objs, cont_lens):
+            m = _size_of(o, lru)
+            if m is not None and m - n >= 2 and \
+                    (m - n) / all_calls >= 0.1:
+                growing.append(((m - n) / all_calls, o))
+        growing.sort(key=lambda x: -x[0])
+        o = None
+        del cont_objs, cont_lens
+        out["holders"] = _holders(ctx, samples, growing[:MAX_SAMPLES], lru,
+                                  fresh, out["registries"])
+    finally:
+        gc.freeze()
+
+
+_PLUMBING = (tuple, list, dict, set, frozenset, types.FrameType,
+             types.TracebackType, types.CellType, types.FunctionType,
+             types.MethodType, types.BuiltinFunctionType, types.CodeType,
+             type(threading.Lock()), collections.deque)
+
+
+def tp_plumbing(tp):
+    """The interpreter's building blocks, which say less about a leak
+    than the class of the object they belong to."""
+    import weakref
+    return tp in _PLUMBING or issubclass(tp, weakref.ref)
+
+
+def _callable_name(fn):
+    self_ = getattr(fn, "__self__", None)
+    func = getattr(fn, "__func__", fn)
+    name = getattr(func, "__qualname__", None) or _short_repr(func)
+    mod = getattr(func, "__module__", None)
+    if self_ is not None and not isinstance(self_, types.ModuleType) and \
+            getattr(func, "__qualname__", None) is None:
+        name = _type_name(type(self_)) + "." + getattr(func, "__name__", "?")
+    return (mod + "." + name) if isinstance(mod, str) and \
+        mod != "builtins" else name
+
+
+# -- holder search ---------------------------------------------------------
+
+class _Graph:
+    """What the holder searches share: roots and what to ignore."""
+
+    def __init__(self, ctx, lru):
+        self.ctx = ctx
+        self.lru = lru
+        self.deadline = time.monotonic() + HOLDER_SECONDS
+        self.moddicts = {}
+        for name, m in list(sys.modules.items()):
+            d = getattr(m, "__dict__", None)
+            if isinstance(d, dict):
+                self.moddicts[id(d)] = m
+        # Running threads' frames become objects the search can meet.
+        self.frames = {}
+        me = threading.get_ident()
+        names = {t.ident: t.name for t in threading.enumerate()}
+        current = sys._current_frames()
+        for tid, f in current.items():
+            if tid == me:
+                continue
+            while f is not None:
+                self.frames[id(f)] = (names.get(tid, str(tid)), f)
+                f = f.f_back
+        del current
+        self.ignore = set(ctx.own) | {id(self.frames), id(self.moddicts)}
+        self.fresh = set()
+
+    def own_frame(self, o):
+        if isinstance(o, types.FrameType):
+            return o.f_code.co_filename == _OWN_FILE and \
+                id(o) not in self.frames
+        return False
+
+    def is_root(self, o):
+        if id(o) in self.fresh:
+            return False
+        return (id(o) in self.moddicts or o is sys.modules or
+                isinstance(o, type) or id(o) in self.frames)
+
+    def search(self, target):
+        """Back through referrers from target to a root: (status, path)
+        with path the objects from the root (or farthest holder) down to
+        target."""
+        objs = {id(target): target}
+        down = {id(target): None}
+        frontier = [target]
+        last = [target]
+        for _ in range(HOLDER_DEPTH):
+            if time.monotonic() > self.deadline or \
+                    len(objs) > HOLDER_VISITS:
+                return "limit", self._path(objs, down, last[0])
+            args = tuple(frontier)
+            fids = {id(o) for o in frontier}
+            refs = gc.get_referrers(*args)
+            skip = self.ignore | {id(objs), id(down), id(frontier),
+                                  id(args), id(refs), id(last)}
+            nxt = []
+            for r in refs:
+                rid = id(r)
+                if rid in objs or rid in skip or self.own_frame(r):
+                    continue
+                child = None
+                for c in gc.get_referents(r):
+                    if id(c) in fids:
+                        child = c
+                        break
+                if child is None:
+                    continue
+                objs[rid] = r
+                down[rid] = id(child)
+                if self.is_root(r):
+                    return "root", self._path(objs, down, r)
+                nxt.append(r)
+            del refs, args
+            if not nxt:
+                if len(objs) == 1:
+                    return "unreferenced", [target]
+                return "native", self._path(objs, down, last[0])
+            frontier = nxt
+            last = nxt
+        return "limit", self._path(objs, down, last[0])
+
+    @staticmethod
+    def _path(objs, down, top):
+        path = [top]
+        nid = down.get(id(top))
+        while nid is not None:
+            path.append(objs[nid])
+            nid = down.get(nid)
+        return path
+
+    # -- naming the steps -------------------------------------------------
+
+    def edge(self, parent, child):
+        try:
+            return self._edge(parent, child)
+        except Exception:
+            return "referent"
+
+    def _edge(self, parent, child):
+        if type(parent) is self.lru:
+            return "cache"
+        if isinstance(parent, dict):
+            for k, v in parent.items():
+                if v is child:
+                    if isinstance(k, (str, int, float, bool)) or k is None:
+                        return "value of %s" % _short_repr(k)
+                    return "value of a %s key" % _type_name(type(k))
+                if k is child:
+                    return "key"
+            return "in dict"
+        if isinstance(parent, (list, tuple, collections.deque)):
+            for i, v in enumerate(parent):
+                if v is child:
+                    return "item [%d]" % i
+            return "item"
+        if isinstance(parent, (set, frozenset)):
+            return "member"
+        if isinstance(parent, types.FrameType):
+            for name, v in parent.f_locals.items():
+                if v is child:
+                    return "local '%s'" % name
+            if parent.f_back is child:
+                return "f_back"
+            return "frame"
+        if isinstance(parent, types.CellType):
+            return "cell contents"
+        if isinstance(parent, BaseException):
+            for name in ("__traceback__", "__context__", "__cause__",
+                         "args"):
+                if getattr(parent, name, None) is child:
+                    return name
+        if isinstance(parent, types.TracebackType):
+            for name in ("tb_frame", "tb_next"):
+                if getattr(parent, name, None) is child:
+                    return name
+        if isinstance(parent, types.FrameType) and parent.f_back is child:
+            return "f_back"
+        if isinstance(parent, types.MethodType):
+            return "__self__" if parent.__self__ is child else "__func__"
+        if isinstance(parent, types.FunctionType):
+            for name in ("__closure__", "__defaults__", "__kwdefaults__",
+                         "__globals__", "__dict__"):
+                if getattr(parent, name, None) is child:
+                    return name
+        if isinstance(parent, type):
+            if isinstance(child, dict) and "__module__" in child:
+                return "__dict__"
+            for name in ("__mro__", "__bases__", "__base__"):
+                if getattr(parent, name, None) is child:
+                    return name
+            return "referent"
+        d = getattr(parent, "__dict__", None)
+        if isinstance(d, dict):
+            if d is child:
+                return "__dict__"
+            for k, v in d.items():
+                if v is child:
+                    return "." + str(k)
+        for klass in type(parent).__mro__:
+            for name in getattr(klass, "__slots__", ()) or ():
+                if isinstance(name, str) and \
+                        getattr(parent, name, None) is child:
+                    return "." + name
+        return "referent"
+
+    def module_label(self, m):
+        f = getattr(m, "__file__", None)
+        if isinstance(f, str) and self.ctx.paths.user(f):
+            return self.ctx.paths.rel(f)
+        return getattr(m, "__name__", "?")
+
+    def _key(self, parent, child):
+        """The name under which a dict holds child: 'x' for value of 'x'."""
+        e = self.edge(parent, child)
+        if e.startswith("value of "):
+            e = e[len("value of "):]
+            if len(e) >= 2 and e[0] == e[-1] and e[0] in "'\"":
+                e = e[1:-1]
+        return e
+
+    def _head(self, path):
+        """How a chain that reached a root starts: (text, root name, index
+        of the last object that text covers)."""
+        top, nxt = path[0], path[1]
+        if id(top) in self.moddicts:
+            m = self.moddicts[id(top)]
+            name = self._key(top, nxt)
+            return ("%s: %s (%s)" % (self.module_label(m), name,
+                                     _type_name(type(nxt))),
+                    "%s.%s" % (getattr(m, "__name__", "?"), name), 1)
+        if top is sys.modules:
+            name = self.edge(top, nxt)
+            name = name[len("value of "):] if name.startswith("value of ") \
+                else name
+            return ("sys.modules[%s] (%s)" % (name, _type_name(type(nxt))),
+                    "sys.modules[%s]" % name, 1)
+        if isinstance(top, type):
+            mod = sys.modules.get(getattr(top, "__module__", None) or "")
+            label = self.module_label(mod) if mod is not None else \
+                str(getattr(top, "__module__", "?"))
+            if len(path) >= 3 and self.edge(top, nxt) == "__dict__":
+                attr = self._key(nxt, path[2])
+                return ("%s: %s.%s (%s)" % (label, top.__qualname__, attr,
+                                            _type_name(type(path[2]))),
+                        "%s.%s.%s" % (getattr(top, "__module__", "?"),
+                                      top.__qualname__, attr), 2)
+            return ("%s: class %s" % (label, top.__qualname__),
+                    "%s.%s" % (getattr(top, "__module__", "?"),
+                               top.__qualname__), 0)
+        if id(top) in self.frames:
+            tname, f = self.frames[id(top)]
+            return ("thread '%s' in %s (%s:%d): %s (%s)" % (
+                tname, f.f_code.co_name,
+                self.ctx.paths.rel(f.f_code.co_filename), f.f_lineno,
+                self.edge(top, nxt), _type_name(type(nxt))),
+                "thread '%s'" % tname, 1)
+        return None, None, 0
+
+    def describe(self, status, path, tail=None):
+        """The chain as text, root first, and the root's dotted name."""
+        parts = []
+        root_name = None
+        i = 0
+        if status == "root" and len(path) >= 2:
+            head, root_name, i = self._head(path)
+            if head:
+                parts.append(head)
+        if not parts:
+            what = {"unreferenced": "no Python object refers to it",
+                    "native": "its holders have no Python referrer",
+                    "limit": "search stopped at its limits",
+                    "root": "a root"}[status]
+            parts.append("(%s) %s" % (what, _type_name(type(path[0]))))
+        j = i
+        while j < len(path) - 1:
+            child = path[j + 1]
+            e = self.edge(path[j], child)
+            if e == "__dict__" and j + 2 < len(path):
+                # An instance's attribute: one step, not two.
+                child = path[j + 2]
+                e = "." + self._key(path[j + 1], child)
+                j += 1
+            if child is path[-1] and tail is None:
+                parts.append(e)
+                parts.append(_type_name(type(child)))
+            else:
+                parts.append("%s (%s)" % (e, _type_name(type(child))))
+            j += 1
+        if tail:
+            parts.extend(tail)
+        return " -> ".join(parts), root_name
+
+
+def _container_tail(graph, c, lru):
+    """The step from a growing container to one of its newest items."""
+    try:
+        if type(c) is lru:
+            return ["cache"]
+        if isinstance(c, dict) and c:
+            k = next(reversed(c))
+            return ["value of %s" % _short_repr(k), _type_name(type(c[k]))]
+        if isinstance(c, (list, collections.deque)) and c:
+            return ["item [%d]" % (len(c) - 1), _type_name(type(c[-1]))]
+        if isinstance(c, set) and c:
+            for v in c:
+                return ["member", _type_name(type(v))]
+        if isinstance(c, bytearray):
+            return ["bytes"]
+    except Exception:
+        pass
+    return []
+
+
+def _holders(ctx, samples, growing, lru, fresh, registries):
+    graph = _Graph(ctx, lru)
+    graph.fresh = fresh
+    graph.ignore.update((id(samples), id(growing), id(ctx)))
+    graph.ignore.update(id(g) for g in samples)
+    graph.ignore.update(id(g) for g in growing)
+    out = []
+    seen_roots = set()
+    on_chains = set()
+    for group in samples:
+        if time.monotonic() > graph.deadline:
+            ctx.note("holder search stopped after %.0fs" % HOLDER_SECONDS)
+            break
+        status = path = None
+        for obj in group:
+            st, p = graph.search(obj)
+            if path is None or st == "root":
+                status, path = st, p
+            del p
+            if status == "root" or time.monotonic() > graph.deadline:
+                break
+        on_chains.update(id(o) for o in path)
+        if status != "root" and registries:
+            # Held by a registry kept in C (atexit): reported as such.
+            del path
+            continue
+        text, root = graph.describe(status, path)
+        key = (status, id(path[0]) if status == "root" else text)
+        if key in seen_roots:
+            continue
+        seen_roots.add(key)
+        out.append({"chain": text, "root": root, "status": status,
+                    "_sample": True})
+        del path
+    for per_call, c in growing:
+        if id(c) in on_chains:
+            for h in out:
+                if h["status"] == "root" and "grows_per_call" not in h:
+                    h["grows_per_call"] = round(per_call, 3)
+                    break
+            continue
+        if time.monotonic() > graph.deadline:
+            break
+        status, path = graph.search(c)
+        if status != "root":
+            # Containers the interpreter keeps in C slots (a class's
+            # subclass table) grow with no Python holder; they are not
+            # what the user can fix.
+            del path
+            continue
+        text, root = graph.describe(status, path,
+                                    tail=_container_tail(graph, c, lru))
+        key = (status, id(path[0]))
+        if key in seen_roots:
+            continue
+        seen_roots.add(key)
+        out.append({"chain": text, "root": root, "status": status,
+                    "grows_per_call": round(per_call, 3)})
+        del path
+    del graph
+    return out
+
+
+# -- pass 2: allocation sites ------------------------------------------------
+
+def _rank_sites(ctx, series, calls, rounds, native=False):
+    """Group growing tracebacks by their site frame; largest first."""
+    groups = {}
+    for frames, sizes, counts in series:
+        frames = [f for f in frames if not _machinery(f[0])]
+        if not frames:
+            continue
+        path, line = _site_frame(ctx.paths, frames)
+        g = groups.setdefault((path, line), [0, 0, 0, frames])
+        g[0] += sizes
+        g[1] += counts
+        if sizes > g[2]:
+            g[2] = sizes
+            g[3] = frames
+    # Less than a byte and a twentieth of a block per call is rounding,
+    # not a leak.
+    ranked = sorted(((k, v) for k, v in groups.items()
+                     if v[0] >= calls or v[1] * 20 >= calls),
+                    key=lambda kv: -kv[1][0])
+    out = []
+    for (path, line), (size, count, _, frames) in ranked[:MAX_SITES]:
+        d = _frame_dict(ctx.paths, path, line)
+        d["bytes_per_call"] = round(size / calls, 1)
+        d["blocks_per_call"] = round(count / calls, 3)
+        d["traceback"] = [_frame_dict(ctx.paths, p, ln)
+                          for p, ln in frames[:MAX_FRAMES_SHOWN]]
+        d["_user"] = ctx.paths.user(path)
+        out.append(d)
+    return out
+
+
+def _raw_traces():
+    """[(domain, size, frames, total_nframe)] with frames ((filename,
+    lineno), ...) most recent first: what take_snapshot() reads."""
+    get = getattr(tracemalloc, "_get_traces", None)
+    if get is not None:
+        return get()
+    snap = tracemalloc.take_snapshot()
+    return [(t.domain, t.size,
+             tuple((f.filename, f.lineno) for f in reversed(t.traceback)),
+             None) for t in snap.traces]
+
+
+def _cleanup_lines():
+    code = _Ctx.cleanup.__code__
+    return {ln for _, _, ln in code.co_lines() if ln is not None}
+
+
+def _from_cleanup(frames, lines):
+    return any(f == _OWN_FILE and ln in lines for f, ln in frames)
+
+
+def _sites_pass(ctx, out):
+    cleaner = ctx.harness.Cleaner()
+    was = tracemalloc.is_tracing()
+    if was:
+        ctx.note("tracemalloc was already tracing (depth %d); its "
+                 "setting is kept" % tracemalloc.get_traceback_limit())
+    else:
+        tracemalloc.start(ctx.depth)
+    history = {}
+    lines = _cleanup_lines()
+    own = (_OWN_FILE, _HARNESS_FILE)
+    try:
+        def after(i):
+            # The raw traces, grouped here: Snapshot.filter_traces
+            # matches every frame with fnmatch and costs seconds.
+            now = {}
+            for trace in _raw_traces():
+                tb = trace[2]
+                if not tb or tb[0][0] in own:
+                    continue  # this module's and the harness's own
+                h = now.get(tb)
+                if h is None:
+                    now[tb] = [trace[1], 1]
+                else:
+                    h[0] += trace[1]
+                    h[1] += 1
+            for tb, (size, count) in now.items():
+                h = history.get(tb)
+                if h is None:
+                    if _from_cleanup(tb, lines) or any(
+                            f[0] == _TRACEMALLOC_FILE for f in tb):
+                        history[tb] = None
+                        continue
+                    h = history[tb] = [[0] * i, [0] * i]
+                elif h is None:
+                    continue
+                h[0].append(size)
+                h[1].append(count)
+            for h in history.values():
+                if h is not None and len(h[0]) < i + 1:
+                    h[0].append(0)
+                    h[1].append(0)
+            del now
+        done = ctx.passes(cleaner, after)
+    finally:
+        if not was:
+            tracemalloc.stop()
+    calls = ctx.calls(done)
+    series = []
+    for tb, h in history.items():
+        if h is None:
+            continue
+        sizes, counts = h[0][:done + 1], h[1][:done + 1]
+        steps = [b - a for a, b in zip(sizes, sizes[1:])]
+        if sizes[-1] - sizes[0] <= 0 or min(steps) < 0 or \
+                sum(1 for s in steps if s > 0) * 4 < len(steps):
+            continue
+        frames = list(tb)  # most recent frame first
+        series.append((frames, sizes[-1] - sizes[0],
+                       max(counts[-1] - counts[0], 0)))
+    del history
+    out["sites"] = _rank_sites(ctx, series, calls, done)
+    out["traced_per_call"] = sum(s for _, s, _ in series) / calls
+
+
+# -- pass 3: native allocations -------------------------------------------
+
+def _native_pass(ctx, out, tracer):
+    cleaner = ctx.harness.Cleaner()
+    if tracer.start() != 0:
+        raise RuntimeError("the malloc tracer could not start")
+    try:
+        def after(i):
+            tracer.round(i + 1)
+        tracer.round(0)
+        done = ctx.passes(cleaner, after)
+    finally:
+        tracer.stop()
+    try:
+        rows = tracer.collect()
+        dropped = tracer.dropped()
+    finally:
+        tracer.reset()
+    if dropped:
+        ctx.note("malloc tracer: %d allocations not recorded (tables "
+                 "full)" % dropped)
+    per_site = {}
+    lines = _cleanup_lines()
+    for frames, rnd, size, blocks in rows:
+        if _from_cleanup(frames, lines):
+            continue
+        # Round marks: 0 the warm-up, i for the blocks allocated during
+        # measured round i (the mark moves after that round's cleanup).
+        if rnd < 1 or rnd > done:
+            continue
+        s = per_site.setdefault(frames, [0, 0, set()])
+        s[0] += size
+        s[1] += blocks
+        s[2].add(rnd)
+    calls = ctx.calls(done)
+    need = max(2, -(-done // 4))
+    series = []
+    for frames, (size, blocks, rounds) in per_site.items():
+        if len(rounds) < need or not frames:
+            continue
+        if all(_machinery(f) for f, _ in frames):
+            continue
+        series.append((list(frames), size, blocks))
+    out["native_sites"] = _rank_sites(ctx, series, calls, done, True)
+
+
+# -- putting it together ---------------------------------------------------
+
+def _classify(ctx, d):
+    kinds = []
+    if ctx.leaks("fds") or d.get("fds"):
+        kinds.append("fd")
+    if ctx.leaks("threads") or any(not t.get("native")
+                                   for t in d.get("threads", ())):
+        kinds.append("thread")
+    holders = d.get("holders", [])
+
+    def threading_root(h):
+        return (h.get("root") or "").startswith("threading.")
+    if "thread" in kinds:
+        # A running thread's objects are held by the threading module
+        # and by the C side of the thread itself: both explained by the
+        # thread leak.
+        holders = [h for h in holders if h["status"] == "root" and
+                   not threading_root(h)]
+        d["holders"] = holders
+    held = [h for h in holders if h["status"] == "root"]
+    # A leaked object no Python object refers to is held by native
+    # code; one whose holders have no referrer only when no other sample
+    # reached a root (a class's subclass table is such a holder).
+    unref = [h for h in holders if h.get("_sample") and
+             (h["status"] == "unreferenced" or
+              (h["status"] == "native" and not held))]
+    if held or d.get("registries"):
+        kinds.append("python-held")
+    if unref and not d.get("registries"):
+        kinds.append("native-ref")
+    py_growth = bool(d.get("types") or held or unref or d.get("registries"))
+    heap = ctx.per_call("heap") if ctx.leaks("heap") else 0.0
+    traced = d.get("traced_per_call", 0.0)
+    if d.get("native_sites"):
+        kinds.append("native-alloc")
+    elif "thread" not in kinds and "fd" not in kinds and not py_growth:
+        if heap > 0 and traced < 0.5 * heap:
+            kinds.append("native-alloc")
+        elif d.get("sites"):
+            # Python's allocator served it, yet no object or container
+            # grows: memory allocated by native code with PyMem_Malloc.
+            kinds.append("native-alloc")
+    if ctx.leaks("refs") and not py_growth and not d.get("sites") and \
+            "native-ref" not in kinds and not ctx.leaks("heap"):
+        kinds.append("native-ref")
+    if not kinds:
+        if ctx.leaks("objects") or ctx.leaks("blocks"):
+            kinds.append("python-held")
+        elif ctx.leaks("refs"):
+            kinds.append("native-ref")
+        elif ctx.leaks("heap"):
+            kinds.append("native-alloc")
+    return kinds
+
+
+def _location(ctx, d, kinds):
+    def from_sites(sites, how):
+        for s in sites:
+            if s.get("_user"):
+                return dict(path=s["path"], line=s["line"],
+                            source=s["source"], **{"from": how})
+        for s in sites:
+            for f in s["traceback"]:
+                if ctx.paths.user(os.path.join(ctx.paths.cwd, f["path"])):
+                    return dict(f, **{"from": how})
+        return None
+
+    order = []
+    if "native-alloc" in kinds:
+        order.append((d.get("native_sites", []), "native"))
+    order.append((d.get("sites", []), "allocation"))
+    for sites, how in order:
+        loc = from_sites(sites, how)
+        if loc is not None:
+            return loc
+    for t in d.get("threads", []):
+        if t.get("started_at"):
+            return dict(t["started_at"], **{"from": "thread-start"})
+    f = ctx.info.get("test_file")
+    if f:
+        line = int(ctx.info.get("test_line") or 0)
+        return {"path": f, "line": line,
+                "source": _source(os.path.realpath(f), line) if line else "",
+                "from": "test"}
+    return None
+
+
+def _fmt_bytes(n):
+    a = abs(n)
+    if a >= 1024 * 1024:
+        return "%.1f MiB" % (n / 1048576.0)
+    if a >= 1024:
+        return "%.1f KiB" % (n / 1024.0)
+    return "%.0f B" % n
+
+
+def _fmt_num(x):
+    r = round(x)
+    return "%d" % r if abs(x - r) < 0.05 else "%.2f" % x
+
+
+def _text(ctx, d):
+    lines = []
+    kinds = d["kind"]
+    lines.append("diagnosis (%.2fs): %s" % (d["seconds"],
+                                            ", ".join(kinds) or "unknown"))
+    loc = d.get("location")
+    if loc:
+        how = {"allocation": "first allocation site in the project",
+               "native": "Python line of the native allocation",
+               "thread-start": "where the thread was started",
+               "test": "the test itself; no better site known"}
+        lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
+                                                 how.get(loc["from"], "")))
+    if "rounds" in d:
+        lines.append("  re-run: %d rounds of %d calls per pass" % (
+            d["rounds"], d["calls_per_round"]))
+
+    def sites_block(title, sites):
+        if not sites:
+            return
+        lines.append("  %s:" % title)
+        for s in sites:
+            lines.append("    %s:%s: %s" % (s["path"], s["line"],
+                                            s["source"]))
+            lines.append("      +%s/call, %s blocks/call" % (
+                _fmt_bytes(s["bytes_per_call"]),
+                _fmt_num(s["blocks_per_call"])))
+            for f in s["traceback"]:
+                lines.append("        %s:%s  %s" % (f["path"], f["line"],
+                                                    f["source"]))
+
+    sites_block("allocation sites that grow (tracemalloc)", d.get("sites"))
+    sites_block("native allocations still live (malloc tracer)",
+                d.get("native_sites"))
+    if d.get("types"):
+        lines.append("  growing types (per call): " + ", ".join(
+            "%s %s" % (t["type"], _fmt_num(t["per_call"]))
+            for t in d["types"]))
+    if d.get("holders"):
+        lines.append("  held by:")
+        for h in d["holders"]:
+            grows = ""
+            if "grows_per_call" in h:
+                grows = " (grows by %s/call)" % _fmt_num(h["grows_per_call"])
+            lines.append("    %s%s" % (h["chain"], grows))
+    for r in d.get("registries", []):
+        lines.append("  %s grow by %s/call" % (r["name"],
+                                                _fmt_num(r["per_call"])))
+    if d.get("fds"):
+        lines.append("  descriptors left open by the re-run (%d):"
+                     % d.get("fds_total", len(d["fds"])))
+        groups = collections.OrderedDict()
+        for f in d["fds"]:
+            kind = f["target"].split(":[")[0] + (":[...]" if ":[" in
+                                                 f["target"] else "")
+            groups.setdefault(kind, []).append(f)
+        for kind, fs in list(groups.items())[:MAX_LISTED]:
+            if len(fs) == 1:
+                lines.append("    fd %d -> %s" % (fs[0]["fd"],
+                                                  fs[0]["target"]))
+            else:
+                lines.append("    %d x fd %d..%d -> %s" % (
+                    len(fs), fs[0]["fd"], fs[-1]["fd"],
+                    fs[0]["target"] if kind == fs[0]["target"] else kind))
+    if d.get("threads"):
+        lines.append("  threads left running by the re-run (%d):"
+                     % d.get("threads_total", len(d["threads"])))
+        groups = collections.OrderedDict()
+        for t in d["threads"]:
+            at = t.get("started_at")
+            key = ("native", t["name"]) if t.get("native") else (
+                t["target"], t["daemon"],
+                (at["path"], at["line"]) if at else None)
+            groups.setdefault(key, []).append(t)
+        for key, ts in list(groups.items())[:MAX_LISTED]:
+            t = ts[0]
+            many = "%d x " % len(ts) if len(ts) > 1 else ""
+            names = "'%s'" % t["name"] if len(ts) == 1 or \
+                ts[-1]["name"] == t["name"] else \
+                "'%s'..'%s'" % (t["name"], ts[-1]["name"])
+            if t.get("native"):
+                lines.append("    %snative thread %s" % (many, names))
+                continue
+            at = t.get("started_at")
+            lines.append("    %s%s target %s%s%s" % (
+                many, names, t["target"],
+                ", daemon" if t["daemon"] else "",
+                ", started at %s:%s" % (at["path"], at["line"])
+                if at else ""))
+    if d.get("native_tracer") not in (None, "used", "not needed"):
+        lines.append("  malloc tracer: %s" % d["native_tracer"])
+    for n in d.get("notes", []):
+        lines.append("  note: %s" % n)
+    return "\n".join(lines) + "\n"
+
+
+def _clean_json(v):
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {str(k): _clean_json(x) for k, x in v.items()
+                if not str(k).startswith("_")}
+    if isinstance(v, (list, tuple)):
+        return [_clean_json(x) for x in v]
+    return v
+
+
+def _result_tuple_text(res):
+    try:
+        return "%s: %s" % (res[0], res[2])
+    except Exception:
+        return repr(res)
+
+
+def run(harness, call, k, info):
+    """Diagnose one leaking test; see the module docstring."""
+    ctx = _Ctx(harness, call, k, info)
+    tracer = info.get("tracer")
+    d = {"version": 1}
+    passes = [("objects and holders", _objects_pass),
+              ("allocation sites", _sites_pass)]
+    timing = d[_PASS_SECONDS] = {}
+    for what, fn in passes:
+        if ctx.failed is not None:
+            break
+        if ctx.out_of_time():
+            ctx.note("%s: skipped, time budget of %.0fs used up"
+                     % (what, ctx.budget))
+            continue
+        t0 = time.monotonic()
+        try:
+            fn(ctx, d)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except _TestFailed as exc:
+            ctx.failed = exc.args[0]
+            ctx.note("%s: the test did not pass when re-run (%s); the "
+                     "diagnosis is partial" % (
+                         what, _result_tuple_text(exc.args[0])))
+        except _OutOfTime:
+            ctx.note("%s: no round fitted in the time budget" % what)
+        except Exception as exc:
+            ctx.note("%s failed: %s" % (what, _exc_line(exc)))
+        finally:
+            timing[fn.__name__.strip("_").replace("_pass", "")] = round(
+                time.monotonic() - t0, 3)
+    # Native allocations: only when the C heap grows more than Python
+    # accounts for (a thread's stack and state explain their own).
+    heap = ctx.per_call("heap") if ctx.leaks("heap") else 0.0
+    want_native = heap > 0 and d.get("traced_per_call", 0.0) < 0.5 * heap \
+        and not ctx.leaks("threads")
+    if not want_native:
+        d["native_tracer"] = "not needed"
+    elif tracer is None or not tracer.available():
+        d["native_tracer"] = ("not available in this build (sanitizer "
+                              "builds and Python versions other than 3.11)")
+    elif ctx.failed is not None or ctx.out_of_time():
+        d["native_tracer"] = "skipped (see notes)"
+    else:
+        t0 = time.monotonic()
+        try:
+            _native_pass(ctx, d, tracer)
+            d["native_tracer"] = "used"
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except _TestFailed as exc:
+            d["native_tracer"] = "the test did not pass when re-run"
+            ctx.note("native allocations: the test did not pass when "
+                     "re-run (%s)" % _result_tuple_text(exc.args[0]))
+        except _OutOfTime:
+            d["native_tracer"] = "no round fitted in the time budget"
+        except Exception as exc:
+            d["native_tracer"] = "failed: %s" % _exc_line(exc)
+        timing["native"] = round(time.monotonic() - t0, 3)
+    kinds = _classify(ctx, d)
+    d["kind"] = kinds
+    d["location"] = _location(ctx, d, kinds)
+    d["notes"] = ctx.notes
+    d["seconds"] = round(ctx.elapsed(), 3)
+    for key in ("sites", "native_sites", "types", "holders", "fds",
+                "threads", "registries"):
+        d.setdefault(key, [])
+    text = _text(ctx, d)
+    loc = d["location"]
+    top = None
+    if "native-alloc" in kinds and d["native_sites"]:
+        top = d["native_sites"][0]
+    elif d["sites"]:
+        top = d["sites"][0]
+    bytes_pc = d.get("traced_per_call", 0.0)
+    if "native-alloc" in kinds and d["native_sites"]:
+        bytes_pc = sum(s["bytes_per_call"] for s in d["native_sites"])
+    for key in ("fds", "threads"):
+        if len(d[key]) > MAX_JSON_LIST:
+            d[key + "_total"] = len(d[key])
+            d[key] = d[key][:MAX_JSON_LIST]
+    traced = d.pop("traced_per_call", None)
+    if traced is not None:
+        d["traced_bytes_per_call"] = round(traced, 1)
+    doc = _clean_json(d)
+    return {
+        "kind": ",".join(kinds),
+        "loc_file": loc["path"] if loc else None,
+        "loc_line": int(loc["line"]) if loc else 0,
+        "top_site": "%s:%s: %s" % (top["path"], top["line"], top["source"])
+        if top else None,
+        "bytes_per_call": float(bytes_pc),
+        "seconds": d["seconds"],
+        "text": text,
+        "json": json.dumps(doc, ensure_ascii=True, allow_nan=False,
+                           sort_keys=False),
+    }
