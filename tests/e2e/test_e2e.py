@@ -41,7 +41,9 @@ def test_verdicts_on_basic_file(pyleak):
     assert r.code == 1, r.stdout + r.stderr
     kind, el = outcome(r.case("test_leaks_list"))
     assert kind == "failure" and el.get("type") == "pyleak.Leak"
-    assert "blocks" in el.get("message") and "/call" in el.get("message")
+    assert el.get("message").startswith("leaks 1 object/call (+")
+    assert el.get("message").endswith(
+        " at tests/fixtures/basic/test_basic.py:8")
     assert "deltas:" in el.text
     per_call = float(props(r.case("test_leaks_list"))
                      ["pyleak.objects.per_call"])

@@ -1,0 +1,175 @@
+"""End-to-end: the diagnosis of leaking tests, from the real binary.
+
+Checks that each kind of leak is named, at the right line, in the
+console report and in the JUnit failure (message and text), and that
+trouble during the diagnosis is reported without breaking the run.
+"""
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, outcome
+
+DIAG = FIXTURES / "diagnose"
+DIAG_FILE = DIAG / "test_diag.py"
+EXAMPLE = REPO / "examples" / "native_leaks"
+EXAMPLE_FILE = EXAMPLE / "tests" / "test_leaky.py"
+SANITIZED = bool(os.environ.get("PYLEAK_SANITIZED"))
+NO_TRACER = ("the malloc tracer and the heap metric are not built into "
+             "sanitizer builds (the sanitizer owns malloc)")
+
+
+def marker_line(path, marker):
+    """1-based line of the '# <- marker' comment in path."""
+    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if line.rstrip().endswith("# <- " + marker):
+            return i
+    raise AssertionError("no marker %r in %s" % (marker, path))
+
+
+def source_line(path, text):
+    """1-based line of the first line of path containing text."""
+    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if text in line:
+            return i
+    raise AssertionError("%r not in %s" % (text, path))
+
+
+def rel(path):
+    return str(Path(path).relative_to(REPO))
+
+
+def leak(r, name):
+    kind, el = outcome(r.case(name))
+    assert kind == "failure" and el.get("type") == "pyleak.Leak", (
+        name, kind, r.stdout[-3000:])
+    return el
+
+
+def kinds(el):
+    m = re.search(r"^diagnosis \([0-9.]+s\): (.*)$", el.text, re.M)
+    assert m, el.text
+    return m.group(1).split(", ")
+
+
+@pytest.fixture(scope="module")
+def diag(tmp_path_factory):
+    from conftest import run
+    return run(DIAG, tmp_path=tmp_path_factory.mktemp("diag"))
+
+
+def test_python_held_leak_names_line_types_and_holder(diag):
+    el = leak(diag, "test_cache_per_request")
+    line = marker_line(DIAG_FILE, "cache")
+    where = "%s:%d" % (rel(DIAG_FILE), line)
+    msg = el.get("message")
+    assert re.fullmatch(r"leaks 1 object/call \(\+\d+ B/call\) at " +
+                        re.escape(where), msg), msg
+    assert kinds(el) == ["python-held"]
+    assert "location: %s " % where in el.text
+    # The site with its source line, and the holder chain from the global.
+    assert '%s: _CACHE["req_%%d" %% n] = [n]' % where in el.text
+    assert re.search(r"test_diag\.py: _CACHE \(dict\) -> value of "
+                     r"'req_\d+' -> list", el.text), el.text
+    assert re.search(r"growing types \(per call\): list 1\b", el.text)
+    # The fit report stays first.
+    assert el.text.index("deltas:") < el.text.index("diagnosis (")
+
+
+def test_descriptor_leak_lists_targets(diag):
+    el = leak(diag, "test_descriptor")
+    assert "fd" in kinds(el)
+    assert re.search(r"\d+ x fd \d+\.\.\d+ -> /dev/null", el.text), el.text
+    assert el.get("message").startswith("leaks 1 descriptor/call")
+    # No allocation to point at: the location is the test itself.
+    assert el.get("message").endswith(
+        "at %s:%d" % (rel(DIAG_FILE), source_line(DIAG_FILE,
+                                                   "def test_descriptor")))
+
+
+def test_thread_leak_names_threads_and_start_site(diag):
+    el = leak(diag, "test_thread")
+    assert kinds(el)[0] == "thread"
+    start = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "thread"))
+    assert re.search(r"\d+ x 'diag-worker' target test_diag\._worker, "
+                     r"daemon, started at " + re.escape(start), el.text), \
+        el.text
+
+
+@pytest.mark.skipif(SANITIZED, reason=NO_TRACER)
+def test_native_allocation_names_python_call_site(diag):
+    el = leak(diag, "test_native_malloc")
+    assert kinds(el) == ["native-alloc"]
+    where = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "malloc"))
+    assert el.get("message") == \
+        "leaks 2.0 KiB/call of native memory at " + where
+    assert "native allocations still live (malloc tracer):" in el.text
+    assert "%s: assert _malloc(2048)" % where in el.text
+
+
+def test_trouble_in_diagnosis_is_recorded_not_fatal(diag):
+    el = leak(diag, "test_fails_when_traced")
+    assert "did not pass when re-run" in el.text
+    assert "AssertionError: traced" in el.text
+    # The passes that could run still did.
+    assert re.search(r"_HELD \(list\) -> item \[\d+\] -> list", el.text)
+    assert diag.code == 1
+
+
+def test_console_shows_diagnosis(diag):
+    where = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "cache"))
+    line = [ln for ln in diag.stdout.splitlines()
+            if ln.startswith("LEAK") and "test_cache_per_request" in ln]
+    assert line and line[0].endswith(" at " + where), diag.stdout
+    assert "held by:" in diag.stdout
+    assert "diagnosis (" in diag.stdout
+
+
+def test_no_diagnose_keeps_the_plain_message(pyleak):
+    r = pyleak(DIAG_FILE.relative_to(REPO).as_posix() +
+               "::test_cache_per_request", "--no-diagnose")
+    el = leak(r, "test_cache_per_request")
+    assert " at " not in el.get("message")
+    assert "diagnosis (" not in el.text
+
+
+# -- the C extension example -------------------------------------------
+
+def example_env():
+    d = os.environ.get("PYLEAK_EXAMPLES_DIR")
+    if not d or not any(Path(d).glob("leaky*.so")):
+        pytest.skip("the leaky example extension is not built "
+                    "(PYLEAK_EXAMPLES_DIR unset); CTest sets it")
+    return {"PYTHONPATH": d}
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    from conftest import run
+    env = example_env()
+    return run(EXAMPLE, env=env, tmp_path=tmp_path_factory.mktemp("ex"))
+
+
+def test_extension_reference_leak_is_native_ref(example):
+    el = leak(example, "test_wrap")
+    assert kinds(el) == ["native-ref"]
+    where = "%s:%d" % (rel(EXAMPLE_FILE),
+                       source_line(EXAMPLE_FILE, "leaky.wrap("))
+    assert el.get("message").endswith(" at " + where), el.get("message")
+    assert "(no Python object refers to it) list" in el.text
+
+
+@pytest.mark.skipif(SANITIZED, reason=NO_TRACER)
+def test_extension_malloc_leak_is_native_alloc_at_call(example):
+    el = leak(example, "test_checksum")
+    assert kinds(el) == ["native-alloc"]
+    where = "%s:%d" % (rel(EXAMPLE_FILE),
+                       source_line(EXAMPLE_FILE, "leaky.checksum("))
+    assert el.get("message").endswith(" at " + where), el.get("message")
+    assert "of native memory" in el.get("message")
+
+
+def test_extension_fixed_function_passes(example):
+    assert outcome(example.case("test_checksum_fixed"))[0] == "passed"
