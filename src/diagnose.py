@@ -1350,8 +1350,9 @@ def run(harness, call, k, info):
     if not want_native:
         d["native_tracer"] = "not needed"
     elif tracer is None or not tracer.available():
-        d["native_tracer"] = ("not available in this build (sanitizer "
-                              "builds and Python versions other than 3.11)")
+        d["native_tracer"] = ("not available: sanitizer builds, runs "
+                              "under valgrind and Python versions other "
+                              "than 3.11 have none")
     elif ctx.failed is not None or ctx.out_of_time():
         d["native_tracer"] = "skipped (see notes)"
     else:

@@ -495,24 +495,34 @@ free(void *p)
 
 /* -- control -------------------------------------------------------------- */
 
-int
-plk_malloc_trace_available(void)
+/* Whether calls to malloc really come here: under valgrind (or with
+ * another allocator preloaded) they go elsewhere and nothing would be
+ * recorded. Called with the tracer on; the pointer is volatile so the
+ * compiler cannot drop the malloc/free pair. */
+static int
+interposed(void)
 {
-#ifdef PLK_TRACE_FRAMES
-    return 1;
-#else
-    return 0;
-#endif
+    void *(*volatile alloc)(size_t) = malloc;
+    void (*volatile release)(void *) = free;
+    void *p = alloc(1);
+    int seen;
+
+    if (p == NULL) {
+        return 0;
+    }
+    lock();
+    seen = live_take(&g_t, (uintptr_t)p, NULL);
+    unlock();
+    release(p);
+    return seen;
 }
 
-int
-plk_malloc_trace_start(void)
+static int
+start(int probe_only)
 {
     tables t;
+    int ok;
 
-    if (!plk_malloc_trace_available()) {
-        return -1;
-    }
     plk_malloc_trace_stop();
     plk_malloc_trace_reset();
     if (tables_init(&t) != 0) {
@@ -524,7 +534,36 @@ plk_malloc_trace_start(void)
     g_dropped = 0;
     atomic_store_explicit(&g_on, 1, memory_order_relaxed);
     unlock();
+    ok = interposed();
+    if (!ok || probe_only) {
+        plk_malloc_trace_stop();
+        plk_malloc_trace_reset();
+    }
+    return ok ? 0 : -1;
+}
+
+int
+plk_malloc_trace_available(void)
+{
+#ifdef PLK_TRACE_FRAMES
+    static int known = -1;
+
+    if (known < 0) {
+        known = start(1) == 0;
+    }
+    return known;
+#else
     return 0;
+#endif
+}
+
+int
+plk_malloc_trace_start(void)
+{
+    if (!plk_malloc_trace_available()) {
+        return -1;
+    }
+    return start(0);
 }
 
 void

@@ -22,9 +22,10 @@ typedef struct plk_trace_block {
 
 typedef void (*plk_trace_visit)(void *ctx, const plk_trace_block *b);
 
-/* 1 when this build interposes malloc and can read Python frames; 0 in
- * sanitizer builds (the sanitizer owns malloc there) and on Python
- * versions whose frame layout it does not know. */
+/* 1 when this build interposes malloc, calls to malloc really reach it,
+ * and it can read Python frames; 0 in sanitizer builds (the sanitizer
+ * owns malloc there), under valgrind (which replaces malloc too), and on
+ * Python versions whose frame layout it does not know. */
 int plk_malloc_trace_available(void);
 
 /* Start recording every malloc/calloc/realloc of every thread, with the
