@@ -401,17 +401,7 @@ class _StartSites:
         sites, paths = self.sites, self.paths
 
         def start(thread, *a, **kw):
-            f = sys._getframe(1)
-            first = None
-            while f is not None:
-                fn = f.f_code.co_filename
-                if first is None and not _machinery(fn):
-                    first = (fn, f.f_lineno)
-                if paths.user(fn):
-                    first = (fn, f.f_lineno)
-                    break
-                f = f.f_back
-            del f
+            first = _first_user_frame(paths, sys._getframe(1))
             if first is not None:
                 # A string, not a tuple: nothing the object counts see.
                 sites[id(thread)] = "%s\0%d" % first
@@ -425,6 +415,88 @@ class _StartSites:
         if self.orig is not None:
             threading.Thread.start = self.orig
             self.orig = None
+
+
+def _first_user_frame(paths, f):
+    """(path, line) of the first frame from f outwards in the user's
+    project, else the first outside pyleak-ci and the import system."""
+    first = None
+    while f is not None:
+        fn = f.f_code.co_filename
+        if paths.user(fn):
+            return fn, f.f_lineno
+        if first is None and not _machinery(fn):
+            first = (fn, f.f_lineno)
+        f = f.f_back
+    return first
+
+
+class _OpenSites:
+    """Remembers where descriptors were opened (os.open, os.pipe, os.dup,
+    open(), sockets), while installed: only during the re-run."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.sites = {}     # fd -> "path\0line"
+        self.undo = []
+
+    def _note(self, fds):
+        site = _first_user_frame(self.paths, sys._getframe(2))
+        if site is not None:
+            for fd in fds:
+                if isinstance(fd, int) and fd >= 0:
+                    self.sites[fd] = "%s\0%d" % site
+
+    def _wrap(self, owner, name, fds_of):
+        orig = getattr(owner, name, None)
+        if orig is None:
+            return
+        note = self._note
+
+        def wrapper(*a, **kw):
+            res = orig(*a, **kw)
+            try:
+                note(fds_of(res))
+            except Exception:
+                pass
+            return res
+        wrapper.__wrapped__ = orig
+        setattr(owner, name, wrapper)
+        self.undo.append((owner, name, orig))
+
+    def install(self):
+        import builtins
+        import io
+        self._wrap(os, "open", lambda fd: (fd,))
+        self._wrap(os, "pipe", lambda fds: fds)
+        self._wrap(os, "dup", lambda fd: (fd,))
+        self._wrap(builtins, "open", lambda f: (f.fileno(),))
+        self._wrap(io, "open", lambda f: (f.fileno(),))
+        sock = sys.modules.get("socket")
+        if sock is not None:
+            orig = sock.socket.__init__
+            note = self._note
+
+            def init(s, *a, **kw):
+                orig(s, *a, **kw)
+                try:
+                    note((s.fileno(),))
+                except Exception:
+                    pass
+            sock.socket.__init__ = init
+            self.undo.append((sock.socket, "__init__", orig))
+
+    def remove(self):
+        while self.undo:
+            owner, name, orig = self.undo.pop()
+            setattr(owner, name, orig)
+
+    def site(self, fd):
+        s = self.sites.get(fd)
+        if s is None:
+            return None
+        path, _, line = s.rpartition("\0")
+        return path, int(line)
 
 
 def _objects_pass(ctx, out):
@@ -447,7 +519,9 @@ def _objects_pass(ctx, out):
     counts = []
     made = {}   # id -> type of what the test left before a cleanup
     starts = _StartSites(ctx.paths)
+    opens = _OpenSites(ctx.paths)
     starts.install()
+    opens.install()
     try:
         def after(i):
             if i == 0:
@@ -463,6 +537,7 @@ def _objects_pass(ctx, out):
         ctx.own.update((id(counts), id(made)))
         done = ctx.passes(cleaner, after, before_cleanup)
     finally:
+        opens.remove()
         starts.remove()
     final = _type_counts(ctx.own)
     calls = ctx.calls(done)
@@ -517,8 +592,14 @@ def _objects_pass(ctx, out):
 
     # Descriptors and threads the re-run left behind.
     fds1 = _fds()
-    out["fds"] = [{"fd": fd, "target": tgt}
-                  for fd, tgt in sorted(fds1.items()) if fd not in fds0]
+    out["fds"] = []
+    for fd, tgt in sorted(fds1.items()):
+        if fd not in fds0:
+            site = opens.site(fd)
+            out["fds"].append({
+                "fd": fd, "target": tgt,
+                "opened_at": _frame_dict(ctx.paths, *site) if site
+                else None})
     new_threads = [t for t in threading.enumerate() if id(t) not in threads0]
     tasks1 = _tasks()
     idents = {getattr(t, "native_id", None) for t in threading.enumerate()}
@@ -1170,6 +1251,9 @@ def _location(ctx, d, kinds):
         loc = from_sites(sites, how)
         if loc is not None:
             return loc
+    for f in d.get("fds", []):
+        if f.get("opened_at"):
+            return dict(f["opened_at"], **{"from": "fd-open"})
     for t in d.get("threads", []):
         if t.get("started_at"):
             return dict(t["started_at"], **{"from": "thread-start"})
@@ -1206,6 +1290,7 @@ def _text(ctx, d):
         how = {"allocation": "first allocation site in the project",
                "native": "Python line of the native allocation",
                "thread-start": "where the thread was started",
+               "fd-open": "where the descriptor was opened",
                "test": "the test itself; no better site known"}
         lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
                                                  how.get(loc["from"], "")))
@@ -1251,15 +1336,19 @@ def _text(ctx, d):
         for f in d["fds"]:
             kind = f["target"].split(":[")[0] + (":[...]" if ":[" in
                                                  f["target"] else "")
-            groups.setdefault(kind, []).append(f)
-        for kind, fs in list(groups.items())[:MAX_LISTED]:
+            at = f.get("opened_at")
+            where = (at["path"], at["line"]) if at else None
+            groups.setdefault((kind, where), []).append(f)
+        for (kind, where), fs in list(groups.items())[:MAX_LISTED]:
+            opened = ", opened at %s:%s" % where if where else ""
             if len(fs) == 1:
-                lines.append("    fd %d -> %s" % (fs[0]["fd"],
-                                                  fs[0]["target"]))
+                lines.append("    fd %d -> %s%s" % (
+                    fs[0]["fd"], fs[0]["target"], opened))
             else:
-                lines.append("    %d x fd %d..%d -> %s" % (
+                lines.append("    %d x fd %d..%d -> %s%s" % (
                     len(fs), fs[0]["fd"], fs[-1]["fd"],
-                    fs[0]["target"] if kind == fs[0]["target"] else kind))
+                    fs[0]["target"] if kind == fs[0]["target"] else kind,
+                    opened))
     if d.get("threads"):
         lines.append("  threads left running by the re-run (%d):"
                      % d.get("threads_total", len(d["threads"])))

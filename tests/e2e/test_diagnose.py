@@ -81,12 +81,12 @@ def test_python_held_leak_names_line_types_and_holder(diag):
 def test_descriptor_leak_lists_targets(diag):
     el = leak(diag, "test_descriptor")
     assert "fd" in kinds(el)
-    assert re.search(r"\d+ x fd \d+\.\.\d+ -> /dev/null", el.text), el.text
-    assert el.get("message").startswith("leaks 1 descriptor/call")
-    # No allocation to point at: the location is the test itself.
-    assert el.get("message").endswith(
-        "at %s:%d" % (rel(DIAG_FILE), source_line(DIAG_FILE,
-                                                   "def test_descriptor")))
+    where = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "fd"))
+    assert re.search(r"\d+ x fd \d+\.\.\d+ -> /dev/null, opened at " +
+                     re.escape(where), el.text), el.text
+    # No allocation to point at: the location is where it was opened.
+    assert el.get("message") == "leaks 1 descriptor/call at " + where
+    assert "(where the descriptor was opened)" in el.text
 
 
 def test_thread_leak_names_threads_and_start_site(diag):
