@@ -33,7 +33,8 @@ diagnosis as one JSON object with these keys:
                    "fd", "thread"
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
-                   "thread-start" or "test" when nothing better is known)
+                   "fd-open", "thread-start", or "test" when nothing
+                   better is known)
   rounds, calls_per_round   of each re-run pass
   seconds          time spent diagnosing
   sites            tracemalloc allocation sites that grow, largest first:
@@ -49,9 +50,14 @@ diagnosis as one JSON object with these keys:
                    holders have no Python referrer) or "limit"
   registries       [{name, per_call}]: C-side registries that grow
                    (atexit callbacks)
-  fds              [{fd, target}]: descriptors the re-run left open
+  traced_bytes_per_call  what the growing tracemalloc sites add per call
+  fds              [{fd, target, opened_at}]: descriptors the re-run left
+                   open (opened_at a {path, line, source} or null); at
+                   most 100, with fds_total the full count when cut
   threads          [{name, ident, daemon, target, started_at}] and native
-                   threads as {name, tid}
+                   threads as {name, tid, native: true}; at most 100, with
+                   threads_total when cut
+  pass_seconds     {objects, sites, native}: time of each pass
   notes            list of strings: what could not be done, and why
 """
 
