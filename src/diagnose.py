@@ -89,6 +89,7 @@ MAX_ROUNDS = 24
 HOLDER_SECONDS = 3.0    # for all holder searches of a test together
 HOLDER_DEPTH = 12       # referrer levels from a leaked object
 HOLDER_VISITS = 20000   # objects looked at per search
+HOLDER_WIDTH = 64       # objects per level whose referrers are asked for
 MAX_SAMPLES = 3         # leaked types whose holders are searched
 CANDIDATES = 3          # objects tried per type until one has a root
 MAX_SITES = 8
@@ -757,8 +758,10 @@ class _Graph:
                 if len(objs) == 1:
                     return "unreferenced", [target]
                 return "native", self._path(objs, down, last[0])
-            frontier = nxt
-            last = nxt
+            # gc.get_referrers compares every reference in the heap with
+            # every object asked about: a wide level costs heap x width.
+            frontier = nxt[:HOLDER_WIDTH]
+            last = frontier
         return "limit", self._path(objs, down, last[0])
 
     @staticmethod
