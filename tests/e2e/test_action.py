@@ -155,7 +155,8 @@ def test_action_steps_build_and_run(tmp_path):
     names = {tc.get("name") for tc in ET.parse(report).iter("testcase")}
     assert "test_leaks_list" in names
     assert Path(out["json"]).is_file()
-    assert "::error file=tests/test_basic.py,line=7," in run.stdout
+    # At the leak's location (the line that allocates), not the def.
+    assert "::error file=tests/test_basic.py,line=8," in run.stdout
     assert "## pyleak-ci: leaks found" in \
         (runner_tmp / "summary.md").read_text()
 

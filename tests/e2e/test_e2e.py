@@ -81,7 +81,11 @@ def test_junit_structure(pyleak):
     assert tc.get("classname") == "test_basic"
     assert tc.get("file") == "tests/fixtures/basic/test_basic.py"
     source = (FIXTURES / "basic" / "test_basic.py").read_text().splitlines()
-    assert source[int(tc.get("line")) - 1].startswith("def test_leaks_list")
+    # A leak's testcase points at the leak's location (the diagnosis),
+    # other testcases at their definition.
+    assert source[int(tc.get("line")) - 1].strip() == "_HELD.append([])"
+    assert source[int(r.case("test_fails").get("line")) - 1].startswith(
+        "def test_fails")
     assert float(tc.get("time")) > 0
 
 
