@@ -407,7 +407,7 @@ done:
     return rc;
 }
 
-/* -- the one-line message -------------------------------------------------- */
+/* -- the one-line message ------------------------------------------------- */
 
 static int
 leaks(const plk_test_result *t, plk_metric m)

@@ -560,7 +560,7 @@ def _objects_pass(ctx, out):
     grow.sort(key=lambda x: (-x[0], _type_name(x[1])))
     out["types"] = [{"type": _type_name(tp), "per_call": round(pc, 3)}
                     for pc, tp in grow[:10]]
-    del final, counts
+    final = counts = None
     # Samples: the newest leaked object of the most telling types, the
     # test's own classes before the interpreter's plumbing.
     samples = []
@@ -1133,7 +1133,7 @@ def _sites_pass(ctx, out):
         frames = list(tb)  # most recent frame first
         series.append((frames, sizes[-1] - sizes[0],
                        max(counts[-1] - counts[0], 0)))
-    del history
+    history = None
     out["sites"] = _rank_sites(ctx, series, calls, done)
     out["traced_per_call"] = sum(s for _, s, _ in series) / calls
 

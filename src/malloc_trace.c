@@ -59,7 +59,7 @@ extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void __libc_free(void *p);
 
-/* -- tables ---------------------------------------------------------------- */
+/* -- tables --------------------------------------------------------------- */
 
 #define LIVE_INITIAL (1u << 16)
 #define SITE_MAX (1u << 16)          /* distinct sites */

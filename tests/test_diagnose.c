@@ -20,7 +20,7 @@
 
 extern const char plk_harness_source[];
 
-/* -- the message ----------------------------------------------------------- */
+/* -- the message ---------------------------------------------------------- */
 
 static void
 set_leak(plk_test_result *t, plk_metric m, double per_call)
@@ -45,7 +45,8 @@ test_diagnose__summary(void **state)
          "leaks 1 object/call (+72 B/call) at tests/test_cache.py:9"},
         {1, 0, 0, 0, 0, 0, 0.333, 40, NULL, NULL, 0,
          "leaks 0.33 objects/call (+40 B/call)"},
-        {0, 1, 0, 0, 0, 0, 2.0, 0, NULL, "a.py", 0, "leaks 2 blocks/call at a.py"},
+        {0, 1, 0, 0, 0, 0, 2.0, 0, NULL, "a.py", 0,
+         "leaks 2 blocks/call at a.py"},
         {0, 0, 1, 0, 0, 0, 4096, 4096, "native-alloc", "t.py", 3,
          "leaks 4.0 KiB/call of native memory at t.py:3"},
         {0, 0, 1, 0, 0, 0, 300, 0, "python-held", "t.py", 3,
