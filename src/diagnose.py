@@ -647,8 +647,11 @@ def _objects_pass(ctx, out):
         growing.sort(key=lambda x: -x[0])
         o = None
         del cont_objs, cont_lens
-        out["holders"] = _holders(ctx, samples, growing[:MAX_SAMPLES], lru,
-                                  fresh, out["registries"])
+        # Cut in place: a second list of the same tuples would be a
+        # referrer the search does not know to skip.
+        del growing[MAX_SAMPLES:]
+        out["holders"] = _holders(ctx, samples, growing, lru, fresh,
+                                  out["registries"])
     finally:
         gc.freeze()
 
@@ -727,6 +730,7 @@ class _Graph:
         down = {id(target): None}
         frontier = [target]
         last = [target]
+        cut = False
         for _ in range(HOLDER_DEPTH):
             if time.monotonic() > self.deadline or \
                     len(objs) > HOLDER_VISITS:
@@ -757,11 +761,21 @@ class _Graph:
             if not nxt:
                 if len(objs) == 1:
                     return "unreferenced", [target]
-                return "native", self._path(objs, down, last[0])
+                # Holders left out of a cut level may have led on.
+                return "limit" if cut else "native", \
+                    self._path(objs, down, last[0])
             # gc.get_referrers compares every reference in the heap with
             # every object asked about: a wide level costs heap x width.
-            frontier = nxt[:HOLDER_WIDTH]
-            last = frontier
+            # One list, in skip at the next level: a second one holding
+            # the same objects would show up as their referrer. When it
+            # must be cut, dicts go first: a global or a class attribute
+            # is reached through its module's or class's dict, while the
+            # many objects sharing one attribute value lead nowhere new.
+            if len(nxt) > HOLDER_WIDTH:
+                nxt.sort(key=lambda o: type(o) is not dict)
+                del nxt[HOLDER_WIDTH:]
+                cut = True
+            frontier = last = nxt
         return "limit", self._path(objs, down, last[0])
 
     @staticmethod
