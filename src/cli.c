@@ -35,7 +35,8 @@ typedef enum {
     OPT_BASELINE,
     OPT_UPDATE_BASELINE,
     OPT_NO_DIAGNOSE,
-    OPT_TRACEBACK_DEPTH
+    OPT_TRACEBACK_DEPTH,
+    OPT_THOROUGH
 } cli_opt_id;
 
 typedef struct cli_option {
@@ -57,6 +58,7 @@ static const cli_option run_options[] = {
     {"--max-calls", NULL, OPT_MAX_CALLS, 1, PLK_SET_MAX_CALLS},
     {"--round-ms", NULL, OPT_ROUND_MS, 1, PLK_SET_ROUND_MS},
     {"--alpha", NULL, OPT_ALPHA, 1, PLK_SET_ALPHA},
+    {"--thorough", NULL, OPT_THOROUGH, 0, PLK_SET_THOROUGH},
     {"--threshold", NULL, OPT_THRESHOLD, 1, PLK_SET_THRESHOLD},
     {"--floor", NULL, OPT_FLOOR, 1, PLK_SET_FLOOR},
     {"--color", NULL, OPT_COLOR, 1, PLK_SET_COLOR},
@@ -465,6 +467,9 @@ apply_option(plk_config *c, const cli_option *o, const char *flag,
     case OPT_NO_DIAGNOSE:
         c->diagnose = 0;
         return 0;
+    case OPT_THOROUGH:
+        c->thorough = 1;
+        return 0;
     case OPT_TRACEBACK_DEPTH:
         return parse_uint(&c->traceback_depth, flag, value, 1, DEPTH_MAX,
                           err);
@@ -684,7 +689,14 @@ plk_cli_usage(FILE *out)
             WARMUP_MIN, WARMUP_MAX, d.warmup, ROUNDS_MIN, ROUNDS_MAX,
             d.min_rounds, d.max_rounds, CALLS_MIN, CALLS_MAX, d.max_calls,
             d.round_ms, d.alpha);
-    fputs("  --threshold METRIC=AMOUNT\n"
+    fputs("  --thorough               measure every test alone for at least "
+          "--rounds\n"
+          "                           rounds (default: screen the tests of a "
+          "class or\n"
+          "                           file together first, and stop a test "
+          "early when\n"
+          "                           its metrics stay exactly flat)\n"
+          "  --threshold METRIC=AMOUNT\n"
           "                           growth per call a test may show "
           "and still pass;\n"
           "                           repeatable (default: 0 for every "

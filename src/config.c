@@ -296,6 +296,7 @@ plk_config_print(FILE *out, const plk_config *c)
     put_number(out, c, PLK_SET_MAX_CALLS, "max-calls", c->max_calls, NULL);
     put_number(out, c, PLK_SET_ROUND_MS, "round-ms", c->round_ms, NULL);
     put_number(out, c, PLK_SET_ALPHA, "alpha", c->alpha, NULL);
+    put_bool(out, c, PLK_SET_THOROUGH, "thorough", c->thorough);
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         text = plk_asprintf("threshold.%s = %g",
                             plk_metric_name((plk_metric)m), c->threshold[m]);

@@ -624,14 +624,16 @@ def collect_callable(modname, attr):
         return ("ok", module, [Item(
             relfile + "::" + attr.replace(".", "::"),
             modname + "." + owner.__qualname__, attr.split(".")[-1],
-            relfile, _line_of(obj), _method_call(owner, obj.__name__))])
+            relfile, _line_of(obj), _method_call(owner, obj.__name__),
+            control=_control(obj, owner))])
     required = _required_args(obj)
     if required:
         return ("usage", "pyleak.BadTarget",
                 "%s:%s needs arguments (%s); name a callable that takes "
                 "none" % (modname, attr, ", ".join(required)), "")
     return ("ok", module, [Item(relfile + "::" + attr, modname, attr,
-                                relfile, _line_of(obj), _guarded_call(obj))])
+                                relfile, _line_of(obj), _guarded_call(obj),
+                                control=_control(obj))])
 
 
 # -- fixtures around all rounds -------------------------------------------

@@ -293,6 +293,13 @@ put_properties(junit_out *out, const plk_test_result *t)
     if (put_property(out, "pyleak.calls", value) < 0) {
         return -1;
     }
+    /* Screened clean together with the other tests of its group: the
+     * metrics below are the group's. */
+    snprintf(value, sizeof(value), "%u", t->screened);
+    if (t->screened > 0 &&
+        put_property(out, "pyleak.screened", value) < 0) {
+        return -1;
+    }
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured &&
             put_metric(out, (plk_metric)m, &t->metrics[m]) < 0) {

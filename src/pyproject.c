@@ -43,6 +43,7 @@ static const key_spec keys[] = {
     {"max-calls", PLK_SET_MAX_CALLS, K_UINT, "--max-calls"},
     {"round-ms", PLK_SET_ROUND_MS, K_NUMBER, "--round-ms"},
     {"alpha", PLK_SET_ALPHA, K_NUMBER, "--alpha"},
+    {"thorough", PLK_SET_THOROUGH, K_BOOL, NULL},
     {"threshold", PLK_SET_THRESHOLD, K_METRICS, "--threshold"},
     {"floor", PLK_SET_FLOOR, K_METRICS, "--floor"},
     {"timeout", PLK_SET_TIMEOUT, K_NUMBER, "--timeout"},
@@ -471,6 +472,8 @@ bool_field(plk_config *c, plk_setting id)
         return &c->junit_strict;
     case PLK_SET_DIAGNOSE:
         return &c->diagnose;
+    case PLK_SET_THOROUGH:
+        return &c->thorough;
     case PLK_SET_VERBOSE:
         return &c->verbose;
     case PLK_SET_QUIET:

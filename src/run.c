@@ -17,6 +17,8 @@
 #include "pyleak/sample.h"
 #include "pyleak/util.h"
 
+#include "control.h"
+
 extern const char plk_harness_source[];
 extern const char plk_pyleak_source[];
 extern const char plk_keyword_source[];
@@ -31,6 +33,21 @@ extern const char plk_pytest_source[];
  * paid only while there are more threads than before the test. */
 #define PLK_THREAD_SETTLE_ATTEMPTS 11
 #define PLK_THREAD_SETTLE_SHORT 4
+/* A test (or a screened group) whose gating metrics stayed exactly flat
+ * over its first PLK_EARLY_ROUNDS measured rounds is clean and stops
+ * there. Three: two flat rounds happen by chance to tests that allocate
+ * and free in step; three in a row in every metric did not, on CPython's
+ * own test modules, precede later growth. The rounds must also span
+ * PLK_EARLY_CALLS calls, so a leak every second, third or fourth call
+ * cannot fall between them when a slow test is called once per round. */
+#define PLK_EARLY_ROUNDS 3
+#define PLK_EARLY_CALLS 4
+/* Screening calls each test a quarter of its calibrated calls per round.
+ * The group's verdict rests mostly on exact zeros, which one kept
+ * allocation per round breaks whatever the calls; amplifying a leak above
+ * the floors is the job of the test's own rounds when the group is not
+ * clean. */
+#define PLK_SCREEN_DIVISOR 4
 
 struct plk_engine {
     const plk_config *cfg;
@@ -39,8 +56,9 @@ struct plk_engine {
     PyObject *collect;     /* harness.collect: three full collections */
     PyObject *freeze;      /* gc.freeze */
     PyObject *unfreeze;    /* gc.unfreeze */
-    plk_sample *samples;   /* max_rounds + 1 rows, reused per test */
-    double *scratch;
+    plk_sample *samples;   /* cap_rounds + 1 rows, reused per test */
+    double *scratch;       /* fit scratch for cap_rounds + 1 samples */
+    unsigned cap_rounds;
     unsigned available;
     char *cwd;
     int interrupted;
@@ -401,10 +419,42 @@ metric_gating(plk_metric m)
     return m != PLK_METRIC_RSS;
 }
 
-/* Fit every metric over samples[0..n]; returns the worst verdict among
- * the gating metrics (ignoring growth under the per-call threshold). */
+/* Room for n measured rounds (a control may ask for more than
+ * --max-rounds). */
+static int
+ensure_rounds(runner *R, unsigned n)
+{
+    plk_sample *samples;
+    double *scratch;
+    size_t need;
+
+    if (n <= R->cap_rounds) {
+        return 0;
+    }
+    need = plk_fit_scratch_size((size_t)n + 1);
+    samples = realloc(R->samples, ((size_t)n + 1) * sizeof(*samples));
+    if (samples == NULL) {
+        return PLK_ENOMEM;
+    }
+    R->samples = samples;
+    scratch = need < SIZE_MAX / sizeof(double)
+                  ? realloc(R->scratch, need * sizeof(double))
+                  : NULL;
+    if (scratch == NULL) {
+        return PLK_ENOMEM;
+    }
+    R->scratch = scratch;
+    R->cap_rounds = n;
+    return 0;
+}
+
+/* Fit every metric over samples[0..n] into t; returns the worst verdict
+ * among the gating metrics. ctl (NULL: none) takes metrics out of the
+ * verdict or sets their per-call threshold; strict ignores every
+ * threshold, as screening a group must (its calls are many tests'). */
 static plk_verdict
-judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
+judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls,
+      const plk_control *ctl, int strict)
 {
     plk_verdict worst = PLK_VERDICT_CLEAN;
     int64_t *y;
@@ -417,6 +467,7 @@ judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         plk_metric_result *mr = &t->metrics[m];
         plk_fit_params p;
+        double threshold = R->cfg->threshold[m];
         size_t i;
 
         if (!(R->available & (1u << m))) {
@@ -432,7 +483,14 @@ judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
         p.alpha = R->cfg->alpha;
         p.late_fraction = 0.5;
         mr->measured = 1;
-        mr->gating = metric_gating((plk_metric)m);
+        mr->gating = metric_gating((plk_metric)m) &&
+                     (ctl == NULL || ctl->gate[m]);
+        if (ctl != NULL && ctl->threshold[m] >= 0.0) {
+            threshold = ctl->threshold[m];
+        }
+        if (strict) {
+            threshold = 0.0;
+        }
         if (plk_fit_series(&mr->fit, y, nsamples, &p, R->scratch) != 0) {
             continue;
         }
@@ -442,8 +500,7 @@ judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
                            (double)((nsamples - 1) * (calls ? calls : 1));
         }
         if (mr->fit.verdict != PLK_VERDICT_CLEAN &&
-            mr->per_call <= R->cfg->threshold[m] &&
-            R->cfg->threshold[m] > 0) {
+            mr->per_call <= threshold && threshold > 0) {
             /* Allowed by the user's threshold. */
             mr->fit.verdict = PLK_VERDICT_CLEAN;
         }
@@ -453,6 +510,47 @@ judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls)
     }
     free(y);
     return worst;
+}
+
+/* Flat rounds in a row that stop a test early: PLK_EARLY_ROUNDS, and
+ * enough that they hold PLK_EARLY_CALLS calls at k calls per round. */
+static unsigned
+early_rounds(const plk_config *cfg, unsigned k)
+{
+    unsigned n = (PLK_EARLY_CALLS + k - 1) / (k ? k : 1);
+
+    if (cfg->thorough) {
+        return cfg->min_rounds;
+    }
+    return n < PLK_EARLY_ROUNDS ? PLK_EARLY_ROUNDS : n;
+}
+
+/* 1 when no gating metric (but those ctl takes out) moved at all in the
+ * last rounds of samples[0..n]: enough of them to make PLK_EARLY_ROUNDS
+ * and PLK_EARLY_CALLS calls at k calls per round. Exactly zero, not
+ * "small": any allocation a call keeps moves blocks, objects or heap by
+ * at least one unit. This is the early stop. */
+static int
+quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl)
+{
+    unsigned w = early_rounds(R->cfg, k), i;
+    int m;
+
+    if (n < w) {
+        return 0;
+    }
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        if (!(R->available & (1u << m)) || !metric_gating((plk_metric)m) ||
+            (ctl != NULL && !ctl->gate[m])) {
+            continue;
+        }
+        for (i = n - w; i < n; i++) {
+            if (R->samples[i + 1].v[m] != R->samples[i].v[m]) {
+                return 0;
+            }
+        }
+    }
+    return 1;
 }
 
 static void
@@ -489,26 +587,82 @@ set_error_text(plk_test_result *t, const char *type, const char *message,
     t->details = details;
 }
 
-/* Everything between a test's first call and its verdict. Returns 0, or
- * PLK_EINTR when interrupted. */
-static int
-measure(runner *R, plk_suite_result *s, PyObject *call,
-        plk_test_result *t)
-{
-    const plk_config *cfg = R->cfg;
-    PyObject *res = NULL, *cleaner = NULL, *r;
-    double t0, dt, target;
-    unsigned k, w, n, i;
-    thread_watch tw;
-    int rc = 0, frozen = 0, muted = 0, st;
-    char *text = NULL;
-    plk_verdict v = PLK_VERDICT_CLEAN;
+/* -- one test's phases ---------------------------------------------------- */
 
-    /* First call: its output is the one kept for the report. */
+/* A test of the file being run, from its item to its verdict. */
+typedef struct test_run {
+    size_t index;      /* its record: s->tests[index] */
+    PyObject *call;    /* the harness's call wrapper (new reference) */
+    plk_control ctl;
+    unsigned k;        /* calls per round, from calibration */
+    unsigned ks;       /* calls per round while screening */
+    double spent;      /* seconds of the test so far */
+    int live;          /* 1 while it still needs a verdict */
+    int begun;         /* its first call was made */
+    int reported;      /* test_done was sent */
+} test_run;
+
+static plk_test_result *
+rec(plk_suite_result *s, const test_run *tr)
+{
+    return &s->tests[tr->index];
+}
+
+/* Record why the calls of a test stopped: its own failure or skip
+ * (st > 0, *res a result tuple, consumed), or an exception that escaped
+ * the wrapper (st < 0). The test has its verdict then. Returns
+ * PLK_EINTR for Ctrl-C, else 0. */
+static int
+record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
+            PyObject **res)
+{
+    plk_test_result *t = rec(s, tr);
+    char *text = NULL;
+    int rc;
+
+    tr->live = 0;
+    if (st > 0) {
+        set_outcome(t, *res);
+        Py_CLEAR(*res);
+        return 0;
+    }
+    rc = take_exception(R, &text, NULL);
+    if (rc == PLK_EINTR) {
+        set_error_text(t, "KeyboardInterrupt",
+                       "interrupted before the test finished", text);
+        return rc;
+    }
+    set_error_text(t, "pyleak.HarnessError",
+                   "pyleak-ci could not run this test", text);
+    return 0;
+}
+
+/* Call the test k times as part of a phase, telling a watchdog first. */
+static int
+phase_calls(runner *R, plk_suite_result *s, test_run *tr, unsigned k,
+            PyObject **res)
+{
+    double t0 = plk_now();
+    int st;
+
+    ev_test_begin(R, s, rec(s, tr));
+    st = call_k(tr->call, k, res);
+    tr->spent += plk_now() - t0;
+    return st;
+}
+
+/* The first call, with its output captured for the report. */
+static int
+first_call(runner *R, plk_suite_result *s, test_run *tr)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *res = NULL, *r;
+    int st;
+
     r = PyObject_CallMethod(R->h, "begin_capture", NULL);
     Py_XDECREF(r);
-    ev_test_begin(R, s, t);
-    st = call_k(call, 1, &res);
+    tr->begun = 1;
+    st = phase_calls(R, s, tr, 1, &res);
     r = PyObject_CallMethod(R->h, "end_capture", NULL);
     if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
         t->stdout_text = py_text(PyTuple_GET_ITEM(r, 0));
@@ -518,96 +672,158 @@ measure(runner *R, plk_suite_result *s, PyObject *call,
     else if (r != NULL) {
         Py_DECREF(r);
     }
-    else {
+    else if (st >= 0) {
         PyErr_Clear();
     }
-    if (st != 0) {
-        goto call_failed;
-    }
-    r = PyObject_CallMethod(R->h, "mute", NULL);
-    Py_XDECREF(r);
-    muted = 1;
+    return st != 0 ? record_stop(R, s, tr, st, &res) : 0;
+}
 
-    /* Calibrate: enough calls per round that a small per-call leak adds
-     * up to steady growth per round. The second call is timed; the first
-     * may have paid for imports. */
-    t0 = plk_now();
-    st = call_k(call, 1, &res);
+/* Calibrate: enough calls per round that a small per-call leak adds up
+ * to steady growth per round. This second call is timed; the first may
+ * have paid for imports. */
+static int
+calibrate(runner *R, plk_suite_result *s, test_run *tr)
+{
+    const plk_config *cfg = R->cfg;
+    PyObject *res = NULL;
+    double t0 = plk_now(), dt, target = cfg->round_ms / 1000.0;
+    int st;
+
+    st = phase_calls(R, s, tr, 1, &res);
     dt = plk_now() - t0;
     if (st != 0) {
-        goto call_failed;
+        return record_stop(R, s, tr, st, &res);
     }
-    target = cfg->round_ms / 1000.0;
-    k = 1;
+    tr->k = 1;
     if (dt < target) {
         double want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
-        k = want > (double)cfg->max_calls ? cfg->max_calls : (unsigned)want;
-        if (k < 1) {
-            k = 1;
+
+        tr->k = want > (double)cfg->max_calls ? cfg->max_calls
+                                               : (unsigned)want;
+        if (tr->k < 1) {
+            tr->k = 1;
         }
     }
-    t->calls = k;
+    tr->ks = (tr->k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
+    rec(s, tr)->calls = tr->k;
+    return 0;
+}
 
+static int
+freeze_heap(runner *R, int *frozen)
+{
+    PyObject *r = PyObject_CallNoArgs(*frozen ? R->unfreeze : R->freeze);
+
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    *frozen = !*frozen;
+    return 0;
+}
+
+/* A test measured on its own, from its warm-up to its verdict (and its
+ * diagnosis when it leaks). Its first call and calibration are done.
+ * Returns 0, or PLK_EINTR when interrupted. */
+static int
+measure_alone(runner *R, plk_suite_result *s, test_run *tr)
+{
+    const plk_config *cfg = R->cfg;
+    plk_test_result *t = rec(s, tr);
+    PyObject *res = NULL, *cleaner = NULL;
+    double t0 = plk_now(), start;
+    unsigned k = tr->k, w, n, i, least, most;
+    thread_watch tw;
+    int rc = 0, frozen = 0, st = -1;
+    plk_verdict v = PLK_VERDICT_CLEAN;
+
+    t->screened = 0;
+    /* A control's rounds is a floor for the first verdict, the early
+     * stop and the cap alike. */
+    least = cfg->min_rounds > tr->ctl.rounds ? cfg->min_rounds
+                                             : tr->ctl.rounds;
+    most = cfg->max_rounds > least ? cfg->max_rounds : least;
+    if (ensure_rounds(R, most) != 0) {
+        set_error_text(t, "pyleak.HarnessError",
+                       "out of memory for the rounds of this test", NULL);
+        tr->live = 0;
+        goto done;
+    }
     cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
     if (cleaner == NULL) {
-        goto py_failed;
+        goto stopped;
     }
     thread_watch_init(&tw);
     for (w = 0; w < cfg->warmup; w++) {
-        ev_test_begin(R, s, t);
-        st = call_k(call, k, &res);
+        st = phase_calls(R, s, tr, k, &res);
         if (st != 0) {
-            goto call_failed;
+            goto stopped;
         }
+        st = -1;
         if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
-            goto py_failed;
+            goto stopped;
         }
         t->warmup++;
     }
     if (cfg->warmup == 0 &&
         settle(R, cleaner, &tw, &R->samples[0]) != 0) {
-        goto py_failed;
+        goto stopped;
     }
     /* What exists now is the test's steady state; freezing it keeps the
      * collections of the measured rounds from walking the whole heap. */
-    r = PyObject_CallNoArgs(R->freeze);
-    if (r == NULL) {
-        goto py_failed;
+    if (freeze_heap(R, &frozen) != 0) {
+        goto stopped;
     }
-    Py_DECREF(r);
-    frozen = 1;
     /* One more restore before the baseline: caches the restore replaces
      * (ctypes' type caches) were just frozen, and the copies it throws
      * away now stay in the permanent generation. Let that happen once,
      * before measuring, not in the first measured round. */
     if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
-        goto py_failed;
+        goto stopped;
     }
 
-    n = cfg->min_rounds;
+    n = early_rounds(cfg, k);
+    if (n < tr->ctl.rounds) {
+        n = tr->ctl.rounds;
+    }
+    if (n > least) {
+        n = least;
+    }
     i = 0;
-    t0 = plk_now();
+    start = plk_now();
     for (;;) {
         while (i < n) {
-            ev_test_begin(R, s, t);
-            st = call_k(call, k, &res);
+            st = phase_calls(R, s, tr, k, &res);
             if (st != 0) {
-                goto call_failed;
+                goto stopped;
             }
+            st = -1;
             if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
-                goto py_failed;
+                goto stopped;
             }
             i++;
         }
-        v = judge(R, t, (size_t)n + 1, k);
-        if (v != PLK_VERDICT_SUSPICIOUS || n >= cfg->max_rounds ||
-            plk_now() - t0 > PLK_TEST_BUDGET_S) {
+        if (n < least) {
+            /* Flat lately: stop when the whole series says clean. */
+            if (quiet_since(R, n, k, &tr->ctl) &&
+                judge(R, t, (size_t)n + 1, k, &tr->ctl, 0) ==
+                    PLK_VERDICT_CLEAN) {
+                v = PLK_VERDICT_CLEAN;
+                break;
+            }
+            n++;
+            continue;
+        }
+        v = judge(R, t, (size_t)n + 1, k, &tr->ctl, 0);
+        if (v != PLK_VERDICT_SUSPICIOUS || n >= most ||
+            plk_now() - start > PLK_TEST_BUDGET_S) {
             break;
         }
-        n = n * 2 > cfg->max_rounds ? cfg->max_rounds : n * 2;
+        n = n * 2 > most ? most : n * 2;
     }
     t->rounds = n;
     keep_series(R, t, (size_t)n + 1);
+    tr->live = 0;
     if (v == PLK_VERDICT_LEAK) {
         t->outcome = PLK_OUTCOME_LEAKED;
         free(t->message);
@@ -615,7 +831,7 @@ measure(runner *R, plk_suite_result *s, PyObject *call,
         t->message = plk_leak_summary(t);
         t->details = plk_leak_details(t);
         ev_test_begin(R, s, t);
-        if (plk_diagnose(R->h, call, k, t, cfg) == PLK_EINTR) {
+        if (plk_diagnose(R->h, tr->call, k, t, cfg) == PLK_EINTR) {
             R->interrupted = 1;
             rc = PLK_EINTR;
         }
@@ -625,40 +841,168 @@ measure(runner *R, plk_suite_result *s, PyObject *call,
     }
     goto done;
 
-call_failed:
-    if (st > 0) {
-        set_outcome(t, res);
-        goto done;
-    }
-    /* fall through: a Python exception escaped the test wrapper */
-py_failed:
-    rc = take_exception(R, &text, NULL);
-    if (rc == PLK_EINTR) {
-        set_error_text(t, "KeyboardInterrupt",
-                       "interrupted before the test finished", text);
-    }
-    else {
-        set_error_text(t, "pyleak.HarnessError",
-                       "pyleak-ci could not run this test", text);
-        rc = 0;
-    }
+stopped:
+    rc = record_stop(R, s, tr, st, &res);
 done:
-    if (frozen) {
-        r = PyObject_CallNoArgs(R->unfreeze);
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
-    }
-    if (muted) {
-        r = PyObject_CallMethod(R->h, "unmute", NULL);
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
+    if (frozen && freeze_heap(R, &frozen) != 0) {
+        PyErr_Clear();
     }
     Py_XDECREF(res);
     Py_XDECREF(cleaner);
+    tr->spent += plk_now() - t0;
+    return rc;
+}
+
+/* -- screening ------------------------------------------------------------ */
+
+/* Harness trouble outside any one test's calls (a restore or a
+ * collection raised): Ctrl-C stops the run, anything else only the
+ * screening. Returns PLK_EINTR or 0. */
+static int
+screen_trouble(runner *R)
+{
+    int rc = take_exception(R, NULL, NULL);
+
+    return rc == PLK_EINTR ? rc : 0;
+}
+
+/* Screen tests that share their fixtures (one class with its setUpClass,
+ * or a file's functions) together: every round calls each of them k
+ * times, then one restore, collection and sample serve them all. The
+ * group's series is judged with the floors only: when it is clean, so is
+ * every test in it; otherwise (or when one fails on a later call and so
+ * gets its verdict) *out_clean is 0 and the caller measures the live
+ * ones alone. Returns 0, or PLK_EINTR when interrupted. */
+static int
+screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
+       int *out_clean)
+{
+    const plk_config *cfg = R->cfg;
+    PyObject *res = NULL, *cleaner = NULL;
+    plk_test_result grp;
+    double t0 = plk_now(), own = 0.0, share;
+    unsigned least = cfg->min_rounds, rounds, i, total = 0, lowest = 0;
+    int rc = 0, frozen = 0, st, m, warm = 0;
+    thread_watch tw;
+    size_t j;
+
+    *out_clean = 0;
+    memset(&grp, 0, sizeof(grp));
+    for (j = 0; j < n; j++) {
+        own -= g[j]->spent;
+        total += g[j]->ks;
+        if (lowest == 0 || g[j]->ks < lowest) {
+            lowest = g[j]->ks;
+        }
+    }
+    if (ensure_rounds(R, least) != 0) {
+        goto done;
+    }
+    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
+    if (cleaner == NULL) {
+        rc = screen_trouble(R);
+        goto done;
+    }
+    thread_watch_init(&tw);
+    /* One warm-up round lets every test's caches fill up to k calls'
+     * worth before the baseline; a test called once per round had its
+     * warm-up in its calibration call. */
+    if (cfg->warmup > 0) {
+        for (j = 0; j < n; j++) {
+            if (g[j]->ks < 2) {
+                continue;
+            }
+            st = phase_calls(R, s, g[j], g[j]->ks, &res);
+            if (st != 0) {
+                rc = record_stop(R, s, g[j], st, &res);
+                goto done;
+            }
+        }
+        warm = 1;
+    }
+    if (settle(R, cleaner, &tw, &R->samples[0]) != 0 ||
+        freeze_heap(R, &frozen) != 0 ||
+        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        rc = screen_trouble(R);
+        goto done;
+    }
+    rounds = early_rounds(cfg, lowest);
+    if (rounds > least) {
+        rounds = least;
+    }
+    i = 0;
+    for (;;) {
+        while (i < rounds) {
+            for (j = 0; j < n; j++) {
+                st = phase_calls(R, s, g[j], g[j]->ks, &res);
+                if (st != 0) {
+                    rc = record_stop(R, s, g[j], st, &res);
+                    goto done;
+                }
+            }
+            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
+                rc = screen_trouble(R);
+                goto done;
+            }
+            i++;
+        }
+        if (judge(R, &grp, (size_t)rounds + 1, total, NULL, 1) ==
+            PLK_VERDICT_CLEAN &&
+            (rounds >= least || quiet_since(R, rounds, lowest, NULL))) {
+            break;
+        }
+        if (rounds >= least) {
+            goto done;
+        }
+        rounds++;
+    }
+    *out_clean = 1;
+    keep_series(R, &grp, (size_t)rounds + 1);
+    for (j = 0; j < n; j++) {
+        plk_test_result *t = rec(s, g[j]);
+
+        t->outcome = PLK_OUTCOME_PASSED;
+        t->warmup = warm && g[j]->ks >= 2 ? 1 : 0;
+        t->rounds = rounds;
+        t->calls = g[j]->ks;
+        t->screened = (unsigned)n;
+        g[j]->live = 0;
+        for (m = 0; m < PLK_METRIC__COUNT; m++) {
+            plk_metric_result *to = &t->metrics[m];
+            const plk_metric_result *from = &grp.metrics[m];
+
+            free(to->series);
+            *to = *from;
+            to->series = NULL;
+            to->n = 0;
+            if (from->series != NULL && from->n > 0) {
+                to->series = malloc(from->n * sizeof(int64_t));
+                if (to->series != NULL) {
+                    memcpy(to->series, from->series,
+                           from->n * sizeof(int64_t));
+                    to->n = from->n;
+                }
+            }
+        }
+    }
+done:
+    if (frozen && freeze_heap(R, &frozen) != 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(cleaner);
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        free(grp.metrics[m].series);
+    }
+    /* The restores and collections served the whole group: each test
+     * carries an equal share of them. */
+    for (j = 0; j < n; j++) {
+        own += g[j]->spent;
+    }
+    share = (plk_now() - t0 - own) / (double)n;
+    for (j = 0; j < n; j++) {
+        g[j]->spent += share;
+    }
     return rc;
 }
 
@@ -736,24 +1080,255 @@ add_fixture_error(plk_suite_result *s, PyObject *res, const char *classname,
     }
 }
 
+/* The class whose setUpClass ran, and how that went. */
+typedef struct class_state {
+    PyObject *cls;     /* new reference; NULL: none */
+    PyObject *fail;    /* its setUpClass result when that failed */
+    char *name;        /* dotted class name, for a teardown error */
+} class_state;
+
 /* Close the class whose tests just finished: tearDownClass and class
  * cleanups, with an extra error record when they fail. */
 static void
-leave_class(runner *R, plk_suite_result *s, PyObject **cur_cls,
-            PyObject **cls_fail, char **cur_name, int *rc)
+leave_class(runner *R, plk_suite_result *s, class_state *cs, int *rc)
 {
-    if (*cur_cls != NULL && *cls_fail == NULL && !R->interrupted) {
-        PyObject *res = fixture(R, "class_teardown", *cur_cls, rc);
+    if (cs->cls != NULL && cs->fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "class_teardown", cs->cls, rc);
 
         if (res != NULL) {
-            add_fixture_error(s, res, *cur_name, "tearDownClass", s->file);
+            add_fixture_error(s, res, cs->name, "tearDownClass", s->file);
             Py_DECREF(res);
         }
     }
-    Py_CLEAR(*cls_fail);
-    Py_CLEAR(*cur_cls);
-    free(*cur_name);
-    *cur_name = NULL;
+    Py_CLEAR(cs->fail);
+    Py_CLEAR(cs->cls);
+    free(cs->name);
+    cs->name = NULL;
+}
+
+/* Mark every test of a segment that has no verdict yet as interrupted. */
+static void
+interrupt_rest(plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < n; j++) {
+        if (trs[j].live) {
+            set_error_text(rec(s, &trs[j]), "KeyboardInterrupt",
+                           trs[j].begun
+                               ? "interrupted before the test finished"
+                               : "interrupted before the test ran",
+                           NULL);
+            trs[j].live = 0;
+        }
+    }
+}
+
+/* Send test_done for every test of the segment that has its verdict
+ * and has not been reported yet. */
+static void
+finish(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < n; j++) {
+        if (!trs[j].live && !trs[j].reported) {
+            rec(s, &trs[j])->time = trs[j].spent;
+            trs[j].reported = 1;
+            ev_test_done(R, s, rec(s, &trs[j]));
+        }
+    }
+}
+
+/* Read an item into its record and decide whether it runs: a malformed
+ * item, a failed setUpModule, a skip or a bad control settle it here. */
+static void
+prepare(runner *R, plk_suite_result *s, test_run *tr, PyObject *item,
+        PyObject *mod_fail)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *skip, *call, *control;
+    plk_error err = {0};
+
+    fill_identity(t, item);
+    skip = PyObject_GetAttrString(item, "skip");
+    call = PyObject_GetAttrString(item, "call");
+    control = PyObject_GetAttrString(item, "control");
+    if (skip == NULL || call == NULL) {
+        PyErr_Clear();
+        set_error_text(t, "pyleak.HarnessError", "malformed test item",
+                       NULL);
+        goto done;
+    }
+    if (control == NULL) {
+        PyErr_Clear();
+    }
+    if (mod_fail != NULL) {
+        set_outcome(t, mod_fail);
+    }
+    else if (skip != Py_None) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+        t->message = py_text(skip);
+    }
+    else if (plk_control_parse(&tr->ctl, control, &err) != 0) {
+        set_error_text(t, "pyleak.ControlError", err.message, NULL);
+    }
+    else if (tr->ctl.skip != NULL) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+        t->message = plk_asprintf("pyleak.skip: %s", tr->ctl.skip);
+    }
+    else {
+        if (tr->ctl.note != NULL) {
+            free(t->note);
+            t->note = plk_strdup(tr->ctl.note);
+        }
+        tr->call = call;
+        call = NULL;
+        tr->live = 1;
+    }
+done:
+    plk_error_clear(&err);
+    Py_XDECREF(skip);
+    Py_XDECREF(call);
+    Py_XDECREF(control);
+}
+
+/* Run items[lo..hi), which share their class (or have none): first calls
+ * and calibration one test at a time, then the ones without a control
+ * screened together, then whatever is left measured alone. */
+static int
+run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
+            Py_ssize_t hi, PyObject *cls, class_state *cs,
+            PyObject *mod_fail)
+{
+    size_t n = (size_t)(hi - lo), j, ng = 0, base = s->ntests, nlive = 0;
+    test_run *trs = NULL;
+    test_run **group = NULL;
+    PyObject *r;
+    int rc = 0, muted = 0, clean = 0;
+
+    trs = calloc(n, sizeof(*trs));
+    group = calloc(n, sizeof(*group));
+    if (trs == NULL || group == NULL) {
+        rc = PLK_ENOMEM;
+        goto done;
+    }
+    /* Records first, all of them: adding one may move the others. */
+    for (j = 0; j < n; j++) {
+        if (plk_suite_result_add_test(s) == NULL) {
+            rc = PLK_ENOMEM;
+            n = j;
+            goto done;
+        }
+        trs[j].index = base + j;
+    }
+    for (j = 0; j < n; j++) {
+        prepare(R, s, &trs[j], PyList_GET_ITEM(items, lo + (Py_ssize_t)j),
+                mod_fail);
+        nlive += (size_t)trs[j].live;
+    }
+    if (nlive > 0 && cls != NULL && cls != Py_None && cls != cs->cls) {
+        /* setUpClass is the code of the class's first test too. */
+        for (j = 0; j < n && !trs[j].live; j++) {
+        }
+        ev_test_begin(R, s, rec(s, &trs[j]));
+        cs->cls = cls;
+        Py_INCREF(cls);
+        cs->name = plk_strdup(rec(s, &trs[0])->classname);
+        cs->fail = fixture(R, "class_setup", cls, &rc);
+    }
+    finish(R, s, trs, n);
+    for (j = 0; j < n; j++) {
+        if (!trs[j].live) {
+            continue;
+        }
+        if (rc != 0) {
+            set_error_text(rec(s, &trs[j]), "KeyboardInterrupt",
+                           "interrupted in setUpClass", NULL);
+            trs[j].live = 0;
+        }
+        else if (cs->fail != NULL && cls == cs->cls) {
+            set_outcome(rec(s, &trs[j]), cs->fail);
+            trs[j].live = 0;
+        }
+    }
+    finish(R, s, trs, n);
+    for (j = 0; j < n && rc == 0; j++) {
+        if (trs[j].live) {
+            rc = first_call(R, s, &trs[j]);
+            finish(R, s, &trs[j], 1);
+        }
+    }
+    r = PyObject_CallMethod(R->h, "mute", NULL);
+    Py_XDECREF(r);
+    muted = 1;
+    for (j = 0; j < n && rc == 0; j++) {
+        if (trs[j].live) {
+            rc = calibrate(R, s, &trs[j]);
+            finish(R, s, &trs[j], 1);
+        }
+    }
+    for (j = 0; j < n; j++) {
+        if (trs[j].live && !trs[j].ctl.present) {
+            group[ng++] = &trs[j];
+        }
+    }
+    if (rc == 0 && ng >= 2 && !R->cfg->thorough) {
+        rc = screen(R, s, group, ng, &clean);
+        finish(R, s, trs, n);
+    }
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (trs[j].live) {
+            rc = measure_alone(R, s, &trs[j]);
+            finish(R, s, &trs[j], 1);
+        }
+    }
+done:
+    if (muted) {
+        r = PyObject_CallMethod(R->h, "unmute", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    if (trs == NULL) {
+        free(group);
+        return rc;
+    }
+    if (rc == PLK_EINTR || R->interrupted) {
+        interrupt_rest(s, trs, n);
+    }
+    for (j = 0; j < n; j++) {
+        if (trs[j].live) {
+            /* Only trouble of pyleak-ci's own (out of memory) leaves a
+             * test without a verdict. */
+            set_error_text(rec(s, &trs[j]), "pyleak.HarnessError",
+                           "pyleak-ci could not finish this test", NULL);
+            trs[j].live = 0;
+        }
+    }
+    finish(R, s, trs, n);
+    for (j = 0; j < n; j++) {
+        Py_XDECREF(trs[j].call);
+        plk_control_clear(&trs[j].ctl);
+    }
+    free(trs);
+    free(group);
+    return rc;
+}
+
+static PyObject *
+item_class(PyObject *item)
+{
+    PyObject *cls = PyObject_GetAttrString(item, "cls");
+
+    if (cls == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    /* The item holds the class: a borrowed reference will do. */
+    Py_DECREF(cls);
+    return cls;
 }
 
 /* Tell the caller every test that is about to run, before any does. */
@@ -791,82 +1366,49 @@ skipped(runner *R, PyObject *item)
 }
 
 static int
-run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
+run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
 {
-    Py_ssize_t i, n = PyList_GET_SIZE(items);
-    PyObject *cur_cls = NULL;     /* class whose setUpClass ran */
-    PyObject *cls_fail = NULL;    /* its setUpClass result on failure */
-    PyObject *mod_fail = NULL;
-    char *cur_name = NULL;
+    Py_ssize_t i, j, n;
+    class_state cs = {NULL, NULL, NULL};
+    PyObject *mod_fail = NULL, *items;
     int rc = 0;
 
-    announce(R, s, items);
+    announce(R, s, all);
+    /* The tests to run: all but those in the skip set. */
+    items = PyList_New(0);
+    if (items == NULL) {
+        PyErr_Clear();
+        return PLK_ENOMEM;
+    }
+    for (i = 0; i < PyList_GET_SIZE(all); i++) {
+        PyObject *item = PyList_GET_ITEM(all, i);
+
+        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
+            PyErr_Clear();
+            Py_DECREF(items);
+            return PLK_ENOMEM;
+        }
+    }
+    n = PyList_GET_SIZE(items);
     mod_fail = fixture(R, "module_setup", module, &rc);
     if (rc != 0) {
+        Py_DECREF(items);
         return rc;
     }
-    for (i = 0; i < n && !R->interrupted && rc == 0; i++) {
-        PyObject *item = PyList_GET_ITEM(items, i);
-        PyObject *cls, *skip, *call;
-        plk_test_result *t;
-        double t0 = plk_now();
+    i = 0;
+    while (i < n && !R->interrupted && rc == 0) {
+        PyObject *cls = item_class(PyList_GET_ITEM(items, i));
 
-        if (skipped(R, item)) {
-            continue;
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(items, j)) == cls; j++) {
         }
-        cls = PyObject_GetAttrString(item, "cls");
-        skip = PyObject_GetAttrString(item, "skip");
-        call = PyObject_GetAttrString(item, "call");
-        if (cls == NULL || skip == NULL || call == NULL) {
-            PyErr_Clear();
+        if (cs.cls != NULL && cls != cs.cls) {
+            leave_class(R, s, &cs, &rc);
         }
-        if (cur_cls != NULL && cls != cur_cls) {
-            leave_class(R, s, &cur_cls, &cls_fail, &cur_name, &rc);
-        }
-        t = plk_suite_result_add_test(s);
-        if (t == NULL) {
-            rc = PLK_ENOMEM;
-            goto next;
-        }
-        fill_identity(t, item);
-        ev_test_begin(R, s, t); /* setUpClass is this test's code too */
-        if (cls == NULL || skip == NULL || call == NULL) {
-            set_error_text(t, "pyleak.HarnessError", "malformed test item",
-                           NULL);
-        }
-        else if (mod_fail != NULL) {
-            set_outcome(t, mod_fail);
-        }
-        else if (skip != Py_None) {
-            t->outcome = PLK_OUTCOME_SKIPPED;
-            t->message = py_text(skip);
-        }
-        else {
-            if (cls != Py_None && cls != cur_cls) {
-                cur_cls = cls;
-                Py_INCREF(cur_cls);
-                cur_name = plk_strdup(t->classname);
-                cls_fail = fixture(R, "class_setup", cls, &rc);
-            }
-            if (rc != 0) {
-                set_error_text(t, "KeyboardInterrupt",
-                               "interrupted in setUpClass", NULL);
-            }
-            else if (cls_fail != NULL) {
-                set_outcome(t, cls_fail);
-            }
-            else {
-                rc = measure(R, s, call, t);
-            }
-        }
-        t->time = plk_now() - t0;
-        ev_test_done(R, s, t);
-    next:
-        Py_XDECREF(cls);
-        Py_XDECREF(skip);
-        Py_XDECREF(call);
+        rc = run_segment(R, s, items, i, j, cls, &cs, mod_fail);
+        i = j;
     }
-    leave_class(R, s, &cur_cls, &cls_fail, &cur_name, &rc);
+    leave_class(R, s, &cs, &rc);
     if (mod_fail == NULL && !R->interrupted) {
         PyObject *res = fixture(R, "module_teardown", module, &rc);
 
@@ -876,6 +1418,7 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *items)
         }
     }
     Py_XDECREF(mod_fail);
+    Py_DECREF(items);
     return rc;
 }
 
@@ -1028,6 +1571,7 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
     R->samples = calloc((size_t)cfg->max_rounds + 1, sizeof(plk_sample));
     R->scratch = malloc(plk_fit_scratch_size((size_t)cfg->max_rounds + 1) *
                         sizeof(double));
+    R->cap_rounds = cfg->max_rounds;
     if (R->cwd == NULL || R->samples == NULL || R->scratch == NULL) {
         return plk_error_set(err, PLK_ENOMEM,
                              "out of memory for %u rounds", cfg->max_rounds);

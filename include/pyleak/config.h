@@ -31,6 +31,7 @@ typedef enum {
     PLK_SET_MAX_CALLS,
     PLK_SET_ROUND_MS,
     PLK_SET_ALPHA,
+    PLK_SET_THOROUGH,
     PLK_SET_THRESHOLD,       /* per metric: see threshold_source */
     PLK_SET_FLOOR,           /* per metric: see floor_source */
     PLK_SET_TIMEOUT,
@@ -78,6 +79,7 @@ typedef struct plk_config {
     unsigned max_calls;       /* cap on calls per round */
     double round_ms;          /* calibrate calls so a round lasts this */
     double alpha;             /* Mann-Kendall significance level */
+    int thorough;             /* --thorough: no screening, no early stop */
     /* Growth per round below which a metric is noise, and per-call
      * growth a test may show before it fails (0: any real growth). */
     double floor[PLK_METRIC__COUNT];

@@ -50,6 +50,8 @@ typedef struct plk_test_result {
     unsigned warmup;  /* warm-up rounds */
     unsigned rounds;  /* measured rounds */
     unsigned calls;   /* calls per round */
+    unsigned screened; /* size of the group it was screened clean with,
+                        * 0 when measured alone */
     plk_metric_result metrics[PLK_METRIC__COUNT];
     /* Diagnosis of a leak (NULL/0 when there is none). */
     char *kind;       /* "python-held", "native-ref", "native-alloc", "fd",
