@@ -59,6 +59,7 @@ struct plk_engine {
     plk_sample *samples;   /* cap_rounds + 1 rows, reused per test */
     double *scratch;       /* fit scratch for cap_rounds + 1 samples */
     unsigned cap_rounds;
+    int patience;          /* thread settling attempts (thread_watch) */
     unsigned available;
     char *cwd;
     int interrupted;
@@ -328,10 +329,13 @@ call_k(PyObject *call, unsigned k, PyObject **res)
 }
 
 /* How the threads of a test are judged settled: the count to come back
- * to, and how many doubling naps to wait for it before a sample. */
+ * to, and how many doubling naps to wait for it before a sample. The
+ * patience carries over from one test or group to the next within a
+ * file: threads that outlived a full wait will not go while the next
+ * group of the same tests is screened either. */
 typedef struct thread_watch {
     long long baseline;
-    int patience;
+    int *patience;
 } thread_watch;
 
 static long long
@@ -352,12 +356,12 @@ nap(int attempt)
 /* Threads that the first calls joined may still be on their way out, so
  * the baseline is taken once the count has stopped falling. */
 static void
-thread_watch_init(thread_watch *tw)
+thread_watch_init(runner *R, thread_watch *tw)
 {
     long long next;
     int attempt;
 
-    tw->patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    tw->patience = &R->patience;
     tw->baseline = count_threads();
     for (attempt = 0; attempt < 6; attempt++) {
         nap(attempt);
@@ -387,7 +391,7 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
     }
     Py_DECREF(r);
     for (attempt = 0;
-         attempt < tw->patience && count_threads() > tw->baseline;
+         attempt < *tw->patience && count_threads() > tw->baseline;
          attempt++) {
         nap(attempt);
         r = PyObject_CallNoArgs(R->collect);
@@ -399,12 +403,16 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
     plk_sample_take(out);
     /* Threads that outlived a full wait will not go in the next round
      * either (a leak); waiting as long again would only cost time. A
-     * round that settles restores full patience. The baseline only ever
-     * comes down: a thread still leaving when it was taken must not hide
-     * a later one. */
-    tw->patience = out->v[PLK_METRIC_THREADS] > tw->baseline
-                       ? PLK_THREAD_SETTLE_SHORT
-                       : PLK_THREAD_SETTLE_ATTEMPTS;
+     * round whose threads went while we waited restores full patience;
+     * one with nothing to wait for is no evidence either way. The
+     * baseline only ever comes down: a thread still leaving when it was
+     * taken must not hide a later one. */
+    if (out->v[PLK_METRIC_THREADS] > tw->baseline) {
+        *tw->patience = PLK_THREAD_SETTLE_SHORT;
+    }
+    else if (attempt > 0) {
+        *tw->patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    }
     if (out->v[PLK_METRIC_THREADS] < tw->baseline) {
         tw->baseline = out->v[PLK_METRIC_THREADS];
     }
@@ -735,6 +743,7 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
     unsigned k = tr->k, w, n, i, least, most;
     thread_watch tw;
     int rc = 0, frozen = 0, st = -1;
+    int patience = PLK_THREAD_SETTLE_ATTEMPTS;
     plk_verdict v = PLK_VERDICT_CLEAN;
 
     t->screened = 0;
@@ -753,7 +762,11 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
     if (cleaner == NULL) {
         goto stopped;
     }
-    thread_watch_init(&tw);
+    /* A test measured alone gets full patience whatever came before (its
+     * own threads may take their time), and keeps what it learns to
+     * itself. */
+    thread_watch_init(R, &tw);
+    tw.patience = &patience;
     for (w = 0; w < cfg->warmup; w++) {
         st = phase_calls(R, s, tr, k, &res);
         if (st != 0) {
@@ -867,14 +880,16 @@ screen_trouble(runner *R)
 }
 
 /* Screen tests that share their fixtures (one class with its setUpClass,
- * or a file's functions) together: every round calls each of them k
+ * or a file's functions) together: every round calls each of them ks
  * times, then one restore, collection and sample serve them all. The
  * group's series is judged with the floors only: when it is clean, so is
  * every test in it; otherwise (or when one fails on a later call and so
- * gets its verdict) *out_clean is 0 and the caller measures the live
- * ones alone. Returns 0, or PLK_EINTR when interrupted. */
+ * gets its verdict) *out_clean is 0 and the live ones need a closer look.
+ * warm: run a warm-up round first (not needed by tests that were just
+ * screened in a larger group). Returns 0, or PLK_EINTR when
+ * interrupted. */
 static int
-screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
+screen(runner *R, plk_suite_result *s, test_run **g, size_t n, int warm,
        int *out_clean)
 {
     const plk_config *cfg = R->cfg;
@@ -882,7 +897,7 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
     plk_test_result grp;
     double t0 = plk_now(), own = 0.0, share;
     unsigned least = cfg->min_rounds, rounds, i, total = 0, lowest = 0;
-    int rc = 0, frozen = 0, st, m, warm = 0;
+    int rc = 0, frozen = 0, st, m;
     thread_watch tw;
     size_t j;
 
@@ -903,11 +918,12 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
         rc = screen_trouble(R);
         goto done;
     }
-    thread_watch_init(&tw);
+    thread_watch_init(R, &tw);
     /* One warm-up round lets every test's caches fill up to k calls'
      * worth before the baseline; a test called once per round had its
      * warm-up in its calibration call. */
-    if (cfg->warmup > 0) {
+    warm = warm && cfg->warmup > 0;
+    if (warm) {
         for (j = 0; j < n; j++) {
             if (g[j]->ks < 2) {
                 continue;
@@ -918,7 +934,6 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
                 goto done;
             }
         }
-        warm = 1;
     }
     if (settle(R, cleaner, &tw, &R->samples[0]) != 0 ||
         freeze_heap(R, &frozen) != 0 ||
@@ -1106,6 +1121,80 @@ leave_class(runner *R, plk_suite_result *s, class_state *cs, int *rc)
     cs->name = NULL;
 }
 
+/* Below this many tests a group that is not clean is not split again:
+ * its tests are measured alone. */
+#define PLK_SCREEN_SPLIT_MIN 4
+
+/* Keep the live tests of g[0..n) at its front; returns how many. */
+static size_t
+only_live(test_run **g, size_t n)
+{
+    size_t j, live = 0;
+
+    for (j = 0; j < n; j++) {
+        if (g[j]->live) {
+            g[live++] = g[j];
+        }
+    }
+    return live;
+}
+
+static int
+alone_all(runner *R, plk_suite_result *s, test_run **g, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (g[j]->live) {
+            rc = measure_alone(R, s, g[j]);
+        }
+    }
+    return rc;
+}
+
+/* Find the tests of a group that did not screen clean: screen each half
+ * again (without warm-up: the tests just ran) and follow the half that is
+ * not clean. A leak among many clean tests costs a few screenings of
+ * shrinking groups, not a full measurement of every test. When both
+ * halves are not clean, leaks are many: their tests are measured alone
+ * rather than split further. Returns 0, or PLK_EINTR. */
+static int
+narrow(runner *R, plk_suite_result *s, test_run **g, size_t n)
+{
+    size_t live = only_live(g, n), half;
+    int rc, clean_a = 0, clean_b = 0;
+
+    if (live < PLK_SCREEN_SPLIT_MIN) {
+        return alone_all(R, s, g, live);
+    }
+    half = live / 2;
+    rc = screen(R, s, g, half, 0, &clean_a);
+    if (rc == 0 && !R->interrupted) {
+        size_t rest = only_live(g + half, live - half);
+
+        rc = rest >= 2 ? screen(R, s, g + half, rest, 0, &clean_b) : 0;
+        clean_b = clean_b || rest == 0;
+        if (rc == 0 && rest == 1) {
+            rc = alone_all(R, s, g + half, 1);
+            clean_b = 1;
+        }
+    }
+    if (rc != 0 || R->interrupted) {
+        return rc;
+    }
+    if (!clean_a && !clean_b) {
+        return alone_all(R, s, g, live);
+    }
+    if (!clean_a) {
+        return narrow(R, s, g, half);
+    }
+    if (!clean_b) {
+        return narrow(R, s, g + half, live - half);
+    }
+    return 0;
+}
+
 /* Mark every test of a segment that has no verdict yet as interrupted. */
 static void
 interrupt_rest(plk_suite_result *s, test_run *trs, size_t n)
@@ -1207,6 +1296,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     PyObject *r;
     int rc = 0, muted = 0, clean = 0;
 
+    R->patience = PLK_THREAD_SETTLE_ATTEMPTS;
     trs = calloc(n, sizeof(*trs));
     group = calloc(n, sizeof(*group));
     if (trs == NULL || group == NULL) {
@@ -1274,7 +1364,10 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
         }
     }
     if (rc == 0 && ng >= 2 && !R->cfg->thorough) {
-        rc = screen(R, s, group, ng, &clean);
+        rc = screen(R, s, group, ng, 1, &clean);
+        if (rc == 0 && !clean && !R->interrupted) {
+            rc = narrow(R, s, group, ng);
+        }
         finish(R, s, trs, n);
     }
     for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
