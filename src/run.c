@@ -48,6 +48,9 @@ extern const char plk_pytest_source[];
  * the floors is the job of the test's own rounds when the group is not
  * clean. */
 #define PLK_SCREEN_DIVISOR 4
+/* A first call this many times longer than --round-ms settles that the
+ * test is called once per round, without a timed second call. */
+#define PLK_SLOW_FIRST_CALL 5.0
 
 struct plk_engine {
     const plk_config *cfg;
@@ -605,6 +608,7 @@ typedef struct test_run {
     unsigned k;        /* calls per round, from calibration */
     unsigned ks;       /* calls per round while screening */
     double spent;      /* seconds of the test so far */
+    double first_dt;   /* seconds its first call took */
     int live;          /* 1 while it still needs a verdict */
     int begun;         /* its first call was made */
     int reported;      /* test_done was sent */
@@ -670,7 +674,9 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
     r = PyObject_CallMethod(R->h, "begin_capture", NULL);
     Py_XDECREF(r);
     tr->begun = 1;
+    tr->first_dt = plk_now();
     st = phase_calls(R, s, tr, 1, &res);
+    tr->first_dt = plk_now() - tr->first_dt;
     r = PyObject_CallMethod(R->h, "end_capture", NULL);
     if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
         t->stdout_text = py_text(PyTuple_GET_ITEM(r, 0));
@@ -686,6 +692,20 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
     return st != 0 ? record_stop(R, s, tr, st, &res) : 0;
 }
 
+/* Calls per round for a test that takes dt seconds per call. */
+static unsigned
+calls_for(const plk_config *cfg, double dt)
+{
+    double target = cfg->round_ms / 1000.0, want;
+
+    if (dt >= target) {
+        return 1;
+    }
+    want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
+    return want > (double)cfg->max_calls ? cfg->max_calls
+                                         : want < 1.0 ? 1 : (unsigned)want;
+}
+
 /* Calibrate: enough calls per round that a small per-call leak adds up
  * to steady growth per round. This second call is timed; the first may
  * have paid for imports. */
@@ -694,24 +714,24 @@ calibrate(runner *R, plk_suite_result *s, test_run *tr)
 {
     const plk_config *cfg = R->cfg;
     PyObject *res = NULL;
-    double t0 = plk_now(), dt, target = cfg->round_ms / 1000.0;
+    double t0, dt, target = cfg->round_ms / 1000.0;
     int st;
 
+    tr->k = 1;
+    /* A first call this slow means one call per round, whatever imports
+     * it paid for: a second call would only cost time. The warm-up
+     * rounds of a test measured alone time it again. */
+    if (tr->first_dt >= PLK_SLOW_FIRST_CALL * target) {
+        goto done;
+    }
+    t0 = plk_now();
     st = phase_calls(R, s, tr, 1, &res);
     dt = plk_now() - t0;
     if (st != 0) {
         return record_stop(R, s, tr, st, &res);
     }
-    tr->k = 1;
-    if (dt < target) {
-        double want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
-
-        tr->k = want > (double)cfg->max_calls ? cfg->max_calls
-                                               : (unsigned)want;
-        if (tr->k < 1) {
-            tr->k = 1;
-        }
-    }
+    tr->k = calls_for(cfg, dt);
+done:
     tr->ks = (tr->k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
     rec(s, tr)->calls = tr->k;
     return 0;
@@ -768,11 +788,17 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
     thread_watch_init(R, &tw);
     tw.patience = &patience;
     for (w = 0; w < cfg->warmup; w++) {
+        double w0 = plk_now();
+
         st = phase_calls(R, s, tr, k, &res);
         if (st != 0) {
             goto stopped;
         }
         st = -1;
+        /* Time the test again, warm now: the first calls may have paid
+         * for imports, or been judged from one call only. */
+        k = calls_for(cfg, (plk_now() - w0) / (double)k);
+        t->calls = tr->k = k;
         if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
             goto stopped;
         }

@@ -38,11 +38,15 @@ def main():
     print("%-45s %-7s %-8s %6s %6s %8s  %s" % (
         "test", "label", "verdict", "rounds", "calls", "time", "flagged by"))
     with tempfile.TemporaryDirectory() as tmp:
-        for label, sub in (("leak", "leaks"), ("clean", "clean")):
+        for sub in ("leaks", "clean"):
             wall, root = run(args.pyleak, repo / "tests" / "accuracy" / sub,
                              Path(tmp, sub + ".xml"))
             total += wall
             for tc in root.iter("testcase"):
+                # The name says what a case is: clean tests also sit
+                # among the leaks, where screening must tell them apart.
+                label = "leak" if tc.get("name").startswith("test_leak_") \
+                    else "clean"
                 props = {p.get("name"): p.get("value")
                          for p in tc.iter("property")}
                 fail = tc.find("failure")

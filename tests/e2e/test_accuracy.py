@@ -1,11 +1,13 @@
 """Accuracy: pyleak-ci on a labelled set of leaking and clean tests.
 
-tests/accuracy/leaks/test_leaks.py holds ``test_leak_*`` functions that
-leak; the first line of each docstring, ``metric: a, b``, names the
-metrics that must show the leak (any one of them is enough).
-tests/accuracy/clean/test_clean.py holds ``test_clean_*`` functions that do
-not leak. The binary runs once on each directory; the labels are read from
-the files with ast, so adding a case needs no change here.
+The test files in tests/accuracy/leaks hold ``test_leak_*`` tests
+(functions, or methods of classes) that leak; the first line of each
+docstring, ``metric: a, b``, names the metrics that must show the leak
+(any one of them is enough). ``test_clean_*`` tests, in
+tests/accuracy/clean and also among the leaks (where screening must tell
+them apart), do not leak. The binary runs once on each directory; the
+labels are read from the files with ast, so adding a case needs no change
+here.
 
 A leak counts as caught when its testcase has a ``pyleak.Leak`` failure
 and one of its labelled metrics has the verdict "leak". A case whose
@@ -23,8 +25,6 @@ from conftest import REPO, outcome, props, run
 ACCURACY = REPO / "tests" / "accuracy"
 LEAKS_DIR = ACCURACY / "leaks"
 CLEAN_DIR = ACCURACY / "clean"
-LEAKS_FILE = LEAKS_DIR / "test_leaks.py"
-CLEAN_FILE = CLEAN_DIR / "test_clean.py"
 
 LABEL_METRICS = ("refs", "blocks", "objects", "heap", "fds", "threads")
 # Every metric the report may carry, in the README's order.
@@ -35,14 +35,25 @@ MIN_CASES = 18
 
 # -- labels ------------------------------------------------------------------
 
-def _functions(path, prefix):
-    """[(name, docstring)] of the module-level functions named prefix*,
-    in source order (duplicates kept, so they can be reported)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    return [(node.name, ast.get_docstring(node) or "")
-            for node in tree.body
-            if isinstance(node, ast.FunctionDef) and
-            node.name.startswith(prefix)]
+def _functions(directory, prefix):
+    """[(name, docstring)] of the tests named prefix* in the test files of
+    directory: module-level functions as "name", methods of classes as
+    "Class::name"; in source order (duplicates kept, so they can be
+    reported)."""
+    out = []
+    for path in sorted(directory.glob("test_*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and \
+                    node.name.startswith(prefix):
+                out.append((node.name, ast.get_docstring(node) or ""))
+            elif isinstance(node, ast.ClassDef):
+                out.extend(("%s::%s" % (node.name, f.name),
+                            ast.get_docstring(f) or "")
+                           for f in node.body
+                           if isinstance(f, ast.FunctionDef) and
+                           f.name.startswith(prefix))
+    return out
 
 
 def _label(doc):
@@ -58,12 +69,15 @@ def _label(doc):
 
 
 def leak_labels():
-    return {name: _label(doc) for name, doc in _functions(LEAKS_FILE,
+    return {name: _label(doc) for name, doc in _functions(LEAKS_DIR,
                                                           "test_leak_")}
 
 
 def clean_names():
-    return [name for name, _ in _functions(CLEAN_FILE, "test_clean_")]
+    """[(name, which run)]: the clean tests of both directories."""
+    return [(name, run) for run, directory in (("clean", CLEAN_DIR),
+                                               ("leaks", LEAKS_DIR))
+            for name, _ in _functions(directory, "test_clean_")]
 
 
 # -- reading the report ----------------------------------------------------
@@ -130,8 +144,8 @@ class Accuracy:
             else:
                 self.missed.append(name)
         self.passed, self.false_alarms, self.not_passed = [], [], []
-        for name in self.clean_names:
-            tc = clean.cases.get(name)
+        for name, which in self.clean_names:
+            tc = (clean if which == "clean" else leaks).cases.get(name)
             kind, el = outcome(tc) if tc is not None else ("missing", None)
             if kind == "passed":
                 self.passed.append(name)
@@ -182,8 +196,9 @@ def accuracy(request, tmp_path_factory):
 # -- the checks --------------------------------------------------------------
 
 def test_accuracy_cases_are_labelled():
-    leaks = _functions(LEAKS_FILE, "test_leak_")
-    clean = _functions(CLEAN_FILE, "test_clean_")
+    leaks = _functions(LEAKS_DIR, "test_leak_")
+    clean = _functions(CLEAN_DIR, "test_clean_") + \
+        _functions(LEAKS_DIR, "test_clean_")
     assert len(leaks) >= MIN_CASES, [n for n, _ in leaks]
     assert len(clean) >= MIN_CASES, [n for n, _ in clean]
     for cases in (leaks, clean):
@@ -221,11 +236,12 @@ def test_every_clean_test_passes(accuracy):
     wrong = accuracy.false_alarms + accuracy.not_passed
     if wrong:
         lines = [accuracy.summary(), "", "clean tests that did not pass:"]
-        for name in accuracy.clean_names:
+        for name, which in accuracy.clean_names:
             if name in wrong:
                 lines.append("  %s (%s)" % (
                     name, "false alarm" if name in accuracy.false_alarms
                     else "failed or errored"))
-                lines.append(describe(r.cases.get(name)))
+                run = r if which == "clean" else accuracy.leaks
+                lines.append(describe(run.cases.get(name)))
         pytest.fail("\n".join(lines), pytrace=False)
     assert r.code == 0, (r.code, r.stdout[-2000:], r.stderr[-2000:])
