@@ -42,15 +42,16 @@ extern const char plk_pytest_source[];
  * cannot fall between them when a slow test is called once per round. */
 #define PLK_EARLY_ROUNDS 3
 #define PLK_EARLY_CALLS 4
-/* Screening calls each test a quarter of its calibrated calls per round.
- * The group's verdict rests mostly on exact zeros, which one kept
- * allocation per round breaks whatever the calls; amplifying a leak above
- * the floors is the job of the test's own rounds when the group is not
- * clean. */
-#define PLK_SCREEN_DIVISOR 4
-/* A first call this many times longer than --round-ms settles that the
- * test is called once per round, without a timed second call. */
-#define PLK_SLOW_FIRST_CALL 5.0
+/* Screening calls each test an eighth of its calibrated calls per round
+ * (at least once) and divides the floors by as much, so a group's series
+ * is as sensitive per call as a test's own rounds, for an eighth of the
+ * calls. Its verdict rests mostly on exact zeros, which one kept
+ * allocation per round breaks whatever the calls; a group that is not
+ * clean costs a closer look, never a verdict. */
+#define PLK_SCREEN_DIVISOR 8
+/* A first call that takes at least this many times --round-ms settles
+ * that the test is called once per round, without a timed second call. */
+#define PLK_SLOW_FIRST_CALL 1.0
 
 struct plk_engine {
     const plk_config *cfg;
@@ -461,8 +462,11 @@ ensure_rounds(runner *R, unsigned n)
 
 /* Fit every metric over samples[0..n] into t; returns the worst verdict
  * among the gating metrics. ctl (NULL: none) takes metrics out of the
- * verdict or sets their per-call threshold; strict ignores every
- * threshold, as screening a group must (its calls are many tests'). */
+ * verdict or sets their per-call threshold. strict is for screening a
+ * group: no threshold applies (its calls are many tests'), and the
+ * floors shrink as the calls per round do, so that a group's series is
+ * as sensitive per call as a test's own. A group that is not clean only
+ * costs a closer look, never a verdict. */
 static plk_verdict
 judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls,
       const plk_control *ctl, int strict)
@@ -490,7 +494,8 @@ judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls,
         p.judge = (m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS)
                       ? PLK_JUDGE_SUSTAINED
                       : PLK_JUDGE_TREND;
-        p.floor_per_round = R->cfg->floor[m];
+        p.floor_per_round = R->cfg->floor[m] /
+                            (strict ? PLK_SCREEN_DIVISOR : 1.0);
         p.alpha = R->cfg->alpha;
         p.late_fraction = 0.5;
         mr->measured = 1;
@@ -911,11 +916,9 @@ screen_trouble(runner *R)
  * group's series is judged with the floors only: when it is clean, so is
  * every test in it; otherwise (or when one fails on a later call and so
  * gets its verdict) *out_clean is 0 and the live ones need a closer look.
- * warm: run a warm-up round first (not needed by tests that were just
- * screened in a larger group). Returns 0, or PLK_EINTR when
- * interrupted. */
+ * Returns 0, or PLK_EINTR when interrupted. */
 static int
-screen(runner *R, plk_suite_result *s, test_run **g, size_t n, int warm,
+screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
        int *out_clean)
 {
     const plk_config *cfg = R->cfg;
@@ -945,22 +948,10 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n, int warm,
         goto done;
     }
     thread_watch_init(R, &tw);
-    /* One warm-up round lets every test's caches fill up to k calls'
-     * worth before the baseline; a test called once per round had its
-     * warm-up in its calibration call. */
-    warm = warm && cfg->warmup > 0;
-    if (warm) {
-        for (j = 0; j < n; j++) {
-            if (g[j]->ks < 2) {
-                continue;
-            }
-            st = phase_calls(R, s, g[j], g[j]->ks, &res);
-            if (st != 0) {
-                rc = record_stop(R, s, g[j], st, &res);
-                goto done;
-            }
-        }
-    }
+    /* No warm-up rounds: each test's first call (and its calibration
+     * call, if it had one) was its warm-up. What they did not settle
+     * shows as a step in the first rounds, which the early stop (flat
+     * rounds in a row, not from the start) and the fit both allow for. */
     if (settle(R, cleaner, &tw, &R->samples[0]) != 0 ||
         freeze_heap(R, &frozen) != 0 ||
         settle(R, cleaner, &tw, &R->samples[0]) != 0) {
@@ -1003,7 +994,7 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n, int warm,
         plk_test_result *t = rec(s, g[j]);
 
         t->outcome = PLK_OUTCOME_PASSED;
-        t->warmup = warm && g[j]->ks >= 2 ? 1 : 0;
+        t->warmup = 0;
         t->rounds = rounds;
         t->calls = g[j]->ks;
         t->screened = (unsigned)n;
@@ -1180,7 +1171,7 @@ alone_all(runner *R, plk_suite_result *s, test_run **g, size_t n)
 }
 
 /* Find the tests of a group that did not screen clean: screen each half
- * again (without warm-up: the tests just ran) and follow the half that is
+ * again and follow the half that is
  * not clean. A leak among many clean tests costs a few screenings of
  * shrinking groups, not a full measurement of every test. When both
  * halves are not clean, leaks are many: their tests are measured alone
@@ -1195,11 +1186,11 @@ narrow(runner *R, plk_suite_result *s, test_run **g, size_t n)
         return alone_all(R, s, g, live);
     }
     half = live / 2;
-    rc = screen(R, s, g, half, 0, &clean_a);
+    rc = screen(R, s, g, half, &clean_a);
     if (rc == 0 && !R->interrupted) {
         size_t rest = only_live(g + half, live - half);
 
-        rc = rest >= 2 ? screen(R, s, g + half, rest, 0, &clean_b) : 0;
+        rc = rest >= 2 ? screen(R, s, g + half, rest, &clean_b) : 0;
         clean_b = clean_b || rest == 0;
         if (rc == 0 && rest == 1) {
             rc = alone_all(R, s, g + half, 1);
@@ -1320,7 +1311,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     test_run *trs = NULL;
     test_run **group = NULL;
     PyObject *r;
-    int rc = 0, muted = 0, clean = 0;
+    int rc = 0, muted = 0, clean = 0, slow;
 
     R->patience = PLK_THREAD_SETTLE_ATTEMPTS;
     trs = calloc(n, sizeof(*trs));
@@ -1384,13 +1375,22 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
             finish(R, s, &trs[j], 1);
         }
     }
-    for (j = 0; j < n; j++) {
-        if (trs[j].live && !trs[j].ctl.present) {
-            group[ng++] = &trs[j];
+    /* Two groups: tests called once per round need more rounds before
+     * their early stop (PLK_EARLY_CALLS calls) than the others, and
+     * should not hold those back. */
+    for (slow = 1; slow >= 0 && rc == 0 && !R->cfg->thorough; slow--) {
+        ng = 0;
+        for (j = 0; j < n; j++) {
+            if (trs[j].live && !trs[j].ctl.present &&
+                (early_rounds(R->cfg, trs[j].ks) > PLK_EARLY_ROUNDS) ==
+                    slow) {
+                group[ng++] = &trs[j];
+            }
         }
-    }
-    if (rc == 0 && ng >= 2 && !R->cfg->thorough) {
-        rc = screen(R, s, group, ng, 1, &clean);
+        if (ng == 0) {
+            continue;
+        }
+        rc = screen(R, s, group, ng, &clean);
         if (rc == 0 && !clean && !R->interrupted) {
             rc = narrow(R, s, group, ng);
         }

@@ -55,6 +55,23 @@ def test_leak_hidden_among_clean():
     _SEEN.add(next(_counter))
 
 
+_LISTENERS = []
+
+
+def _on_event():
+    return None
+
+
+def test_leak_same_callback_registered():
+    """metric: heap
+
+    Registers the same module-level function as a listener on every call:
+    no new object at all, only the listener list's buffer grows by one
+    pointer (8 bytes) per call, which malloc serves by growing the chunk.
+    """
+    _LISTENERS.append(_on_event)
+
+
 def test_clean_tuple_unpack():
     """Tuple packing and unpacking."""
     a, b = (1, 2)
