@@ -71,36 +71,42 @@ def read_report(path):
     return out
 
 
-# Times every test of a module once, in-process: {test id: seconds}.
+# Times every test of a module in-process, the best of three runs (the
+# first pays for imports): {test id: seconds}, written to argv[2].
 _TIMER = r"""
 import json, sys, time, unittest
-suite = unittest.defaultTestLoader.loadTestsFromName(sys.argv[1])
 times = {}
 class Result(unittest.TestResult):
     def startTest(self, test):
         self._t0 = time.perf_counter()
         super().startTest(test)
     def stopTest(self, test):
-        times[test.id()] = time.perf_counter() - self._t0
+        dt = time.perf_counter() - self._t0
+        times[test.id()] = min(dt, times.get(test.id(), dt))
         super().stopTest(test)
-suite.run(Result())
-json.dump(times, sys.stdout)
+for _ in range(3):
+    unittest.defaultTestLoader.loadTestsFromName(sys.argv[1]).run(Result())
+with open(sys.argv[2], "w") as f:
+    json.dump(times, f)
 """
 
 
 def time_inside(python, mod, cases, env):
     """Seconds pyleak-ci spent inside the calls of the tests, estimated:
     the calls it made of each test (the first, the calibration, warm-up
-    and measured rounds) times the test's plain time per call."""
+    and measured rounds; screenings before a test was measured alone are
+    not counted) times the test's best plain time per call."""
     import json
 
-    proc = subprocess.run([python, "-c", _TIMER, "test." + mod],
-                          cwd=str(TESTDIR.parent), env=env,
-                          capture_output=True, text=True)
-    try:
-        per_test = json.loads(proc.stdout)
-    except ValueError:
-        return float("nan")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp, "times.json")
+        subprocess.run([python, "-c", _TIMER, "test." + mod, str(out)],
+                       cwd=str(TESTDIR.parent), env=env,
+                       capture_output=True, text=True)
+        try:
+            per_test = json.loads(out.read_text())
+        except (OSError, ValueError):
+            return float("nan")
     total = 0.0
     for classname, name, _, p, _, _ in cases:
         if "pyleak.rounds" not in p:
