@@ -666,9 +666,9 @@ plk_cli_usage(FILE *out)
           "                           pyleak-ci was built with)\n",
           out);
     fprintf(out,
-            "  --warmup N               rounds run before measuring, "
-            "%d to %d\n"
-            "                           (default: %u)\n"
+            "  --warmup N               rounds run before measuring a "
+            "test alone,\n"
+            "                           %d to %d (default: %u)\n"
             "  --rounds N               measured rounds before a first "
             "verdict,\n"
             "                           %d to %d (default: %u)\n"
