@@ -689,13 +689,14 @@ plk_cli_usage(FILE *out)
             WARMUP_MIN, WARMUP_MAX, d.warmup, ROUNDS_MIN, ROUNDS_MAX,
             d.min_rounds, d.max_rounds, CALLS_MIN, CALLS_MAX, d.max_calls,
             d.round_ms, d.alpha);
-    fputs("  --thorough               measure every test alone for at least "
-          "--rounds\n"
-          "                           rounds (default: screen the tests of a "
-          "class or\n"
-          "                           file together first, and stop a test "
-          "early when\n"
-          "                           its metrics stay exactly flat)\n"
+    fputs("  --thorough               measure every test alone, one after "
+          "the other,\n"
+          "                           for at least --rounds rounds "
+          "(default: screen the\n"
+          "                           tests of a class or file together "
+          "first, and stop\n"
+          "                           a test early when its metrics stay "
+          "exactly flat)\n"
           "  --threshold METRIC=AMOUNT\n"
           "                           growth per call a test may show "
           "and still pass;\n"

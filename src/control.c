@@ -61,7 +61,7 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
     PyObject *seq = NULL;
     char *metric = NULL, *reason = NULL;
     double per_call = -1.0;
-    int m, rc = 0;
+    int m, rc = 0, shadowed;
 
     if (!PyTuple_Check(entry) && !PyList_Check(entry)) {
         return plk_error_set(err, PLK_EUSAGE,
@@ -87,12 +87,9 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
                            metric != NULL ? metric : "not a str");
         goto done;
     }
-    if (!out->gate[m] || out->threshold[m] >= 0.0) {
-        rc = plk_error_set(err, PLK_EUSAGE,
-                           "\"allow\" names %s twice; give one allowance "
-                           "per metric", metric);
-        goto done;
-    }
+    /* The first allowance of a metric wins: the harness lists a test's
+     * own before its class's. */
+    shadowed = !out->gate[m] || out->threshold[m] >= 0.0;
     if (PyTuple_GET_ITEM(seq, 1) != Py_None) {
         PyObject *v = PyTuple_GET_ITEM(seq, 1);
 
@@ -120,6 +117,9 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
         rc = plk_error_set(err, PLK_EUSAGE,
                            "the allowance for %s needs a reason (a "
                            "non-empty str)", metric);
+        goto done;
+    }
+    if (shadowed) {
         goto done;
     }
     if (per_call < 0.0) {

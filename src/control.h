@@ -23,7 +23,8 @@ typedef struct plk_control {
 
 /* Fill out from the control object obj (None, or a dict with the
  * optional keys "skip": str, "rounds": int >= 1 and "allow": a list of
- * (metric, per_call or None, reason)). out is always initialised, even
+ * (metric, per_call or None, reason), where the first allowance of a
+ * metric wins). out is always initialised, even
  * on failure. Returns 0, or PLK_EUSAGE with err saying which key is
  * wrong and what it must be. */
 int plk_control_parse(plk_control *out, PyObject *obj, plk_error *err);

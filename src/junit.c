@@ -300,9 +300,6 @@ put_properties(junit_out *out, const plk_test_result *t)
         put_property(out, "pyleak.screened", value) < 0) {
         return -1;
     }
-    if (t->note != NULL && put_property(out, "pyleak.note", t->note) < 0) {
-        return -1;
-    }
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured &&
             put_metric(out, (plk_metric)m, &t->metrics[m]) < 0) {

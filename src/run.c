@@ -1230,15 +1230,17 @@ interrupt_rest(plk_suite_result *s, test_run *trs, size_t n)
     }
 }
 
-/* Send test_done for every test of the segment that has its verdict
- * and has not been reported yet. */
+/* Send test_done, in the order of the tests, for those of the segment
+ * that have their verdict: up to the first that is still running, so
+ * that progress reads in the file's order although screening finishes
+ * tests out of it. */
 static void
 finish(runner *R, plk_suite_result *s, test_run *trs, size_t n)
 {
     size_t j;
 
-    for (j = 0; j < n; j++) {
-        if (!trs[j].live && !trs[j].reported) {
+    for (j = 0; j < n && !trs[j].live; j++) {
+        if (!trs[j].reported) {
             rec(s, &trs[j])->time = trs[j].spent;
             trs[j].reported = 1;
             ev_test_done(R, s, rec(s, &trs[j]));
@@ -1297,6 +1299,44 @@ done:
     Py_XDECREF(skip);
     Py_XDECREF(call);
     Py_XDECREF(control);
+}
+
+static void
+harness_call(runner *R, const char *fn)
+{
+    PyObject *r = PyObject_CallMethod(R->h, fn, NULL);
+
+    if (r == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(r);
+}
+
+/* --thorough: each test from its first call to its verdict before the
+ * next test's first call, in the file's order, so that no test runs
+ * before an earlier one is judged. */
+static int
+one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (!trs[j].live) {
+            continue;
+        }
+        rc = first_call(R, s, &trs[j]);
+        harness_call(R, "mute");
+        if (rc == 0 && trs[j].live) {
+            rc = calibrate(R, s, &trs[j]);
+        }
+        if (rc == 0 && trs[j].live) {
+            rc = measure_alone(R, s, &trs[j]);
+        }
+        harness_call(R, "unmute");
+        finish(R, s, trs, n);
+    }
+    return rc;
 }
 
 /* Run items[lo..hi), which share their class (or have none): first calls
@@ -1360,10 +1400,14 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
         }
     }
     finish(R, s, trs, n);
+    if (R->cfg->thorough) {
+        rc = one_by_one(R, s, trs, n);
+        goto done;
+    }
     for (j = 0; j < n && rc == 0; j++) {
         if (trs[j].live) {
             rc = first_call(R, s, &trs[j]);
-            finish(R, s, &trs[j], 1);
+            finish(R, s, trs, n);
         }
     }
     r = PyObject_CallMethod(R->h, "mute", NULL);
@@ -1372,13 +1416,13 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     for (j = 0; j < n && rc == 0; j++) {
         if (trs[j].live) {
             rc = calibrate(R, s, &trs[j]);
-            finish(R, s, &trs[j], 1);
+            finish(R, s, trs, n);
         }
     }
     /* Two groups: tests called once per round need more rounds before
      * their early stop (PLK_EARLY_CALLS calls) than the others, and
      * should not hold those back. */
-    for (slow = 1; slow >= 0 && rc == 0 && !R->cfg->thorough; slow--) {
+    for (slow = 1; slow >= 0 && rc == 0; slow--) {
         ng = 0;
         for (j = 0; j < n; j++) {
             if (trs[j].live && !trs[j].ctl.present &&
@@ -1399,7 +1443,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
         if (trs[j].live) {
             rc = measure_alone(R, s, &trs[j]);
-            finish(R, s, &trs[j], 1);
+            finish(R, s, trs, n);
         }
     }
 done:

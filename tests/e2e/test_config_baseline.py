@@ -60,6 +60,7 @@ def test_pyproject_values_are_used(project):
         paths = ["tests/test_clean.py"]
         warmup = 1
         rounds = 5
+        thorough = true
         junit-xml = "reports/out.xml"
         """)
     r = pyleak("run", cwd=project)
@@ -79,7 +80,9 @@ def test_command_line_overrides_the_file(project):
         rounds = 5
         junit-xml = "reports/out.xml"
         """)
-    r = pyleak("run", "--rounds", "6", "tests/test_clean.py", cwd=project)
+    # --thorough: measured alone for all its rounds, no early stop.
+    r = pyleak("run", "--rounds", "6", "--thorough", "tests/test_clean.py",
+               cwd=project)
     assert r.returncode == 0, r.stdout + r.stderr
     tc = cases(project / "reports" / "out.xml")["test_clean"]
     assert props(tc)["pyleak.rounds"] == "6"

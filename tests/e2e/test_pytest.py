@@ -38,7 +38,8 @@ def _ids(r):
 
 @needs_pytest
 def test_example_project_verdicts_and_ids(pyleak):
-    r = pyleak(EXAMPLE, "-v")
+    # --thorough: see test_e2e.py's test_example_project.
+    r = pyleak(EXAMPLE, "-v", "--thorough")
     assert r.code == 1, r.stdout + r.stderr
     base = "examples/pytest_project/tests/"
     assert _ids(r)[:8] == [
