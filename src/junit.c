@@ -300,6 +300,11 @@ put_properties(junit_out *out, const plk_test_result *t)
         put_property(out, "pyleak.screened", value) < 0) {
         return -1;
     }
+    snprintf(value, sizeof(value), "%lu", t->total_calls);
+    if (t->total_calls > 0 &&
+        put_property(out, "pyleak.total_calls", value) < 0) {
+        return -1;
+    }
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured &&
             put_metric(out, (plk_metric)m, &t->metrics[m]) < 0) {

@@ -49,9 +49,6 @@ extern const char plk_pytest_source[];
  * allocation per round breaks whatever the calls; a group that is not
  * clean costs a closer look, never a verdict. */
 #define PLK_SCREEN_DIVISOR 8
-/* A first call that takes at least this many times --round-ms settles
- * that the test is called once per round, without a timed second call. */
-#define PLK_SLOW_FIRST_CALL 1.0
 
 struct plk_engine {
     const plk_config *cfg;
@@ -313,13 +310,14 @@ ev_test_done(runner *R, const plk_suite_result *s, const plk_test_result *t)
 /* Call the test k times. 0: all passed; 1: *res holds a result tuple;
  * -1: a Python exception escaped (Ctrl-C or harness trouble). */
 static int
-call_k(PyObject *call, unsigned k, PyObject **res)
+call_k(PyObject *call, unsigned k, PyObject **res, unsigned long *made)
 {
     unsigned i;
 
     for (i = 0; i < k; i++) {
         PyObject *r = PyObject_CallNoArgs(call);
 
+        (*made)++;
         if (r == NULL) {
             return -1;
         }
@@ -663,7 +661,7 @@ phase_calls(runner *R, plk_suite_result *s, test_run *tr, unsigned k,
     int st;
 
     ev_test_begin(R, s, rec(s, tr));
-    st = call_k(tr->call, k, res);
+    st = call_k(tr->call, k, res, &rec(s, tr)->total_calls);
     tr->spent += plk_now() - t0;
     return st;
 }
@@ -722,11 +720,12 @@ calibrate(runner *R, plk_suite_result *s, test_run *tr)
     double t0, dt, target = cfg->round_ms / 1000.0;
     int st;
 
-    tr->k = 1;
-    /* A first call this slow means one call per round, whatever imports
-     * it paid for: a second call would only cost time. The warm-up
+    /* A first call so slow that screening would call the test once per
+     * round anyway: a second call would only cost time. Its K, from the
+     * first call, may be low if that call paid for imports; the warm-up
      * rounds of a test measured alone time it again. */
-    if (tr->first_dt >= PLK_SLOW_FIRST_CALL * target) {
+    tr->k = calls_for(cfg, tr->first_dt);
+    if (tr->first_dt * PLK_SCREEN_DIVISOR >= target) {
         goto done;
     }
     t0 = plk_now();

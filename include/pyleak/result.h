@@ -52,6 +52,8 @@ typedef struct plk_test_result {
     unsigned calls;   /* calls per round */
     unsigned screened; /* size of the group it was screened clean with,
                         * 0 when measured alone */
+    unsigned long total_calls; /* calls of the test in all, the first
+                                * included (not those of a diagnosis) */
     plk_metric_result metrics[PLK_METRIC__COUNT];
     /* Diagnosis of a leak (NULL/0 when there is none). */
     char *kind;       /* "python-held", "native-ref", "native-alloc", "fd",

@@ -107,10 +107,9 @@ def test_fixture_scopes_across_rounds(pyleak, tmp_path):
         assert counts[scope + ".teardown"] == 1, (scope, counts)
 
     def calls_of(name):
-        p = props(r.case(name))
-        rounds = int(p["pyleak.rounds"]) + int(p["pyleak.warmup"])
-        # One uncounted first call, one calibration call, the rounds.
-        return 2 + rounds * int(p["pyleak.calls"])
+        # Every call pyleak-ci made: the first, the calibration (unless
+        # the first was slow), screening and the test's own rounds.
+        return int(props(r.case(name))["pyleak.total_calls"])
 
     assert counts["calls"] == calls_of("test_counted")
     assert counts["class.calls"] == calls_of("TestInClass::test_a")
@@ -329,9 +328,8 @@ def test_unittest_cleanups_skips_subtests_and_load_tests(pyleak, tmp_path):
     counts = json.loads(trace.read_text())
 
     def calls_of(name):
-        p = props(r.case(name))
-        rounds = int(p["pyleak.rounds"]) + int(p["pyleak.warmup"])
-        return 2 + rounds * int(p["pyleak.calls"])
+        # Every call pyleak-ci made of the test (see test_fixture_scopes).
+        return int(props(r.case(name))["pyleak.total_calls"])
 
     # Module and class fixtures once around all rounds; cleanups at
     # every level run as often as their fixture.
