@@ -72,6 +72,8 @@ static const field test_fields[] = {
     F_STR(22, plk_test_result, note),
     F_ENUM(23, plk_test_result, baseline, PLK_BASELINE_NONE,
            PLK_BASELINE_FIXED),
+    F_UINT(24, plk_test_result, screened),
+    F_UINT(25, plk_test_result, total_calls),
 };
 
 /* Every member of plk_metric_result, the fit included. */

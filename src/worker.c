@@ -62,8 +62,8 @@ child_flush(void)
 }
 
 /* Records the engine adds without an event of their own (a failing
- * tearDownClass or tearDownModule) go out before the next event, so
- * they keep their place in the file's order. */
+ * tearDownClass or tearDownModule) go out before the next test_done or
+ * suite_done, so they keep their place in the file's order. */
 static void
 send_quiet_tests(const plk_suite_result *s, size_t upto)
 {
@@ -93,7 +93,9 @@ ev_test_collected(void *ctx, const plk_suite_result *s,
 static void
 ev_test_begin(void *ctx, const plk_suite_result *s, size_t index)
 {
-    send_quiet_tests(s, index);
+    /* No quiet tests here: while a group of tests is screened, the tests
+     * before this one may still be waiting for their verdicts. They all
+     * have them by the next test_done, which comes in the tests' order. */
     plk_record_put_test(&child.buf, PLK_REC_BEGIN, &s->tests[index]);
     child_flush();
 }
@@ -143,6 +145,7 @@ typedef struct unit {
     /* Console progress, to print in target order. */
     int con_started;
     size_t con_printed;
+    size_t con_next;          /* collected tests printed so far */
 } unit;
 
 typedef enum {
@@ -262,6 +265,53 @@ is_reported(const unit *u, const char *id)
     return 0;
 }
 
+/* Index of the test id among the collected ones, or -1 (a fixture's
+ * record, or a test collected by no worker). */
+static long
+collected_index(const unit *u, const char *id)
+{
+    size_t i;
+
+    for (i = 0; id != NULL && i < u->ncollected; i++) {
+        if (u->collected[i].id != NULL &&
+            strcmp(u->collected[i].id, id) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Move the record just appended back to its place in the order the
+ * tests were collected in. Records arrive out of it when a worker dies
+ * while tests screened together wait for their verdicts: the dead
+ * test's record comes first, the others' from the next worker. */
+static void
+keep_collected_order(unit *u)
+{
+    size_t i = u->suite.ntests - 1;
+    long mine;
+
+    if (u->suite.ntests < 2) {
+        return;
+    }
+    mine = collected_index(u, u->suite.tests[i].id);
+    if (mine < 0) {
+        return;
+    }
+    while (i > u->con_printed) {
+        long before = collected_index(u, u->suite.tests[i - 1].id);
+        plk_test_result tmp;
+
+        if (before < mine) {
+            break;
+        }
+        tmp = u->suite.tests[i - 1];
+        u->suite.tests[i - 1] = u->suite.tests[i];
+        u->suite.tests[i] = tmp;
+        i--;
+    }
+}
+
 /* Append a test record made up by the parent (a crash, a timeout, a test
  * that never ran) and take ownership of the strings passed. */
 static void
@@ -283,6 +333,7 @@ add_made_up(unit *u, const plk_test_result *ident, plk_outcome outcome,
     if (t->id != NULL) {
         plk_strlist_push(&u->reported, t->id);
     }
+    keep_collected_order(u);
 }
 
 /* -- reading records ------------------------------------------------------ */
@@ -363,6 +414,7 @@ apply_record(pool *P, worker *w, plk_record *r)
         if (t->id != NULL) {
             plk_strlist_push(&u->reported, t->id);
         }
+        keep_collected_order(u);
         w->reported++;
         if (w->current.id != NULL && t->id != NULL &&
             strcmp(w->current.id, t->id) == 0) {
@@ -864,8 +916,20 @@ console_flush(pool *P)
             plk_console_suite_start(P->con, &u->suite);
             u->con_started = 1;
         }
+        /* A test waits for the collected tests before it, which may
+         * still come (see keep_collected_order). */
         while (u->con_printed < u->suite.ntests) {
-            plk_console_test_done(P->con, &u->suite.tests[u->con_printed++]);
+            const plk_test_result *t = &u->suite.tests[u->con_printed];
+            long at = collected_index(u, t->id);
+
+            if (at > (long)u->con_next && u->state != U_DONE) {
+                break;
+            }
+            if (at >= 0) {
+                u->con_next = (size_t)at + 1;
+            }
+            plk_console_test_done(P->con, t);
+            u->con_printed++;
         }
         if (u->state != U_DONE) {
             return;

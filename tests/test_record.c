@@ -36,6 +36,8 @@ fill_test(plk_test_result *t)
     t->warmup = 3;
     t->rounds = 16;
     t->calls = 100;
+    t->screened = 12;
+    t->total_calls = 5000000000UL; /* more than 32 bits hold */
     t->kind = plk_strdup("python-held,fd");
     t->loc_file = plk_strdup("tests/test_x.py");
     t->loc_line = -7;
@@ -101,6 +103,8 @@ assert_test_equal(const plk_test_result *a, const plk_test_result *b)
     assert_int_equal(a->warmup, b->warmup);
     assert_int_equal(a->rounds, b->rounds);
     assert_int_equal(a->calls, b->calls);
+    assert_int_equal(a->screened, b->screened);
+    assert_int_equal(a->total_calls, b->total_calls);
     assert_str_same(a->kind, b->kind);
     assert_str_same(a->loc_file, b->loc_file);
     assert_int_equal(a->loc_line, b->loc_line);

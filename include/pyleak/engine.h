@@ -24,9 +24,12 @@ typedef struct plk_engine_events {
     void (*test_collected)(void *ctx, const plk_suite_result *s,
                            const plk_test_result *t);
     /* Test code of s->tests[index] is about to run (again): sent before
-     * the calls of every phase, so a watchdog knows whom to blame. */
+     * the calls of every phase, so a watchdog knows whom to blame. Tests
+     * screened together take turns: earlier records of the suite may
+     * still be waiting for their verdicts. */
     void (*test_begin)(void *ctx, const plk_suite_result *s, size_t index);
-    /* s->tests[index] has its final verdict. */
+    /* s->tests[index] has its final verdict; sent in the order of the
+     * records, once every earlier record has its verdict too. */
     void (*test_done)(void *ctx, const plk_suite_result *s, size_t index);
     void (*suite_done)(void *ctx, const plk_suite_result *s);
 } plk_engine_events;
