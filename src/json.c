@@ -321,6 +321,8 @@ put_test(jw *j, const plk_test_result *t)
     jw_int(j, "warmup", t->warmup);
     jw_int(j, "rounds", t->rounds);
     jw_int(j, "calls", t->calls);
+    jw_int(j, "screened", t->screened);
+    jw_int(j, "total_calls", (int64_t)t->total_calls);
     jw_open(j, "metrics", "{");
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured) {

@@ -110,6 +110,10 @@ def test_json_report(reports):
     assert blocks["deltas"] == [b - a for a, b in zip(series, series[1:])]
     assert blocks["trend"]["p"] < 0.05
     assert leak["diagnosis"] is None or isinstance(leak["diagnosis"], dict)
+    # Every call made is counted: at least the first call and one per
+    # measured round.
+    assert leak["total_calls"] >= 1 + leak["rounds"] * leak["calls"]
+    assert all(t["screened"] >= 0 for t in tests.values())
     hostile = tests["test_hostile_failure"]
     assert hostile["outcome"] == "failed"
     assert hostile["exc_type"] == "ValueError"
