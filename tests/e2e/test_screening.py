@@ -12,10 +12,14 @@ def test_clean_group_is_screened_and_stops_early(pyleak):
         tc = r.case(name)
         assert outcome(tc)[0] == "passed"
         p = props(tc)
-        # Screened together, flat from the start: the early stop.
-        assert p["pyleak.screened"] == "3", p
-        assert p["pyleak.rounds"] == "3", p
-        assert p["pyleak.blocks.deltas"] == "0 0 0", p
+        # Screened, flat from the start: the early stop. A test whose
+        # first call was slow (a loaded machine) is screened in a group
+        # of its own and needs a round more to span enough calls.
+        assert 1 <= int(p["pyleak.screened"]) <= 3, p
+        assert p["pyleak.rounds"] in ("3", "4"), p
+        deltas = p["pyleak.blocks.deltas"].split()
+        assert len(deltas) == int(p["pyleak.rounds"]), p
+        assert set(deltas) == {"0"}, p
 
 
 def test_failure_on_a_later_call_inside_a_group(pyleak):
