@@ -112,10 +112,20 @@ class _OutOfTime(Exception):
 # -- paths -----------------------------------------------------------------
 
 def _machinery(path):
-    """Frames of pyleak-ci itself, the import system and tracemalloc."""
-    return (path in (_OWN_FILE, _HARNESS_FILE, _TRACEMALLOC_FILE) or
+    """Frames of pyleak-ci itself (every module it embeds is named
+    "<pyleak...>"), the import system and tracemalloc."""
+    return (path == _TRACEMALLOC_FILE or path.startswith("<pyleak") or
             path.startswith("<frozen importlib") or
             os.sep + "importlib" + os.sep in path)
+
+
+_RUNNER_DIRS = (os.sep + "_pytest" + os.sep, os.sep + "pluggy" + os.sep)
+
+
+def _runner_frame(path):
+    """Frames of pytest and pluggy calling the test: shown only when a
+    traceback has nothing else to show."""
+    return any(d in path for d in _RUNNER_DIRS)
 
 
 class _Paths:
@@ -1059,8 +1069,9 @@ def _rank_sites(ctx, series, calls, rounds, native=False):
         d = _frame_dict(ctx.paths, path, line)
         d["bytes_per_call"] = round(size / calls, 1)
         d["blocks_per_call"] = round(count / calls, 3)
+        shown = [f for f in frames if not _runner_frame(f[0])] or frames
         d["traceback"] = [_frame_dict(ctx.paths, p, ln)
-                          for p, ln in frames[:MAX_FRAMES_SHOWN]]
+                          for p, ln in shown[:MAX_FRAMES_SHOWN]]
         d["_user"] = ctx.paths.user(path)
         out.append(d)
     return out
