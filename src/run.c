@@ -65,6 +65,7 @@ struct plk_engine {
     char *cwd;
     int interrupted;
     const plk_strlist *skip; /* ids of tests not to run (borrowed) */
+    plk_engine_share share;  /* claim NULL: this process runs it all */
 };
 
 typedef struct plk_engine runner;
@@ -1527,6 +1528,117 @@ skipped(runner *R, PyObject *item)
     return found;
 }
 
+/* One group of a shared file: the items of one class (or the file's
+ * other tests) that run here, all of them but the skipped ones. */
+static PyObject *
+group_items(runner *R, PyObject *all, Py_ssize_t lo, Py_ssize_t hi)
+{
+    PyObject *items = PyList_New(0);
+    Py_ssize_t i;
+
+    for (i = lo; items != NULL && i < hi; i++) {
+        PyObject *item = PyList_GET_ITEM(all, i);
+
+        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
+            Py_CLEAR(items);
+        }
+    }
+    if (items == NULL) {
+        PyErr_Clear();
+    }
+    return items;
+}
+
+/* Where group g (of the class runs in all) starts; *out_hi: its end. */
+static Py_ssize_t
+group_bounds(PyObject *all, size_t g, Py_ssize_t *out_hi)
+{
+    Py_ssize_t i = 0, j = 0, n = PyList_GET_SIZE(all);
+    size_t k = 0;
+
+    while (i < n) {
+        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
+
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
+        }
+        if (k++ == g) {
+            break;
+        }
+        i = j;
+    }
+    *out_hi = j;
+    return i;
+}
+
+/* Another process may run some of this file's groups (see
+ * plk_engine_share): run the ones this process claims, in the
+ * direction it was given, with module and class fixtures around them. */
+static int
+run_shared(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
+{
+    class_state cs = {NULL, NULL, NULL};
+    PyObject *mod_fail = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(all), i = 0, j;
+    size_t ngroups = 0, k;
+    int rc = 0, set_up = 0;
+
+    while (i < n) {
+        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
+
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
+        }
+        ngroups++;
+        i = j;
+    }
+    if (R->share.groups != NULL) {
+        R->share.groups(R->share.ctx, ngroups);
+    }
+    for (k = 0; k < ngroups && !R->interrupted && rc == 0; k++) {
+        size_t g = R->share.backwards ? ngroups - 1 - k : k;
+        Py_ssize_t hi, lo = group_bounds(all, g, &hi);
+        PyObject *items = group_items(R, all, lo, hi);
+
+        if (items == NULL) {
+            rc = PLK_ENOMEM;
+            break;
+        }
+        /* A group whose tests all have records (from a worker that died
+         * after them) is nobody's work. */
+        if (PyList_GET_SIZE(items) == 0 ||
+            !R->share.claim(R->share.ctx, g)) {
+            Py_DECREF(items);
+            continue;
+        }
+        if (!set_up) {
+            set_up = 1;
+            mod_fail = fixture(R, "module_setup", module, &rc);
+        }
+        if (rc == 0) {
+            PyObject *cls = item_class(PyList_GET_ITEM(items, 0));
+
+            if (cs.cls != NULL && cls != cs.cls) {
+                leave_class(R, s, &cs, &rc);
+            }
+            rc = run_segment(R, s, items, 0, PyList_GET_SIZE(items), cls,
+                             &cs, mod_fail);
+        }
+        Py_DECREF(items);
+    }
+    leave_class(R, s, &cs, &rc);
+    if (set_up && mod_fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "module_teardown", module, &rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_XDECREF(mod_fail);
+    return rc;
+}
+
 static int
 run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
 {
@@ -1536,6 +1648,9 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
     int rc = 0;
 
     announce(R, s, all);
+    if (R->share.claim != NULL) {
+        return run_shared(R, s, module, all);
+    }
     /* The tests to run: all but those in the skip set. */
     items = PyList_New(0);
     if (items == NULL) {
@@ -1791,6 +1906,15 @@ plk_engine_run_target(plk_engine *R, plk_run_result *out,
         return run_module(R, out, tg, err);
     }
     return run_file(R, out, tg->path, tg->selector, err);
+}
+
+void
+plk_engine_set_share(plk_engine *R, const plk_engine_share *share)
+{
+    memset(&R->share, 0, sizeof(R->share));
+    if (share != NULL) {
+        R->share = *share;
+    }
 }
 
 void

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,20 @@
  * killed (a test may close descriptors it did not open). */
 #define PLK_EOF_WAIT_S 5.0
 
+/* Claim slots per file: groups past the last slot share it, so a file
+ * with more groups than this is split at most this finely. */
+#define PLK_CLAIM_SLOTS 255
+
+/* Who runs which group of a file, in memory the parent maps shared
+ * before it forks (with more than one job): a worker takes a group by
+ * writing its token into the group's empty slot, atomically, so a file
+ * can be shared by the worker that started it (from the first group
+ * on) and helpers that start later (from the last group back). */
+typedef struct claim_table {
+    uint32_t ngroups;                /* written after collection */
+    uint32_t slot[PLK_CLAIM_SLOTS];  /* 0: free, else the owner's token */
+} claim_table;
+
 /* -- the worker's side ---------------------------------------------------- */
 
 /* State of the worker process (unused in the parent). */
@@ -38,7 +53,31 @@ static struct {
     int fd;
     plk_buf buf;
     size_t sent;  /* tests of the suite before this index are sent */
-} child = {-1, {0}, 0};
+    claim_table *claims; /* this file's, when it may be shared */
+    uint32_t token;      /* this worker's mark in claims */
+} child = {-1, {0}, 0, NULL, 0};
+
+static void
+share_groups(void *ctx, size_t n)
+{
+    __atomic_store_n(&child.claims->ngroups,
+                     n > UINT32_MAX ? UINT32_MAX : (uint32_t)n,
+                     __ATOMIC_RELEASE);
+}
+
+static int
+share_claim(void *ctx, size_t g)
+{
+    uint32_t *slot =
+        &child.claims->slot[g < PLK_CLAIM_SLOTS ? g : PLK_CLAIM_SLOTS - 1];
+    uint32_t free_slot = 0;
+
+    if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == child.token) {
+        return 1;
+    }
+    return __atomic_compare_exchange_n(slot, &free_slot, child.token, 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 
 static void
 child_flush(void)
@@ -140,7 +179,11 @@ typedef struct unit {
     plk_test_result *collected; /* identities, in run order */
     size_t ncollected, capcollected;
     plk_strlist reported;     /* ids with a record: skipped by a new worker */
+    long *keys;               /* order of suite.tests (keep_collected_order) */
+    size_t capkeys;
     unsigned workers;         /* started for this target so far */
+    unsigned nrunning;        /* its workers alive now */
+    char *lost;               /* why a helper's tests may be missing */
     double t0;
     /* Console progress, to print in target order. */
     int con_started;
@@ -167,6 +210,10 @@ typedef struct worker {
     plk_test_result current;  /* the test running now (id NULL: none) */
     int collecting;           /* its COLLECTED records are the unit's */
     size_t reported;          /* tests this worker reported */
+    plk_test_result last_test; /* identity of the last one */
+    long last_key;            /* its place in the file (-1: none yet) */
+    uint32_t token;           /* its mark in the claim table */
+    int helper;               /* joined a file another worker runs */
     int got_end;
     int eof;
     double eof_at;
@@ -186,6 +233,8 @@ typedef struct pool {
     worker *w;
     unsigned nw;
     unsigned running;
+    claim_table *claims;      /* one per unit, shared; NULL with one job */
+    uint32_t next_token;
     int interrupted;
     double grace_until;
     int fatal_code;
@@ -283,31 +332,44 @@ collected_index(const unit *u, const char *id)
 
 /* Move the record just appended back to its place in the order the
  * tests were collected in. Records arrive out of it when a worker dies
- * while tests screened together wait for their verdicts: the dead
- * test's record comes first, the others' from the next worker. */
+ * while tests screened together wait for their verdicts (the dead
+ * test's record comes first, the others' from the next worker), and
+ * when workers share a file (a helper runs its last groups first). A
+ * record of no collected test (a fixture's) keeps its place after the
+ * last test of the worker w that sent it. */
 static void
-keep_collected_order(unit *u)
+keep_collected_order(unit *u, worker *w)
 {
     size_t i = u->suite.ntests - 1;
-    long mine;
+    long mine = collected_index(u, u->suite.tests[i].id);
 
-    if (u->suite.ntests < 2) {
-        return;
-    }
-    mine = collected_index(u, u->suite.tests[i].id);
-    if (mine < 0) {
-        return;
-    }
-    while (i > u->con_printed) {
-        long before = collected_index(u, u->suite.tests[i - 1].id);
-        plk_test_result tmp;
+    if (u->capkeys < u->suite.ntests) {
+        size_t cap = u->suite.ntests * 2;
+        long *k = realloc(u->keys, cap * sizeof(*k));
 
-        if (before < mine) {
-            break;
+        if (k == NULL) {
+            return;
         }
-        tmp = u->suite.tests[i - 1];
+        u->keys = k;
+        u->capkeys = cap;
+    }
+    if (mine >= 0) {
+        mine *= 2;
+    }
+    else {
+        mine = w != NULL ? w->last_key + 1 : (i > 0 ? u->keys[i - 1] : 0);
+    }
+    u->keys[i] = mine;
+    if (w != NULL && mine > w->last_key) {
+        w->last_key = mine;
+    }
+    while (i > u->con_printed && u->keys[i - 1] > mine) {
+        plk_test_result tmp = u->suite.tests[i - 1];
+
         u->suite.tests[i - 1] = u->suite.tests[i];
         u->suite.tests[i] = tmp;
+        u->keys[i] = u->keys[i - 1];
+        u->keys[i - 1] = mine;
         i--;
     }
 }
@@ -315,7 +377,8 @@ keep_collected_order(unit *u)
 /* Append a test record made up by the parent (a crash, a timeout, a test
  * that never ran) and take ownership of the strings passed. */
 static void
-add_made_up(unit *u, const plk_test_result *ident, plk_outcome outcome,
+add_made_up(unit *u, worker *w, const plk_test_result *ident,
+            plk_outcome outcome,
             const char *exc_type, char *message, char *details)
 {
     plk_test_result *t = plk_suite_result_add_test(&u->suite);
@@ -333,7 +396,7 @@ add_made_up(unit *u, const plk_test_result *ident, plk_outcome outcome,
     if (t->id != NULL) {
         plk_strlist_push(&u->reported, t->id);
     }
-    keep_collected_order(u);
+    keep_collected_order(u, w);
 }
 
 /* -- reading records ------------------------------------------------------ */
@@ -364,7 +427,9 @@ apply_record(pool *P, worker *w, plk_record *r)
             r->suite.timestamp = NULL;
             u->has_suite = 1;
         }
-        if (r->suite.error_message != NULL &&
+        /* A helper's trouble with the file leaves its groups to the
+         * others; the file itself is fine (its first worker said so). */
+        if (r->suite.error_message != NULL && !w->helper &&
             u->suite.error_message == NULL) {
             u->suite.error_type = r->suite.error_type;
             u->suite.error_message = r->suite.error_message;
@@ -414,7 +479,9 @@ apply_record(pool *P, worker *w, plk_record *r)
         if (t->id != NULL) {
             plk_strlist_push(&u->reported, t->id);
         }
-        keep_collected_order(u);
+        plk_test_result_free(&w->last_test);
+        copy_identity(&w->last_test, t);
+        keep_collected_order(u, w);
         w->reported++;
         if (w->current.id != NULL && t->id != NULL &&
             strcmp(w->current.id, t->id) == 0) {
@@ -542,7 +609,7 @@ flush_python_streams(void)
 /* The worker process: run one target, stream the results, exit. Test
  * code runs here and only here. */
 static void
-worker_main(pool *P, unit *u, int fd, int fault_fd)
+worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
 {
     plk_run_result res = {0};
     plk_error err = {0};
@@ -569,6 +636,15 @@ worker_main(pool *P, unit *u, int fd, int fault_fd)
     plk_record_put_hello(&child.buf, (int64_t)getpid());
     child_flush();
     plk_engine_set_skip(P->E, &u->reported);
+    if (P->claims != NULL) {
+        plk_engine_share share = {0};
+
+        child.claims = &P->claims[u - P->units];
+        share.groups = share_groups;
+        share.claim = share_claim;
+        share.backwards = helper;
+        plk_engine_set_share(P->E, &share);
+    }
     rc = plk_engine_run_target(P->E, &res, u->tg, &err);
     if (res.nsuites > 0) {
         /* The suite as it ended: the engine fills in some of it (import
@@ -593,7 +669,7 @@ worker_main(pool *P, unit *u, int fd, int fault_fd)
 }
 
 static int
-start_worker(pool *P, size_t ui, worker *w, plk_error *err)
+start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
 {
     unit *u = &P->units[ui];
     int pfd[2];
@@ -609,12 +685,16 @@ start_worker(pool *P, size_t ui, worker *w, plk_error *err)
         mfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     }
     fflush(NULL); /* or the child would print the parent's buffers */
+    if (++P->next_token == 0) {
+        P->next_token = 1;
+    }
+    child.token = P->next_token;
     PyOS_BeforeFork();
     pid = fork();
     if (pid == 0) {
         PyOS_AfterFork_Child();
         close(pfd[0]);
-        worker_main(P, u, pfd[1], mfd);
+        worker_main(P, u, pfd[1], mfd, helper);
     }
     PyOS_AfterFork_Parent();
     close(pfd[1]);
@@ -631,9 +711,13 @@ start_worker(pool *P, size_t ui, worker *w, plk_error *err)
     w->fault_fd = mfd;
     w->unit = ui;
     w->last = plk_now();
+    w->last_key = -1;
+    w->token = child.token;
+    w->helper = helper;
     if (u->workers++ == 0) {
         u->t0 = w->last;
     }
+    u->nrunning++;
     u->state = U_RUNNING;
     P->running++;
     return 0;
@@ -778,11 +862,11 @@ fill_not_run(pool *P, unit *u, const char *why)
             continue;
         }
         if (P->interrupted) {
-            add_made_up(u, c, PLK_OUTCOME_SKIPPED, "pyleak.NotRun",
+            add_made_up(u, NULL, c, PLK_OUTCOME_SKIPPED, "pyleak.NotRun",
                         plk_strdup("not run: interrupted"), NULL);
         }
         else {
-            add_made_up(u, c, PLK_OUTCOME_ERROR, "pyleak.NotRun",
+            add_made_up(u, NULL, c, PLK_OUTCOME_ERROR, "pyleak.NotRun",
                         plk_asprintf("not run: %s", why), NULL);
         }
     }
@@ -799,16 +883,40 @@ finish_unit(pool *P, unit *u)
     }
 }
 
+/* Give back the groups a dead worker claimed: a replacement (or a
+ * worker still running the file) runs what is left of them. */
+static void
+release_claims(pool *P, const worker *w)
+{
+    claim_table *t;
+    size_t i;
+
+    if (P->claims == NULL) {
+        return;
+    }
+    t = &P->claims[w->unit];
+    for (i = 0; i < PLK_CLAIM_SLOTS; i++) {
+        uint32_t mine = w->token;
+
+        __atomic_compare_exchange_n(&t->slot[i], &mine, 0, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+}
+
 static void
 finish_worker(pool *P, worker *w, int status)
 {
     unit *u = &P->units[w->unit];
     char *how = NULL, *fault = NULL;
-    int replace = 0;
+    int replace = 0, others;
 
     if (!w->eof && w->corrupt == NULL) {
         read_worker(P, w); /* what it wrote before it exited */
     }
+    /* Other workers alive on this file, or one about to start: the file
+     * is finished by the last of them. */
+    u->nrunning--;
+    others = u->nrunning > 0 || u->state == U_PENDING;
     if (w->got_end && w->reason == END_NONE) {
         if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
             char *st = plk_worker_describe_status(status);
@@ -820,15 +928,20 @@ finish_worker(pool *P, worker *w, int status)
             free(st);
             P->anomaly = 1;
         }
-        fill_not_run(P, u, "the worker stopped before this test");
-        finish_unit(P, u);
+        if (!others) {
+            fill_not_run(P, u, u->lost ? u->lost
+                                       : "the worker stopped before this "
+                                         "test");
+            finish_unit(P, u);
+        }
         goto done;
     }
+    release_claims(P, w);
     how = describe_end(P, w, status);
     fault = fault_text(w->fault_fd);
     if (w->current.id != NULL && !is_reported(u, w->current.id)) {
         /* Blame the test that was running. */
-        add_made_up(u, &w->current, PLK_OUTCOME_ERROR, error_type_for(w),
+        add_made_up(u, w, &w->current, PLK_OUTCOME_ERROR, error_type_for(w),
                     plk_asprintf("the worker process %s while this test "
                                  "ran",
                                  how),
@@ -843,9 +956,9 @@ finish_worker(pool *P, worker *w, int status)
         u->suite.error_details = plk_strdup(fault);
     }
     else if (w->reported > 0 && u->suite.ntests > 0) {
-        /* Between tests: a teardown or fixture after the last one. */
+        /* Between tests: a teardown or fixture after its last one. */
         plk_test_result ident = {0};
-        const plk_test_result *last = &u->suite.tests[u->suite.ntests - 1];
+        const plk_test_result *last = &w->last_test;
 
         ident.classname = last->classname;
         ident.file = last->file;
@@ -853,7 +966,7 @@ finish_worker(pool *P, worker *w, int status)
                                                             : "?");
         ident.id = plk_asprintf("%s::%s", last->file ? last->file : "?",
                                 ident.name);
-        add_made_up(u, &ident, PLK_OUTCOME_ERROR, error_type_for(w),
+        add_made_up(u, w, &ident, PLK_OUTCOME_ERROR, error_type_for(w),
                     plk_asprintf("the worker process %s after test %s "
                                  "finished, outside any test (in a "
                                  "teardown or fixture)",
@@ -870,7 +983,18 @@ finish_worker(pool *P, worker *w, int status)
                                  "an import?)",
                                  how);
 
-        fill_not_run(P, u, why ? why : "the worker process died");
+        if (others) {
+            /* The others may still run the groups this one left; what
+             * none of them runs is listed when the last one ends. */
+            if (u->lost == NULL) {
+                u->lost = why;
+                why = NULL;
+            }
+            free(why);
+            goto done;
+        }
+        fill_not_run(P, u, u->lost ? u->lost
+                                   : why ? why : "the worker process died");
         free(why);
         if (u->suite.ntests == 0 && u->suite.error_message == NULL) {
             /* Nothing to blame it on: the file itself is in error. */
@@ -895,6 +1019,7 @@ done:
     close(w->fd);
     close(w->fault_fd);
     plk_test_result_free(&w->current);
+    plk_test_result_free(&w->last_test);
     free(w->buf);
     free(w->corrupt);
     memset(w, 0, sizeof(*w));
@@ -972,6 +1097,37 @@ next_unit(pool *P, size_t *out)
     }
     P->next_pending = P->nunits;
     return 0;
+}
+
+/* A job slot is free and no file waits to start: pick the running file
+ * with the most groups nobody has claimed yet, for a helper that takes
+ * them from the last one back. A file gets at most one worker per
+ * unclaimed group; one whose tests are not all known yet gets none. */
+static int
+next_helper(pool *P, size_t *out)
+{
+    size_t i, best = 0;
+    int found = 0;
+
+    for (i = 0; P->claims != NULL && i < P->nunits; i++) {
+        const unit *u = &P->units[i];
+        const claim_table *t = &P->claims[i];
+        size_t n, g, unclaimed = 0;
+
+        if (u->state != U_RUNNING || u->ncollected == 0) {
+            continue;
+        }
+        n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
+        for (g = 0; g < n && g < PLK_CLAIM_SLOTS; g++) {
+            unclaimed += __atomic_load_n(&t->slot[g], __ATOMIC_ACQUIRE) == 0;
+        }
+        if (unclaimed > best && u->nrunning <= unclaimed) {
+            best = unclaimed;
+            *out = i;
+            found = 1;
+        }
+    }
+    return found;
 }
 
 static double
@@ -1110,7 +1266,13 @@ pool_loop(pool *P, plk_error *err)
                P->running < P->nw && next_unit(P, &ui)) {
             for (i = 0; i < P->nw && P->w[i].pid > 0; i++) {
             }
-            rc = start_worker(P, ui, &P->w[i], err);
+            rc = start_worker(P, ui, &P->w[i], 0, err);
+        }
+        while (!P->interrupted && P->fatal_code == 0 && rc == 0 &&
+               P->running < P->nw && next_helper(P, &ui)) {
+            for (i = 0; i < P->nw && P->w[i].pid > 0; i++) {
+            }
+            rc = start_worker(P, ui, &P->w[i], 1, err);
         }
         if (rc != 0 && P->fatal_code == 0) {
             /* Could not fork: stop the others and report the error. */
@@ -1181,10 +1343,22 @@ plk_worker_run(plk_run_result *out, plk_engine *E,
     P.con = con;
     P.nunits = count;
     P.nw = jobs < 1 ? 1 : jobs;
-    if (P.nw > count) {
-        P.nw = count ? (unsigned)count : 1;
-    }
     P.units = calloc(count ? count : 1, sizeof(*P.units));
+    if (P.nw > 1 && count > 0) {
+        /* Workers of one file share its groups through this table (its
+         * pages are zero: every group free). */
+        void *m = mmap(NULL, count * sizeof(*P.claims),
+                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                       -1, 0);
+
+        if (m == MAP_FAILED) {
+            rc = plk_error_set(err, PLK_ENOMEM,
+                               "cannot map the workers' claim table: %s",
+                               strerror(errno));
+            goto done;
+        }
+        P.claims = m;
+    }
     P.w = calloc(P.nw, sizeof(*P.w));
     P.cwd = getcwd(NULL, 0);
     if (P.units == NULL || P.w == NULL || P.cwd == NULL) {
@@ -1285,6 +1459,11 @@ done:
         }
         free(P.units[i].collected);
         plk_strlist_free(&P.units[i].reported);
+        free(P.units[i].keys);
+        free(P.units[i].lost);
+    }
+    if (P.claims != NULL) {
+        munmap(P.claims, count * sizeof(*P.claims));
     }
     free(P.units);
     free(P.w);

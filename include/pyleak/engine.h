@@ -54,6 +54,24 @@ int plk_engine_run_target(plk_engine *E, plk_run_result *out,
  * earlier one reported). ids is borrowed; NULL clears. */
 void plk_engine_set_skip(plk_engine *E, const plk_strlist *ids);
 
+/* Sharing one file's tests between processes. The file's tests fall in
+ * groups, the unit screening uses (a unittest class, or the file's other
+ * tests): group g of n runs only in the process whose claim(ctx, g)
+ * returned 1, with its class fixtures there; setUpModule runs before the
+ * first group this process takes, tearDownModule after its last. */
+typedef struct plk_engine_share {
+    void *ctx;
+    /* The file has n groups; said once, after collection. */
+    void (*groups)(void *ctx, size_t n);
+    /* 1: group g is this process's to run; 0: another one has it. */
+    int (*claim)(void *ctx, size_t g);
+    int backwards; /* try the groups from the last one */
+} plk_engine_share;
+
+/* Run only the groups claimed (share is copied); NULL runs them all, in
+ * order, as one process alone does. */
+void plk_engine_set_share(plk_engine *E, const plk_engine_share *share);
+
 /* 1 once Ctrl-C or SIGTERM reached the engine. */
 int plk_engine_interrupted(const plk_engine *E);
 

@@ -150,6 +150,79 @@ def test_jobs_give_the_same_output_in_file_order(pyleak, verbose):
     assert files == sorted(files)
 
 
+def _verdicts(run):
+    return [(tc.get("classname"), tc.get("name"), outcome(tc)[0])
+            for tc in run.xml.iter("testcase")]
+
+
+def _notes(path):
+    """{fixture or test name: [pids that ran it]} from test_split.py."""
+    out = {}
+    for f in sorted(path.iterdir()):
+        what, pid = f.name.rsplit(".", 1)
+        out.setdefault(what, []).append(int(pid))
+    return out
+
+
+def test_a_file_split_over_two_workers_reports_as_one(pyleak, tmp_path):
+    target = FIXTURES / "split"
+    runs = {}
+    for jobs in ("1", "2"):
+        notes = tmp_path / ("notes" + jobs)
+        notes.mkdir()
+        runs[jobs] = pyleak(target, "--jobs", jobs, *QUICK,
+                            env={"PYLEAK_SPLIT_OUT": str(notes)},
+                            tmp_path=tmp_path)
+        runs[jobs].notes = _notes(notes)
+    one, two = runs["1"], runs["2"]
+    assert one.code == two.code == 1, two.stdout + two.stderr
+    assert _verdicts(one) == _verdicts(two)
+    assert ids(one) == ids(two)
+    assert len(ids(two)) == len(set(ids(two))) == 13
+    assert _strip_time(one.stdout) == _strip_time(two.stdout)
+    # One process ran the whole file alone; with two jobs a second one
+    # took classes too, each class in one process only, with the module
+    # fixtures around its share.
+    assert len(one.notes["setUpModule"]) == 1
+    assert len(two.notes["setUpModule"]) == 2, two.notes
+    assert sorted(two.notes["tearDownModule"]) == \
+        sorted(two.notes["setUpModule"])
+    for cls in ("TestOne", "TestTwo", "TestThree", "TestFour", "TestLast"):
+        assert len(two.notes[cls]) == 1, (cls, two.notes)
+    assert two.notes["TestLast"] != two.notes["function"]
+
+
+def test_a_crash_in_a_shared_file_costs_one_test(pyleak, tmp_path):
+    target = FIXTURES / "split"
+    env = dict(NO_ASAN_SEGV, PYLEAK_SPLIT_CRASH="1")
+    runs = {}
+    for jobs in ("1", "2"):
+        notes = tmp_path / ("notes" + jobs)
+        notes.mkdir()
+        runs[jobs] = pyleak(target, "--jobs", jobs, *QUICK,
+                            env=dict(env, PYLEAK_SPLIT_OUT=str(notes)),
+                            tmp_path=tmp_path)
+        runs[jobs].notes = _notes(notes)
+    one, two = runs["1"], runs["2"]
+    assert one.code == two.code == 1, two.stdout + two.stderr
+    assert _verdicts(one) == _verdicts(two)
+    assert len(ids(two)) == len(set(ids(two))) == 13
+    kind, el = outcome(two.case("TestLast::test_b_crash"))
+    assert kind == "error" and el.get("type") == "pyleak.WorkerCrash"
+    assert "SIGSEGV" in el.get("message")
+    for name in ("TestLast::test_a_before", "TestLast::test_c_after",
+                 "TestOne::test_a", "TestFour::test_b"):
+        assert outcome(two.case(name))[0] == "passed", name
+    # The crash was in the second worker, the one that took the last
+    # class (it never reached tearDownModule); the class's other tests
+    # ran in a process started after it.
+    crashed = [p for p in two.notes["TestLast"]
+               if p not in two.notes["tearDownModule"]]
+    assert len(crashed) == 1, two.notes
+    assert crashed[0] not in two.notes["function"]
+    assert len(two.notes["TestLast"]) == 2
+
+
 def test_one_process_mode_gives_the_same_verdicts(pyleak):
     # unittest_semantics has fixture errors that are records of their own.
     args = (FIXTURES / "basic", FIXTURES / "lifecycle", FIXTURES / "broken",
