@@ -10,12 +10,18 @@ module) in one run, and the CPU time (user + system) of pyleak-ci and of
 the plain run, which other work on the machine disturbs less than wall
 time. The load average before and after is printed too.
 
+Then the whole suite at once, as CI runs it: one pyleak-ci run over all
+the modules' files (its default --jobs, so a big file's classes may be
+shared by the workers) against one `python3.11 -m unittest test.test_a
+test.test_b ...` run in one process.
+
 Then, per module, the test that cost pyleak-ci the most, with the calls
 it made of it (calls per round x rounds, and how it was measured), and the
 share of pyleak-ci's time spent inside the tests' own calls (estimated
 from the plain run's time per test).
 
-    tests/bench/bench_cpython.py [--pyleak build/pyleak-ci] [MODULE...]
+    tests/bench/bench_cpython.py [--pyleak build/pyleak-ci] [--suite-only]
+                                 [MODULE...]
 
 Needs libpython3.11-testsuite (and python3.11-dbg for the -R column).
 Prints figures; it is not a pass/fail test.
@@ -127,6 +133,26 @@ def how(props):
     return text + " alone"
 
 
+def whole_suite(args, env, tmp):
+    """One pyleak-ci run over every module's file against one plain
+    unittest run of all the modules in one process."""
+    mods = [m for m in args.modules if (TESTDIR / (m + ".py")).exists()]
+    report = Path(tmp, "whole-suite.xml")
+    t_pl, c_pl, _ = timed([args.pyleak, "run", "-q", "--junit-xml",
+                           str(report)] +
+                          [str(TESTDIR / (m + ".py")) for m in mods] +
+                          args.pyleak_arg, env=env)
+    cases = read_report(report)
+    leaks = [c for c in cases if c[4] == "pyleak.Leak"]
+    t_plain, c_plain, _ = timed(
+        [args.python, "-m", "unittest", "-q"] + ["test." + m for m in mods],
+        cwd=str(TESTDIR.parent), env=env)
+    return dict(tests=len(cases), leaks=len(leaks), pyleak=t_pl,
+                plain=t_plain, cpu_pl=c_pl, cpu_plain=c_plain,
+                reported=["whole suite: %s::%s %s" % (c[0], c[1], c[5])
+                          for c in leaks])
+
+
 def main():
     repo = Path(__file__).resolve().parents[2]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,6 +170,8 @@ def main():
                     help="also time every test once in-process, to tell "
                     "the time pyleak-ci spends inside the tests' calls "
                     "from its own")
+    ap.add_argument("--suite-only", action="store_true",
+                    help="only the whole-suite line, no per-module runs")
     ap.add_argument("modules", nargs="*", default=DEFAULT_MODULES)
     args = ap.parse_args()
     dbg = shutil.which("python3.11-dbg") if not args.no_dash_r else None
@@ -157,7 +185,7 @@ def main():
                cpu_pl=0.0, cpu_plain=0.0, inside=0.0)
     reported, worst, insides = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for mod in args.modules:
+        for mod in [] if args.suite_only else args.modules:
             path = TESTDIR / (mod + ".py")
             if not path.exists():
                 print("%-18s missing" % mod)
@@ -197,6 +225,7 @@ def main():
                 c = max(cases, key=lambda c: c[2])
                 worst.append((mod, c[2], c[1], how(c[3]),
                               sum(x[2] for x in cases)))
+        suite = whole_suite(args, env, tmp)
     print("%-18s %5d %5d %7.2fs %7.2fs %7.2fs %5.1fx %6.2fs %6.2fs %5.1fx" % (
         "TOTAL", tot["tests"], tot["leaks"], tot["pyleak"], tot["plain"],
         tot["dashr"], tot["pyleak"] / max(tot["plain"], 1e-9),
@@ -205,6 +234,12 @@ def main():
     if dbg:
         print("pyleak-ci / -R 3:3: %.2fx" % (
             tot["pyleak"] / max(tot["dashr"], 1e-9)))
+    print("%-18s %5d %5d %7.2fs %7.2fs %8s %5.1fx %6.2fs %6.2fs %5.1fx" % (
+        "WHOLE SUITE", suite["tests"], suite["leaks"], suite["pyleak"],
+        suite["plain"], "", suite["pyleak"] / max(suite["plain"], 1e-9),
+        suite["cpu_pl"], suite["cpu_plain"],
+        suite["cpu_pl"] / max(suite["cpu_plain"], 1e-9)))
+    reported += suite["reported"]
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     print()
     print("costliest test per module (seconds, calls per round x measured "

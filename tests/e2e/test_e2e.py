@@ -339,8 +339,10 @@ def test_interrupt_still_writes_report(tmp_path, sig):
 
     report = tmp_path / "r.xml"
     env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    # One worker: a second one would take test_never_reached's class.
     proc = subprocess.Popen(
-        [BINARY, "run", str(FIXTURES / "slow"), "--junit-xml", str(report)],
+        [BINARY, "run", str(FIXTURES / "slow"), "--junit-xml", str(report),
+         "--jobs", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(1.5)  # test_slow takes at least 6 x 0.5 s
     proc.send_signal(getattr(signal, sig))

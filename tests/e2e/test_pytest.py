@@ -97,7 +97,9 @@ def test_example_passes_under_plain_pytest():
 @needs_pytest
 def test_fixture_scopes_across_rounds(pyleak, tmp_path):
     trace = tmp_path / "counts.json"
-    r = pyleak(FIXTURES / "pytest_scopes", env={"PLK_TRACE": str(trace)})
+    # One worker: the counts are one process's.
+    r = pyleak(FIXTURES / "pytest_scopes", "--jobs", "1",
+               env={"PLK_TRACE": str(trace)})
     assert r.code == 0, r.stdout + r.stderr
     counts = json.loads(trace.read_text())
     # Session, module and class fixtures: made once, finished once (the
@@ -322,7 +324,8 @@ def test_without_pytest_plain_tests_run_and_pytest_files_say_why(
 def test_unittest_cleanups_skips_subtests_and_load_tests(pyleak, tmp_path):
     trace = tmp_path / "counts.json"
     trace2 = tmp_path / "module_fails.json"
-    r = pyleak(FIXTURES / "unittest_semantics",
+    # One worker per file: the counts are one process's.
+    r = pyleak(FIXTURES / "unittest_semantics", "--jobs", "1",
                env={"PLK_TRACE": str(trace), "PLK_TRACE2": str(trace2)})
     assert r.code == 1, r.stdout + r.stderr
     counts = json.loads(trace.read_text())

@@ -255,7 +255,7 @@ def test_interrupt_still_writes_every_report(tmp_path):
                GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
     proc = subprocess.Popen(
         [BINARY, "run", str(FIXTURES / "slow"), "--junit-xml", str(xml),
-         "--junit-strict", "--json", str(js)],
+         "--junit-strict", "--json", str(js), "--jobs", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)

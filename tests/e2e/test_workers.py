@@ -107,7 +107,7 @@ def test_stubborn_test_is_killed_after_the_grace_period(tmp_path):
     env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
     proc = subprocess.Popen(
         [BINARY, "run", str(FIXTURES / "stubborn"), "--junit-xml",
-         str(report), *QUICK],
+         str(report), "--jobs", "1", *QUICK],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(1.5)
     t0 = time.monotonic()
