@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -180,6 +181,7 @@ typedef struct unit {
     size_t ncollected, capcollected;
     plk_strlist reported;     /* ids with a record: skipped by a new worker */
     long *keys;               /* order of suite.tests (keep_collected_order) */
+    uint32_t *owners;         /* token of the worker that sent each one */
     size_t capkeys;
     unsigned workers;         /* started for this target so far */
     unsigned nrunning;        /* its workers alive now */
@@ -330,6 +332,15 @@ collected_index(const unit *u, const char *id)
     return -1;
 }
 
+/* Is t the record of a failing tearDownModule (see run.c)? */
+static int
+is_module_teardown(const unit *u, const plk_test_result *t)
+{
+    return t->name != NULL && strcmp(t->name, "tearDownModule") == 0 &&
+           t->classname != NULL && u->suite.name != NULL &&
+           strcmp(t->classname, u->suite.name) == 0;
+}
+
 /* Move the record just appended back to its place in the order the
  * tests were collected in. Records arrive out of it when a worker dies
  * while tests screened together wait for their verdicts (the dead
@@ -346,21 +357,31 @@ keep_collected_order(unit *u, worker *w)
     if (u->capkeys < u->suite.ntests) {
         size_t cap = u->suite.ntests * 2;
         long *k = realloc(u->keys, cap * sizeof(*k));
+        uint32_t *o = k ? realloc(u->owners, cap * sizeof(*o)) : NULL;
 
-        if (k == NULL) {
+        if (k != NULL) {
+            u->keys = k;
+        }
+        if (o == NULL) {
             return;
         }
-        u->keys = k;
+        u->owners = o;
         u->capkeys = cap;
     }
     if (mine >= 0) {
         mine *= 2;
     }
+    else if (is_module_teardown(u, &u->suite.tests[i])) {
+        /* After every test, wherever the worker's share of them was. */
+        mine = LONG_MAX / 2;
+    }
     else {
         mine = w != NULL ? w->last_key + 1 : (i > 0 ? u->keys[i - 1] : 0);
     }
     u->keys[i] = mine;
-    if (w != NULL && mine > w->last_key) {
+    u->owners[i] = w != NULL ? w->token : 0;
+    if (w != NULL) {
+        /* The last, not the largest: a helper goes backwards. */
         w->last_key = mine;
     }
     while (i > u->con_printed && u->keys[i - 1] > mine) {
@@ -368,8 +389,12 @@ keep_collected_order(unit *u, worker *w)
 
         u->suite.tests[i - 1] = u->suite.tests[i];
         u->suite.tests[i] = tmp;
+        uint32_t owner = u->owners[i];
+
         u->keys[i] = u->keys[i - 1];
         u->keys[i - 1] = mine;
+        u->owners[i] = u->owners[i - 1];
+        u->owners[i - 1] = owner;
         i--;
     }
 }
@@ -1034,6 +1059,28 @@ done:
 
 /* -- console in target order ---------------------------------------------- */
 
+/* Is record j of u the last one of a worker that may still send more?
+ * A failing tearDownClass comes after its class's last test, so the
+ * record after that test in the file's order cannot be printed yet. */
+static int
+record_open(const pool *P, const unit *u, size_t j)
+{
+    unsigned i;
+
+    if (j >= u->capkeys || u->owners[j] == 0) {
+        return 0;
+    }
+    for (i = 0; i < P->nw; i++) {
+        const worker *w = &P->w[i];
+
+        if (w->pid > 0 && !w->got_end && w->token == u->owners[j] &&
+            w->last_key == u->keys[j]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void
 console_flush(pool *P)
 {
@@ -1053,7 +1100,10 @@ console_flush(pool *P)
             const plk_test_result *t = &u->suite.tests[u->con_printed];
             long at = collected_index(u, t->id);
 
-            if (at > (long)u->con_next && u->state != U_DONE) {
+            if (u->state != U_DONE &&
+                (at > (long)u->con_next ||
+                 (u->con_printed > 0 &&
+                  record_open(P, u, u->con_printed - 1)))) {
                 break;
             }
             if (at >= 0) {
@@ -1466,6 +1516,7 @@ done:
         free(P.units[i].collected);
         plk_strlist_free(&P.units[i].reported);
         free(P.units[i].keys);
+        free(P.units[i].owners);
         free(P.units[i].lost);
     }
     if (P.claims != NULL) {

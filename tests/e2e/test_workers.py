@@ -178,7 +178,8 @@ def test_a_file_split_over_two_workers_reports_as_one(pyleak, tmp_path):
     assert one.code == two.code == 1, two.stdout + two.stderr
     assert _verdicts(one) == _verdicts(two)
     assert ids(one) == ids(two)
-    assert len(ids(two)) == len(set(ids(two))) == 13
+    assert len(ids(two)) == len(set(ids(two))) == 15
+    assert ids(two)[-1].endswith("::tearDownModule")
     assert _strip_time(one.stdout) == _strip_time(two.stdout)
     # One process ran the whole file alone; with two jobs a second one
     # took classes too, each class in one process only, with the module
@@ -206,7 +207,7 @@ def test_a_crash_in_a_shared_file_costs_one_test(pyleak, tmp_path):
     one, two = runs["1"], runs["2"]
     assert one.code == two.code == 1, two.stdout + two.stderr
     assert _verdicts(one) == _verdicts(two)
-    assert len(ids(two)) == len(set(ids(two))) == 13
+    assert len(ids(two)) == len(set(ids(two))) == 15
     kind, el = outcome(two.case("TestLast::test_b_crash"))
     assert kind == "error" and el.get("type") == "pyleak.WorkerCrash"
     assert "SIGSEGV" in el.get("message")
