@@ -1155,6 +1155,24 @@ next_unit(pool *P, size_t *out)
     return 0;
 }
 
+/* Is a worker of unit ui still importing or collecting? Its claims are
+ * still to come: the table does not yet say what is left. */
+static int
+importing(const pool *P, size_t ui)
+{
+    unsigned i;
+
+    for (i = 0; i < P->nw; i++) {
+        const worker *w = &P->w[i];
+
+        if (w->pid > 0 && w->unit == ui && w->current.id == NULL &&
+            w->reported == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* A job slot is free and no file waits to start: pick the running file
  * with the most groups nobody has claimed yet, for a helper that takes
  * them from the last one back. A file gets at most one worker per
@@ -1170,7 +1188,8 @@ next_helper(pool *P, size_t *out)
         const claim_table *t = &P->claims[i];
         size_t n, g, unclaimed = 0;
 
-        if (u->state != U_RUNNING || u->ncollected == 0) {
+        if (u->state != U_RUNNING || u->ncollected == 0 ||
+            importing(P, i)) {
             continue;
         }
         n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
