@@ -1580,21 +1580,25 @@ run_shared(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
     class_state cs = {NULL, NULL, NULL};
     PyObject *mod_fail = NULL;
     Py_ssize_t n = PyList_GET_SIZE(all), i = 0, j;
-    size_t ngroups = 0, k;
+    size_t ngroups = 0, k, *starts = calloc((size_t)n + 1, sizeof(*starts));
     int rc = 0, set_up = 0;
 
+    if (starts == NULL) {
+        return PLK_ENOMEM;
+    }
     while (i < n) {
         PyObject *cls = item_class(PyList_GET_ITEM(all, i));
 
         for (j = i + 1;
              j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
         }
-        ngroups++;
+        starts[ngroups++] = (size_t)i;
         i = j;
     }
     if (R->share.groups != NULL) {
-        R->share.groups(R->share.ctx, ngroups);
+        R->share.groups(R->share.ctx, ngroups, starts);
     }
+    free(starts);
     for (k = 0; k < ngroups && !R->interrupted && rc == 0; k++) {
         size_t g = R->share.backwards ? ngroups - 1 - k : k;
         Py_ssize_t hi, lo = group_bounds(all, g, &hi);

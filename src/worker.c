@@ -45,6 +45,7 @@
 typedef struct claim_table {
     uint32_t ngroups;                /* written after collection */
     uint32_t slot[PLK_CLAIM_SLOTS];  /* 0: free, else the owner's token */
+    uint32_t first[PLK_CLAIM_SLOTS]; /* the collected index it starts at */
 } claim_table;
 
 /* -- the worker's side ---------------------------------------------------- */
@@ -59,8 +60,14 @@ static struct {
 } child = {-1, {0}, 0, NULL, 0};
 
 static void
-share_groups(void *ctx, size_t n)
+share_groups(void *ctx, size_t n, const size_t *starts)
 {
+    size_t g;
+
+    for (g = 0; g < n && g < PLK_CLAIM_SLOTS; g++) {
+        child.claims->first[g] =
+            starts[g] > UINT32_MAX ? UINT32_MAX : (uint32_t)starts[g];
+    }
     __atomic_store_n(&child.claims->ngroups,
                      n > UINT32_MAX ? UINT32_MAX : (uint32_t)n,
                      __ATOMIC_RELEASE);
@@ -332,6 +339,64 @@ collected_index(const unit *u, const char *id)
     return -1;
 }
 
+/* Like collected_index, for a file whose tests do not all have ids of
+ * their own (classes made by a factory): the n-th record of an id is
+ * the n-th test collected with it. */
+static long
+collected_nth(const unit *u, const char *id)
+{
+    size_t i, n = 0;
+
+    for (i = 0; id != NULL && i + 1 < u->suite.ntests; i++) {
+        n += u->suite.tests[i].id != NULL &&
+             strcmp(u->suite.tests[i].id, id) == 0;
+    }
+    for (i = 0; id != NULL && i < u->ncollected; i++) {
+        if (u->collected[i].id != NULL &&
+            strcmp(u->collected[i].id, id) == 0 && n-- == 0) {
+            return (long)i;
+        }
+    }
+    return collected_index(u, id);
+}
+
+/* Where a record of w with this id was collected. Tests can share an id
+ * (classes made by a factory): the one in a group w claimed is it. */
+static long
+collected_for(const pool *P, const unit *u, const worker *w, const char *id)
+{
+    const claim_table *t;
+    size_t i, g = 0, n;
+    long found = -1;
+
+    if (P->claims == NULL || w == NULL || id == NULL) {
+        return collected_nth(u, id);
+    }
+    t = &P->claims[u - P->units];
+    n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
+    if (n > PLK_CLAIM_SLOTS) {
+        n = PLK_CLAIM_SLOTS;
+    }
+    for (i = 0; i < u->ncollected; i++) {
+        while (g + 1 < n && t->first[g + 1] <= i) {
+            g++;
+        }
+        if (u->collected[i].id == NULL ||
+            strcmp(u->collected[i].id, id) != 0) {
+            continue;
+        }
+        if (n == 0 ||
+            __atomic_load_n(&t->slot[g], __ATOMIC_ACQUIRE) != w->token) {
+            continue;
+        }
+        if (found >= 0) {
+            return collected_nth(u, id); /* twice in its own groups */
+        }
+        found = (long)i;
+    }
+    return found >= 0 ? found : collected_nth(u, id);
+}
+
 /* Is t the record of a failing tearDownModule (see run.c)? */
 static int
 is_module_teardown(const unit *u, const plk_test_result *t)
@@ -349,10 +414,10 @@ is_module_teardown(const unit *u, const plk_test_result *t)
  * record of no collected test (a fixture's) keeps its place after the
  * last test of the worker w that sent it. */
 static void
-keep_collected_order(unit *u, worker *w)
+keep_collected_order(const pool *P, unit *u, worker *w)
 {
     size_t i = u->suite.ntests - 1;
-    long mine = collected_index(u, u->suite.tests[i].id);
+    long mine = collected_for(P, u, w, u->suite.tests[i].id);
 
     if (u->capkeys < u->suite.ntests) {
         size_t cap = u->suite.ntests * 2;
@@ -402,7 +467,7 @@ keep_collected_order(unit *u, worker *w)
 /* Append a test record made up by the parent (a crash, a timeout, a test
  * that never ran) and take ownership of the strings passed. */
 static void
-add_made_up(unit *u, worker *w, const plk_test_result *ident,
+add_made_up(const pool *P, unit *u, worker *w, const plk_test_result *ident,
             plk_outcome outcome,
             const char *exc_type, char *message, char *details)
 {
@@ -421,7 +486,7 @@ add_made_up(unit *u, worker *w, const plk_test_result *ident,
     if (t->id != NULL) {
         plk_strlist_push(&u->reported, t->id);
     }
-    keep_collected_order(u, w);
+    keep_collected_order(P, u, w);
 }
 
 /* -- reading records ------------------------------------------------------ */
@@ -495,10 +560,10 @@ apply_record(pool *P, worker *w, plk_record *r)
         break;
     case PLK_REC_TEST:
         w->collecting = 0;
-        if (P->claims != NULL && u->workers > 1 && r->test.id != NULL &&
-            is_reported(u, r->test.id)) {
-            /* Workers sharing a file that each report the same record
-             * (a tearDownModule that fails in both): one is enough. */
+        if (P->claims != NULL && u->workers > 1 &&
+            is_module_teardown(u, &r->test) && is_reported(u, r->test.id)) {
+            /* Workers sharing a file whose tearDownModule fails in each
+             * of them: one record is enough. */
             break;
         }
         t = plk_suite_result_add_test(&u->suite);
@@ -512,7 +577,7 @@ apply_record(pool *P, worker *w, plk_record *r)
         }
         plk_test_result_free(&w->last_test);
         copy_identity(&w->last_test, t);
-        keep_collected_order(u, w);
+        keep_collected_order(P, u, w);
         w->reported++;
         if (w->current.id != NULL && t->id != NULL &&
             strcmp(w->current.id, t->id) == 0) {
@@ -893,11 +958,11 @@ fill_not_run(pool *P, unit *u, const char *why)
             continue;
         }
         if (P->interrupted) {
-            add_made_up(u, NULL, c, PLK_OUTCOME_SKIPPED, "pyleak.NotRun",
+            add_made_up(P, u, NULL, c, PLK_OUTCOME_SKIPPED, "pyleak.NotRun",
                         plk_strdup("not run: interrupted"), NULL);
         }
         else {
-            add_made_up(u, NULL, c, PLK_OUTCOME_ERROR, "pyleak.NotRun",
+            add_made_up(P, u, NULL, c, PLK_OUTCOME_ERROR, "pyleak.NotRun",
                         plk_asprintf("not run: %s", why), NULL);
         }
     }
@@ -967,12 +1032,11 @@ finish_worker(pool *P, worker *w, int status)
         }
         goto done;
     }
-    release_claims(P, w);
     how = describe_end(P, w, status);
     fault = fault_text(w->fault_fd);
     if (w->current.id != NULL && !is_reported(u, w->current.id)) {
         /* Blame the test that was running. */
-        add_made_up(u, w, &w->current, PLK_OUTCOME_ERROR, error_type_for(w),
+        add_made_up(P, u, w, &w->current, PLK_OUTCOME_ERROR, error_type_for(w),
                     plk_asprintf("the worker process %s while this test "
                                  "ran",
                                  how),
@@ -997,7 +1061,7 @@ finish_worker(pool *P, worker *w, int status)
                                                             : "?");
         ident.id = plk_asprintf("%s::%s", last->file ? last->file : "?",
                                 ident.name);
-        add_made_up(u, w, &ident, PLK_OUTCOME_ERROR, error_type_for(w),
+        add_made_up(P, u, w, &ident, PLK_OUTCOME_ERROR, error_type_for(w),
                     plk_asprintf("the worker process %s after test %s "
                                  "finished, outside any test (in a "
                                  "teardown or fixture)",
@@ -1007,6 +1071,7 @@ finish_worker(pool *P, worker *w, int status)
         free(ident.id);
         replace = 1;
     }
+    release_claims(P, w);
     if (!replace || P->interrupted || P->fatal_code != 0 ||
         remaining(u) == 0) {
         char *why = plk_asprintf("the worker process %s before this test "

@@ -61,8 +61,9 @@ void plk_engine_set_skip(plk_engine *E, const plk_strlist *ids);
  * first group this process takes, tearDownModule after its last. */
 typedef struct plk_engine_share {
     void *ctx;
-    /* The file has n groups; said once, after collection. */
-    void (*groups)(void *ctx, size_t n);
+    /* The file has n groups, group g starting at collected test
+     * starts[g]; said once, after collection. */
+    void (*groups)(void *ctx, size_t n, const size_t *starts);
     /* 1: group g is this process's to run; 0: another one has it. */
     int (*claim)(void *ctx, size_t g);
     int backwards; /* try the groups from the last one */

@@ -193,6 +193,16 @@ def test_a_file_split_over_two_workers_reports_as_one(pyleak, tmp_path):
     assert two.notes["TestLast"] != two.notes["function"]
 
 
+def test_tests_with_the_same_id_keep_their_place_when_shared(pyleak):
+    target = FIXTURES / "split_dupes"
+    one = pyleak(target, "--jobs", "1", *QUICK)
+    two = pyleak(target, "--jobs", "2", *QUICK)
+    assert one.code == two.code == 1, two.stdout + two.stderr
+    assert len(_verdicts(two)) == 8
+    assert [v[2] for v in _verdicts(two)] == ["passed"] * 7 + ["failure"]
+    assert _verdicts(one) == _verdicts(two)
+
+
 def test_a_crash_in_a_shared_file_costs_one_test(pyleak, tmp_path):
     target = FIXTURES / "split"
     env = dict(NO_ASAN_SEGV, PYLEAK_SPLIT_CRASH="1")
