@@ -2,6 +2,7 @@
  * embedded as _pyleak_diagnose), hands it the malloc tracer, and turns
  * its answer into the test record. */
 #include "pyleak/diagnose.h"
+#include "pytext.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -231,35 +232,11 @@ metrics_dict(const plk_test_result *t)
 }
 
 static char *
-text_of(PyObject *o)
-{
-    PyObject *s = NULL, *b = NULL;
-    char *out = NULL;
-
-    if (o == NULL || o == Py_None) {
-        return NULL;
-    }
-    s = PyObject_Str(o);
-    if (s != NULL) {
-        b = PyUnicode_AsEncodedString(s, "utf-8", "backslashreplace");
-    }
-    if (b != NULL) {
-        out = plk_strndup(PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
-    }
-    else {
-        PyErr_Clear();
-    }
-    Py_XDECREF(s);
-    Py_XDECREF(b);
-    return out;
-}
-
-static char *
 item_text(PyObject *d, const char *key)
 {
     PyObject *v = PyDict_GetItemString(d, key);  /* borrowed */
 
-    return text_of(v);
+    return plk__py_text(v);
 }
 
 static void
@@ -301,7 +278,7 @@ record_trouble(PyObject *harness, plk_test_result *t)
             PyErr_Clear();
         }
     }
-    text = text_of(fmt != NULL ? fmt : value);
+    text = plk__py_text(fmt != NULL ? fmt : value);
     msg = plk_asprintf("diagnosis %s:\n%s",
                        rc == PLK_EINTR ? "interrupted" : "failed",
                        text ? text : "(no detail)\n");

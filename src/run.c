@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pytext.h"
 #include "pyleak/diagnose.h"
 #include "pyleak/discover.h"
 #include "pyleak/engine.h"
@@ -72,60 +73,6 @@ typedef struct plk_engine runner;
 
 /* -- small Python helpers ------------------------------------------------ */
 
-/* A C copy of p[0..n): a NUL in a message or in output would end the
- * string there, so it is shown as "\x00", as reports show other control
- * characters. */
-static char *
-nul_visible(const char *p, size_t n)
-{
-    plk_buf b = {0};
-    const char *nul;
-
-    while ((nul = memchr(p, '\0', n)) != NULL) {
-        if (plk_buf_append(&b, p, (size_t)(nul - p)) != 0 ||
-            plk_buf_puts(&b, "\\x00") != 0) {
-            plk_buf_free(&b);
-            return NULL;
-        }
-        n -= (size_t)(nul - p) + 1;
-        p = nul + 1;
-    }
-    if (b.data == NULL) {
-        return plk_strndup(p, n);
-    }
-    if (plk_buf_append(&b, p, n) != 0) {
-        plk_buf_free(&b);
-        return NULL;
-    }
-    return plk_buf_detach(&b);
-}
-
-/* A new UTF-8 copy of str(o); undecodable parts are escaped. */
-static char *
-py_text(PyObject *o)
-{
-    PyObject *s = NULL, *b = NULL;
-    char *out = NULL;
-
-    if (o == NULL || o == Py_None) {
-        return NULL;
-    }
-    s = PyObject_Str(o);
-    if (s == NULL) {
-        PyErr_Clear();
-        return plk_strdup("<unprintable>");
-    }
-    b = PyUnicode_AsEncodedString(s, "utf-8", "backslashreplace");
-    if (b == NULL) {
-        PyErr_Clear();
-        goto done;
-    }
-    out = nul_visible(PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
-done:
-    Py_XDECREF(s);
-    Py_XDECREF(b);
-    return out;
-}
 
 static char *
 attr_text(PyObject *o, const char *name)
@@ -137,7 +84,7 @@ attr_text(PyObject *o, const char *name)
         PyErr_Clear();
         return NULL;
     }
-    out = py_text(v);
+    out = plk__py_text(v);
     Py_DECREF(v);
     return out;
 }
@@ -169,10 +116,10 @@ take_exception(runner *R, char **out_text, char **out_type)
             text = PyObject_CallMethod(R->h, "_format", "O", value);
             if (text == NULL) {
                 PyErr_Clear();
-                *out_text = py_text(value);
+                *out_text = plk__py_text(value);
             }
             else {
-                *out_text = py_text(text);
+                *out_text = plk__py_text(text);
             }
         }
     }
@@ -195,7 +142,7 @@ set_outcome(plk_test_result *t, PyObject *res)
         t->message = plk_strdup("harness returned a malformed result");
         return;
     }
-    what = py_text(PyTuple_GET_ITEM(res, 0));
+    what = plk__py_text(PyTuple_GET_ITEM(res, 0));
     if (what != NULL && strcmp(what, "skipped") == 0) {
         t->outcome = PLK_OUTCOME_SKIPPED;
     }
@@ -209,9 +156,9 @@ set_outcome(plk_test_result *t, PyObject *res)
     free(t->exc_type);
     free(t->message);
     free(t->details);
-    t->exc_type = py_text(PyTuple_GET_ITEM(res, 1));
-    t->message = py_text(PyTuple_GET_ITEM(res, 2));
-    t->details = py_text(PyTuple_GET_ITEM(res, 3));
+    t->exc_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
+    t->message = plk__py_text(PyTuple_GET_ITEM(res, 2));
+    t->details = plk__py_text(PyTuple_GET_ITEM(res, 3));
 }
 
 /* The embedded Python modules, in import order: each may import the
@@ -683,8 +630,8 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
     tr->first_dt = plk_now() - tr->first_dt;
     r = PyObject_CallMethod(R->h, "end_capture", NULL);
     if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
-        t->stdout_text = py_text(PyTuple_GET_ITEM(r, 0));
-        t->stderr_text = py_text(PyTuple_GET_ITEM(r, 1));
+        t->stdout_text = plk__py_text(PyTuple_GET_ITEM(r, 0));
+        t->stderr_text = plk__py_text(PyTuple_GET_ITEM(r, 1));
         Py_DECREF(r);
     }
     else if (r != NULL) {
@@ -1276,7 +1223,7 @@ prepare(runner *R, plk_suite_result *s, test_run *tr, PyObject *item,
     }
     else if (skip != Py_None) {
         t->outcome = PLK_OUTCOME_SKIPPED;
-        t->message = py_text(skip);
+        t->message = plk__py_text(skip);
     }
     else if (plk_control_parse(&tr->ctl, control, &err) != 0) {
         set_error_text(t, "pyleak.ControlError", err.message, NULL);
@@ -1720,7 +1667,7 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
         s->error_details = text;
         return rc == PLK_EINTR ? rc : 0;
     }
-    kind = py_text(PyTuple_GET_ITEM(res, 0));
+    kind = plk__py_text(PyTuple_GET_ITEM(res, 0));
     if (kind != NULL && strcmp(kind, "ok") == 0) {
         PyObject *module = PyTuple_GET_ITEM(res, 1);
         PyObject *items = PyTuple_GET_ITEM(res, 2);
@@ -1743,14 +1690,14 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
             t->file = plk_strdup(s->file);
             t->id = plk_strdup(s->file ? s->file : s->name);
             t->outcome = PLK_OUTCOME_SKIPPED;
-            t->message = py_text(PyTuple_GET_ITEM(res, 1));
+            t->message = plk__py_text(PyTuple_GET_ITEM(res, 1));
             ev_test_done(R, s, t);
         }
     }
     else if (kind != NULL && strcmp(kind, "usage") == 0) {
         /* The command line names something that is not there: a usage
          * error, not a test result. */
-        char *msg = py_text(PyTuple_GET_ITEM(res, 2));
+        char *msg = plk__py_text(PyTuple_GET_ITEM(res, 2));
 
         rc = plk_error_set(err, PLK_EUSAGE, "%s", msg ? msg : "bad target");
         free(msg);
@@ -1758,9 +1705,9 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
         return rc;
     }
     else {
-        s->error_type = py_text(PyTuple_GET_ITEM(res, 1));
-        s->error_message = py_text(PyTuple_GET_ITEM(res, 2));
-        s->error_details = py_text(PyTuple_GET_ITEM(res, 3));
+        s->error_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
+        s->error_message = plk__py_text(PyTuple_GET_ITEM(res, 2));
+        s->error_details = plk__py_text(PyTuple_GET_ITEM(res, 3));
         ev_suite_start(R, s);
     }
     free(kind);
