@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "pyleak/baseline.h"
 #include "pyleak/util.h"
 
@@ -47,32 +49,6 @@ teardown(void **state)
     free(root);
     free(old_cwd);
     return rc;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *
-read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    plk_buf b = {0};
-    char chunk[4096];
-    size_t n;
-
-    assert_non_null(f);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        plk_buf_append(&b, chunk, n);
-    }
-    fclose(f);
-    return plk_buf_detach(&b);
 }
 
 #define HEADER "version = 1\n"

@@ -15,20 +15,13 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "pyleak/github.h"
 #include "pyleak/result.h"
 #include "pyleak/sanitize.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static char *
-xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-
-    assert_non_null(copy);
-    return copy;
-}
 
 static void
 test_github__escape(void **state)

@@ -16,20 +16,13 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "pyleak/json.h"
 #include "pyleak/result.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"
-
-static char *
-xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-
-    assert_non_null(copy);
-    return copy;
-}
 
 static void
 test_json__quote(void **state)

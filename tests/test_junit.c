@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
@@ -41,15 +43,6 @@ typedef struct fixture {
     xmlXPathContextPtr sxp;
     char *sraw;
 } fixture;
-
-static char *
-xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-
-    assert_non_null(copy);
-    return copy;
-}
 
 static void
 set_series(plk_metric_result *m, const int64_t *v, size_t n)
@@ -167,26 +160,6 @@ build_result(plk_run_result *r)
                                "ImportError: No module named 'nope'\n");
 }
 
-static char *
-read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *data;
-    long size;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    rewind(f);
-    data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    data[size] = '\0';
-    fclose(f);
-    return data;
-}
-
 /* Names in dir, other than . and .., joined by "|" in directory order. */
 static size_t
 list_dir(const char *dir, char *out, size_t size)
@@ -244,7 +217,7 @@ group_setup(void **state)
         *state = f;
         return -1;
     }
-    f->raw = read_all(f->path);
+    f->raw = read_file(f->path);
     f->doc = xmlReadFile(f->path, NULL, XML_PARSE_NONET);
     if (f->doc != NULL) {
         f->xp = xmlXPathNewContext(f->doc);
@@ -257,7 +230,7 @@ group_setup(void **state)
         *state = f;
         return -1;
     }
-    f->sraw = read_all(f->strict_path);
+    f->sraw = read_file(f->strict_path);
     f->sdoc = xmlReadFile(f->strict_path, NULL, XML_PARSE_NONET);
     if (f->sdoc != NULL) {
         f->sxp = xmlXPathNewContext(f->sdoc);
@@ -591,7 +564,7 @@ test_junit__replaces_existing_file(void **state)
     fputs("not xml at all", old);
     fclose(old);
     assert_int_equal(plk_junit_write(&empty, path, 0, &err), 0);
-    raw = read_all(path);
+    raw = read_file(path);
     assert_non_null(strstr(raw, "<testsuites name=\"pyleak-ci\" tests=\"0\""));
     assert_null(strstr(raw, "not xml"));
     free(raw);
@@ -861,7 +834,7 @@ test_junit__strict_timestamp_repaired(void **state)
     s->timestamp = xstrdup("2024-13-01T25:00:00");
     snprintf(path, sizeof(path), "%s/stamp.xml", f->dir);
     assert_int_equal(plk_junit_write(&r, path, 1, &err), 0);
-    raw = read_all(path);
+    raw = read_file(path);
     assert_null(strstr(raw, "2024-13-01"));
     assert_non_null(strstr(raw, "name=\"pyleak-ci\""));
     assert_non_null(strstr(raw, "timestamp=\""));

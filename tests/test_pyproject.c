@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "pyleak/config.h"
 
 #define MAX_ITEMS 8
@@ -263,16 +265,6 @@ slurp(FILE *f)
         s[0] = '\0';
     }
     return s;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 static void
