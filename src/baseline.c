@@ -1,6 +1,6 @@
 /* The baseline of known leaks: reading and writing its TOML file, judging
  * a run's leaks against it, and rewriting it from a run. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 
 #include <errno.h>
 #include <stdio.h>

@@ -28,6 +28,17 @@ tr_available(PyObject *self, PyObject *unused)
 }
 
 static PyObject *
+tr_why_not(PyObject *self, PyObject *unused)
+{
+    const char *why = plk_malloc_trace_why_not();
+
+    if (why == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(why);
+}
+
+static PyObject *
 tr_start(PyObject *self, PyObject *unused)
 {
     return PyLong_FromLong(plk_malloc_trace_start());
@@ -167,6 +178,7 @@ done:
 
 static PyMethodDef tracer_methods[] = {
     {"available", tr_available, METH_NOARGS, NULL},
+    {"why_not", tr_why_not, METH_NOARGS, NULL},
     {"start", tr_start, METH_NOARGS, NULL},
     {"round", tr_round, METH_O, NULL},
     {"stop", tr_stop, METH_NOARGS, NULL},

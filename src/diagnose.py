@@ -1473,9 +1473,9 @@ def run(harness, call, k, info):
     if not want_native:
         d["native_tracer"] = "not needed"
     elif tracer is None or not tracer.available():
-        d["native_tracer"] = ("not available: sanitizer builds, runs "
-                              "under valgrind and Python versions other "
-                              "than 3.11 have none")
+        why = tracer.why_not() if tracer is not None else None
+        d["native_tracer"] = "not available: " + (
+            why or "this process has no malloc tracer")
     elif ctx.failed is not None or ctx.out_of_time():
         d["native_tracer"] = "skipped (see notes)"
     else:

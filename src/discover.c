@@ -1,5 +1,5 @@
 /* Command-line targets into test files, import names and report paths. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* Starting the embedded interpreter in the user's Python environment. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "interp.h"
 #include "pyleak/embed.h"
 #include "pyleak/util.h"
 
@@ -253,6 +254,7 @@ plk_embed_init(const plk_embed_options *opt, plk_error *err)
         goto done;
     }
     initialised = 1;
+    rc = plk_interp_init(err);
 done:
     PyConfig_Clear(&config);
     return rc;
@@ -262,6 +264,7 @@ void
 plk_embed_finalize(void)
 {
     if (initialised) {
+        plk_interp_fini();
         Py_FinalizeEx();
         initialised = 0;
     }

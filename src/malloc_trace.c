@@ -7,8 +7,9 @@
  * - passes through here. While the tracer is off that costs one relaxed
  * atomic load per call. While it is on (only during a diagnosis re-run),
  * each allocation records its size, a round mark and the calling thread's
- * innermost Python frames, read straight from CPython 3.11's frame
- * structures; each free drops its record. What is left when the tracer
+ * innermost Python frames, read by the interpreter layer straight from
+ * that version's frame structures (interp.h); each free drops its
+ * record. What is left when the tracer
  * stops is what is still live.
  *
  * Nothing here may call malloc: the tables live in mmap'd memory, the
@@ -16,16 +17,7 @@
  * reentry, and one spin lock (held for a few hundred instructions)
  * serialises threads. In sanitizer builds the sanitizer owns malloc, so
  * none of this is compiled and the tracer reports itself unavailable. */
-#define _GNU_SOURCE
-#include <patchlevel.h>
-
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-#define PLK_TRACE_FRAMES 1
-#ifndef Py_BUILD_CORE_MODULE
-#define Py_BUILD_CORE_MODULE 1
-#endif
-#endif
-
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <errno.h>
@@ -35,10 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#ifdef PLK_TRACE_FRAMES
-#include "internal/pycore_frame.h"
-#endif
-
+#include "interp.h"
 #include "pyleak/malloc_trace.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -266,24 +255,6 @@ live_take(tables *t, uintptr_t p, live_rec *out)
 
 /* -- reading Python frames ---------------------------------------------- */
 
-#ifdef PLK_TRACE_FRAMES
-/* The UTF-8 text of a str without creating anything: compact ASCII
- * strings hold it inline, others only once someone asked for it. */
-static const char *
-str_text(PyObject *s)
-{
-    if (s == NULL || !PyUnicode_Check(s)) {
-        return "?";
-    }
-    if (PyUnicode_IS_COMPACT_ASCII(s)) {
-        return (const char *)(((PyASCIIObject *)s) + 1);
-    }
-    if (PyUnicode_IS_COMPACT(s) && ((PyCompactUnicodeObject *)s)->utf8) {
-        return ((PyCompactUnicodeObject *)s)->utf8;
-    }
-    return "<non-ASCII file name>";
-}
-#endif
 
 /* Offset+1 of file name object f's text in the string table, 0 when the
  * table is full. The object address is only a hint: the text decides,
@@ -323,32 +294,16 @@ current_site(tables *t)
     uint32_t h = 2166136261u, j;
 
     memset(&s, 0, sizeof(s));
-#ifdef PLK_TRACE_FRAMES
     {
-        /* The calling thread's own state, from thread-local storage: it
-         * may not hold the GIL, but only it changes its own frames. */
-        PyThreadState *ts = PyGILState_GetThisThreadState();
-        _PyInterpreterFrame *f = NULL;
+        plk_interp_frame fr[PLK_MALLOC_TRACE_DEPTH];
+        int i, n = plk_interp_frames(fr, PLK_MALLOC_TRACE_DEPTH);
 
-        if (ts != NULL && ts->cframe != NULL) {
-            f = ts->cframe->current_frame;
+        for (i = 0; i < n; i++) {
+            s.file[i] = intern_file(t, fr[i].key, fr[i].file);
+            s.line[i] = fr[i].line;
         }
-        while (f != NULL && s.depth < PLK_MALLOC_TRACE_DEPTH) {
-            PyCodeObject *co = f->f_code;
-
-            if (co != NULL && !_PyFrame_IsIncomplete(f)) {
-                int addr = _PyInterpreterFrame_LASTI(f) *
-                           (int)sizeof(_Py_CODEUNIT);
-
-                s.file[s.depth] = intern_file(t, co->co_filename,
-                                              str_text(co->co_filename));
-                s.line[s.depth] = PyCode_Addr2Line(co, addr);
-                s.depth++;
-            }
-            f = f->previous;
-        }
+        s.depth = n > 0 ? (uint32_t)n : 0;
     }
-#endif
     for (j = 0; j < s.depth; j++) {
         h = (h ^ s.file[j]) * 16777619u;
         h = (h ^ (uint32_t)s.line[j]) * 16777619u;
@@ -545,16 +500,30 @@ start(int probe_only)
 int
 plk_malloc_trace_available(void)
 {
-#ifdef PLK_TRACE_FRAMES
     static int known = -1;
 
+    if (plk_interp_no_frames() != NULL) {
+        return 0;
+    }
     if (known < 0) {
         known = start(1) == 0;
     }
     return known;
-#else
-    return 0;
-#endif
+}
+
+const char *
+plk_malloc_trace_why_not(void)
+{
+    const char *why = plk_interp_no_frames();
+
+    if (why != NULL) {
+        return why;
+    }
+    if (!plk_malloc_trace_available()) {
+        return "malloc does not reach pyleak-ci in this process (a run "
+               "under valgrind or with a preloaded allocator)";
+    }
+    return NULL;
 }
 
 int
@@ -652,6 +621,12 @@ int
 plk_malloc_trace_available(void)
 {
     return 0;
+}
+
+const char *
+plk_malloc_trace_why_not(void)
+{
+    return "this build's sanitizer owns malloc";
 }
 
 int

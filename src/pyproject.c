@@ -1,6 +1,6 @@
 /* [tool.pyleak-ci] in pyproject.toml: finding the file, checking its keys
  * and applying them below the environment and the command line. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 
 #include <limits.h>
 #include <stdio.h>

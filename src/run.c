@@ -1,5 +1,5 @@
 /* Running every test in rounds, sampling after each, and judging it. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <limits.h>

@@ -1,19 +1,5 @@
 /* Reading every metric into a plain struct, with no allocation at all. */
-#define _GNU_SOURCE
-/* patchlevel.h stands alone, so the version is known before Python.h
- * decides which internals to declare. */
-#include <patchlevel.h>
-
-/* The collector's generation lists are internal to CPython. Walking them
- * is the only way to count tracked objects without building the list
- * gc.get_objects() returns, which would itself be sampled. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-#define PLK_GC_WALK 1
-#ifndef Py_BUILD_CORE_MODULE
-#define Py_BUILD_CORE_MODULE 1
-#endif
-#endif
-
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <dirent.h>
@@ -24,11 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifdef PLK_GC_WALK
-#include "internal/pycore_gc.h"
-#include "internal/pycore_interp.h"
-#endif
-
+#include "interp.h"
 #include "pyleak/sample.h"
 
 /* Under AddressSanitizer, malloc is ASan's and glibc's mallinfo2() sees
@@ -41,22 +23,13 @@
 #endif
 #endif
 
-/* Exported by libpython but declared only in an internal header. */
-PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
-
 unsigned
 plk_sample_available(void)
 {
-    unsigned m = (1u << PLK_METRIC_BLOCKS) | (1u << PLK_METRIC_RSS) |
+    unsigned m = plk_interp_metrics() | (1u << PLK_METRIC_RSS) |
                  (1u << PLK_METRIC_FDS) | (1u << PLK_METRIC_THREADS);
 #ifndef PLK_NO_HEAP
     m |= 1u << PLK_METRIC_HEAP;
-#endif
-#ifdef Py_REF_DEBUG
-    m |= 1u << PLK_METRIC_REFS;
-#endif
-#ifdef PLK_GC_WALK
-    m |= 1u << PLK_METRIC_OBJECTS;
 #endif
     return m;
 }
@@ -157,50 +130,27 @@ plk_sample_count_dir(const char *path)
     return count;
 }
 
-#ifdef PLK_GC_WALK
-static Py_ssize_t
-gc_list_len(PyGC_Head *head)
-{
-    Py_ssize_t n = 0;
-    PyGC_Head *p;
-
-    for (p = _PyGCHead_NEXT(head); p != head; p = _PyGCHead_NEXT(p)) {
-        n++;
-    }
-    return n;
-}
-
-static long long
-count_tracked(void)
-{
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    struct _gc_runtime_state *gcs = &interp->gc;
-    long long n = 0;
-    int i;
-
-    for (i = 0; i < NUM_GENERATIONS; i++) {
-        n += gc_list_len(&gcs->generations[i].head);
-    }
-    return n + gc_list_len(&gcs->permanent_generation.head);
-}
-#endif
-
 void
 plk_sample_take(plk_sample *out)
 {
+    unsigned metrics = plk_interp_metrics();
+
     memset(out, 0, sizeof(*out));
     /* Heap first: nothing below mallocs, but reading it first keeps the
      * promise even if a libc call ever did. */
 #ifndef PLK_NO_HEAP
     out->v[PLK_METRIC_HEAP] = plk_sample_heap();
 #endif
-    out->v[PLK_METRIC_BLOCKS] = (int64_t)_Py_GetAllocatedBlocks();
-#ifdef Py_REF_DEBUG
-    out->v[PLK_METRIC_REFS] = (int64_t)_Py_GetRefTotal();
-#endif
-#ifdef PLK_GC_WALK
-    out->v[PLK_METRIC_OBJECTS] = count_tracked();
-#endif
+    /* Objects and references before blocks: on versions where a counter
+     * is read through a Python function, its result is freed before the
+     * block count is taken. */
+    if (metrics & (1u << PLK_METRIC_OBJECTS)) {
+        out->v[PLK_METRIC_OBJECTS] = plk_interp_objects();
+    }
+    if (metrics & (1u << PLK_METRIC_REFS)) {
+        out->v[PLK_METRIC_REFS] = plk_interp_refs();
+    }
+    out->v[PLK_METRIC_BLOCKS] = plk_interp_blocks();
     out->v[PLK_METRIC_RSS] = plk_sample_rss();
     /* The descriptor used to list /proc/self/fd is itself in the list;
      * it is there on every reading, so it cancels in the deltas. */

@@ -1,7 +1,7 @@
 /* The scheduler: turn the command line's targets into test files, pick
  * this shard's part of them, and run each in a worker process (or, with
  * PYLEAK_CI_NO_FORK=1, one after another in this process). */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

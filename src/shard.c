@@ -1,6 +1,6 @@
 /* Sharding: durations from earlier reports, test counts, and the split
  * of files over machines. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

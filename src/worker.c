@@ -1,7 +1,7 @@
 /* Worker processes: fork one per test file from the initialised parent,
  * read their result records, replace the ones that die or hang, and keep
  * the report in file order whatever the timing. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <errno.h>

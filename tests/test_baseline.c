@@ -1,5 +1,5 @@
 /* Unit tests for the baseline: reading, judging a run, updating, writing. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 
 #include <stdarg.h>
 #include <stddef.h>

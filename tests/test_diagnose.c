@@ -1,7 +1,7 @@
 /* Unit tests for diagnose.c: the one-line message, and the diagnosis of
  * real leaking Python functions run through the real harness: kind,
  * location, JSON that parses, trouble recorded, Ctrl-C passed on. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "interp.h"
 #include "pyleak/diagnose.h"
 #include "pyleak/malloc_trace.h"
 #include "pyleak/util.h"
@@ -147,6 +148,7 @@ setup(void **state)
     fputs(module_text, fp);
     fclose(fp);
     Py_InitializeEx(0);
+    plk_interp_init(NULL);
     code = Py_CompileString(plk_harness_source, "<pyleak-harness>",
                             Py_file_input);
     if (code == NULL) {
@@ -178,6 +180,7 @@ teardown(void **state)
 
     Py_XDECREF(f->harness);
     Py_XDECREF(f->mod);
+    plk_interp_fini();
     Py_FinalizeEx();
     cmd = plk_asprintf("rm -rf '%s'", f->dir);
     if (cmd != NULL && system(cmd) != 0) {

@@ -1,7 +1,7 @@
 /* Unit tests for malloc_trace.c: what is recorded, with which Python
  * line, what is dropped on free and realloc, under many threads, and
  * that nothing is recorded while the tracer is off. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <pthread.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "interp.h"
 #include "pyleak/malloc_trace.h"
 
 /* Sizes no one else allocates while a test runs, to find our blocks. */
@@ -54,6 +55,7 @@ static int
 setup_python(void **state)
 {
     Py_InitializeEx(0);
+    plk_interp_init(NULL);
     return Py_IsInitialized() ? 0 : -1;
 }
 
@@ -61,6 +63,7 @@ static int
 teardown_python(void **state)
 {
     plk_malloc_trace_reset();
+    plk_interp_fini();
     return Py_FinalizeEx() < 0 ? -1 : 0;
 }
 

@@ -1,6 +1,6 @@
 /* Unit tests for [tool.pyleak-ci]: finding the file, merging it with the
  * environment and the command line, and saying where values came from. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* Unit tests for sample.c: every metric moves when it should, and
  * sampling itself moves none of them. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <Python.h>
 
 #include <fcntl.h>
@@ -14,18 +14,21 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "interp.h"
 #include "pyleak/sample.h"
 
 static int
 setup_python(void **state)
 {
     Py_InitializeEx(0);
+    plk_interp_init(NULL);
     return Py_IsInitialized() ? 0 : -1;
 }
 
 static int
 teardown_python(void **state)
 {
+    plk_interp_fini();
     return Py_FinalizeEx() < 0 ? -1 : 0;
 }
 

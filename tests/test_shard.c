@@ -1,6 +1,6 @@
 /* Unit tests for sharding: the split, durations from JUnit and JSON
  * reports, test counts and GitLab's variables. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -27,6 +27,8 @@ typedef void (*plk_trace_visit)(void *ctx, const plk_trace_block *b);
  * owns malloc there), under valgrind (which replaces malloc too), and on
  * Python versions whose frame layout it does not know. */
 int plk_malloc_trace_available(void);
+/* NULL when the tracer is available, else why not (for the report). */
+const char *plk_malloc_trace_why_not(void);
 
 /* Start recording every malloc/calloc/realloc of every thread, with the
  * calling thread's Python frames, until plk_malloc_trace_stop(). Drops
