@@ -1090,8 +1090,9 @@ def _raw_traces():
 
 
 def _cleanup_lines():
-    code = _Ctx.cleanup.__code__
-    return {ln for _, _, ln in code.co_lines() if ln is not None}
+    import _pyleak_interp
+
+    return _pyleak_interp.code_lines(_Ctx.cleanup.__code__)
 
 
 def _from_cleanup(frames, lines):

@@ -20,6 +20,8 @@ import os
 import sys
 import types
 
+import _pyleak_interp
+
 __all__ = ["collect_file", "collect_callable", "Cleaner"]
 
 # Frames of these files are dropped from tracebacks shown to users.
@@ -897,67 +899,13 @@ class Cleaner:
             zipimport._zip_directory_cache.update(self.zip_cache)
         for abc in self.bases:
             for obj in abc.__subclasses__() + [abc]:
-                for ref in self.abcs.get(obj, ()):
-                    cls = ref()
-                    if cls is not None:
-                        obj.register(cls)
+                refs = self.abcs.get(obj)
+                if refs is not None:
+                    _pyleak_interp.restore_abc_registry(obj, refs)
                 obj._abc_caches_clear()
-        clear_caches()
+        _pyleak_interp.clear_caches()
         # Last: the calls above may have changed types.
-        sys._clear_type_cache()
-
-
-def _run_typing_cleanups(typing):
-    for fn in typing._cleanups:
-        fn()
-
-
-def _clear_fraction_hash(fractions):
-    fractions._hash_algorithm.cache_clear()
-
-
-# Caches that fill slowly with harmless data, and how to empty each: the
-# list CPython's refleak hunter uses (Lib/test/libregrtest/utils.py).
-_CACHE_CLEARERS = (
-    ("distutils.dir_util", lambda m: m._path_created.clear()),
-    ("re", lambda m: m.purge()),
-    ("_strptime", lambda m: m._regex_cache.clear()),
-    ("urllib.parse", lambda m: m.clear_cache()),
-    ("urllib.request", lambda m: m.urlcleanup()),
-    ("linecache", lambda m: m.clearcache()),
-    ("mimetypes", lambda m: m._default_mime_types()),
-    ("filecmp", lambda m: m._cache.clear()),
-    ("struct", lambda m: m._clearcache()),
-    ("doctest", lambda m: setattr(m, "master", None)),
-    ("ctypes", lambda m: m._reset_cache()),
-    ("typing", _run_typing_cleanups),
-    ("fractions", _clear_fraction_hash),  # 3.12+
-)
-
-
-def clear_caches():
-    for mod in list(sys.modules.values()):
-        try:
-            if hasattr(mod, "__warningregistry__"):
-                del mod.__warningregistry__
-        except Exception:
-            pass
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        if stream is not None:
-            try:
-                stream.flush()
-            except Exception:
-                pass
-    for name, clear in _CACHE_CLEARERS:
-        mod = sys.modules.get(name)
-        if mod is None:
-            continue
-        try:
-            clear(mod)
-        except AttributeError:
-            pass  # not in this Python version
-    if hasattr(sys, "_clear_internal_caches"):
-        sys._clear_internal_caches()
+        _pyleak_interp.clear_internal_caches()
 
 
 def stop_on_sigterm():

@@ -20,6 +20,7 @@
 
 #include "control.h"
 
+extern const char plk_interp_source[];
 extern const char plk_harness_source[];
 extern const char plk_pyleak_source[];
 extern const char plk_keyword_source[];
@@ -169,6 +170,7 @@ static const struct {
     const char *file;
     const char *source;
 } embedded[] = {
+    {"_pyleak_interp", "<pyleak-interp>", plk_interp_source},
     {"pyleak", "<pyleak>", plk_pyleak_source},
     {"_pyleak_harness", "<pyleak-harness>", plk_harness_source},
     {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source},

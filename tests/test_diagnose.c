@@ -19,6 +19,7 @@
 #include "pyleak/malloc_trace.h"
 #include "pyleak/util.h"
 
+extern const char plk_interp_source[];
 extern const char plk_harness_source[];
 
 /* -- the message ---------------------------------------------------------- */
@@ -149,6 +150,15 @@ setup(void **state)
     fclose(fp);
     Py_InitializeEx(0);
     plk_interp_init(NULL);
+    /* The harness imports the interpreter layer's Python half. */
+    code = Py_CompileString(plk_interp_source, "<pyleak-interp>",
+                            Py_file_input);
+    if (code == NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_XDECREF(PyImport_ExecCodeModule("_pyleak_interp", code));
+    Py_DECREF(code);
     code = Py_CompileString(plk_harness_source, "<pyleak-harness>",
                             Py_file_input);
     if (code == NULL) {

@@ -1,0 +1,121 @@
+"""What differs between CPython versions on pyleak-ci's Python side.
+
+Embedded in the runner as ``_pyleak_interp``; the C half of the
+interpreter layer is src/interp.h.  The per-round restore follows the
+refleak hunter that ships with each version (``Lib/test/libregrtest``):
+the same caches are emptied, from the version that first empties them.
+"""
+
+import sys
+
+__all__ = ["clear_caches", "clear_internal_caches", "code_lines",
+           "restore_abc_registry"]
+
+_V = sys.version_info[:2]
+
+
+def _run_typing_cleanups(typing):
+    for fn in typing._cleanups:
+        fn()
+
+
+def _clear_typing_abcs(typing):
+    # 3.13: the caches of typing's own abstract classes too.
+    from inspect import isabstract
+
+    for abc in filter(isabstract, list(typing.__dict__.values())):
+        for obj in abc.__subclasses__() + [abc]:
+            obj._abc_caches_clear()
+
+
+def _clear_inspect_313(inspect):
+    inspect._shadowed_dict_from_weakref_mro_tuple.cache_clear()
+    inspect._filesbymodname.clear()
+    inspect.modulesbyfile.clear()
+
+
+# Caches that fill slowly with harmless data, and how to empty each:
+# (first version, last version or None, module, how).  Only modules
+# already imported are touched.
+_CACHE_CLEARERS = (
+    ((3, 9), (3, 11), "distutils.dir_util",
+     lambda m: m._path_created.clear()),
+    ((3, 9), None, "re", lambda m: m.purge()),
+    ((3, 9), None, "_strptime", lambda m: m._regex_cache.clear()),
+    ((3, 9), None, "urllib.parse", lambda m: m.clear_cache()),
+    ((3, 9), None, "urllib.request", lambda m: m.urlcleanup()),
+    ((3, 9), None, "linecache", lambda m: m.clearcache()),
+    ((3, 9), None, "mimetypes", lambda m: m._default_mime_types()),
+    ((3, 9), None, "filecmp", lambda m: m._cache.clear()),
+    ((3, 9), None, "struct", lambda m: m._clearcache()),
+    ((3, 9), None, "doctest", lambda m: setattr(m, "master", None)),
+    ((3, 9), None, "ctypes", lambda m: m._reset_cache()),
+    ((3, 9), None, "typing", _run_typing_cleanups),
+    ((3, 13), None, "typing", _clear_typing_abcs),
+    # Emptied by the hunter from 3.12; releases before that have no such
+    # cache and are passed over.
+    ((3, 9), None, "fractions",
+     lambda m: m._hash_algorithm.cache_clear()),
+    ((3, 12), (3, 12), "inspect",
+     lambda m: m._shadowed_dict_from_mro_tuple.cache_clear()),
+    ((3, 13), None, "inspect", _clear_inspect_313),
+    ((3, 13), None, "importlib.metadata",
+     lambda m: m.FastPath.__new__.cache_clear()),
+)
+
+_CLEARERS = tuple((name, clear) for first, last, name, clear
+                  in _CACHE_CLEARERS
+                  if first <= _V and (last is None or _V <= last))
+
+
+def clear_caches():
+    """Empty the caches this version's refleak hunter empties."""
+    for mod in list(sys.modules.values()):
+        try:
+            if hasattr(mod, "__warningregistry__"):
+                del mod.__warningregistry__
+        except Exception:
+            pass
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    for name, clear in _CLEARERS:
+        mod = sys.modules.get(name)
+        if mod is None:
+            continue
+        try:
+            clear(mod)
+        except AttributeError:
+            pass  # a patch release without that cache
+
+
+def clear_internal_caches():
+    """The interpreter's own caches (the type cache; on 3.13+ also the
+    JIT's traces), last, since everything above can fill them."""
+    if _V >= (3, 13):
+        sys._clear_internal_caches()
+    else:
+        sys._clear_type_cache()
+
+
+def restore_abc_registry(abc, refs):
+    """Put back what was registered with abc, as weak references; 3.13's
+    hunter also drops what a test registered."""
+    if _V >= (3, 13):
+        abc._abc_registry_clear()
+    for ref in refs:
+        cls = ref()
+        if cls is not None:
+            abc.register(cls)
+
+
+def code_lines(code):
+    """The line numbers a code object's instructions belong to."""
+    if hasattr(code, "co_lines"):  # 3.10+
+        return {ln for _, _, ln in code.co_lines() if ln is not None}
+    import dis
+
+    return {ln for _, ln in dis.findlinestarts(code)}
