@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, then builds pyleak-ci three
-# ways and runs every unit and end-to-end test on each:
-#   build/       release libpython, plus valgrind over the runner's C
-#   build-dbg/   debug libpython (python3.11-dbg): exact reference counts
+# The whole test suite: installs dependencies, then builds pyleak-ci
+# against every supported interpreter and runs the tests on each:
+#   build/       Debian's 3.11, release; plus valgrind over the runner's C
+#   build-dbg/   Debian's python3.11-dbg: exact reference counts
 #   build-asan/  AddressSanitizer + UBSan (clang)
+#   build-3.X/   pyenv's shared-library builds of 3.9 to 3.13 (when this
+#                machine has them): unit tests, the accuracy suite in full
+#                and the end-to-end tests that differ between versions
+#   build-public/ 3.13 with the interpreter layer's public-API row, as a
+#                build against a newer, unknown version gets it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +16,7 @@ ci/deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+failed=()
 
 run() {
     local dir=$1
@@ -21,6 +27,7 @@ run() {
     echo "::: $dir: test"
     if ! ctest --test-dir "$dir" --output-on-failure -j "$jobs"; then
         status=1
+        failed+=("$dir")
     fi
 }
 
@@ -29,4 +36,38 @@ run build-dbg -DPython_EXECUTABLE=/usr/bin/python3.11-dbg
 CC=clang run build-asan -DPython_EXECUTABLE=/usr/bin/python3.11 \
     -DPYLEAK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
+# The end-to-end tests whose outcome can depend on the interpreter: the
+# accuracy suite, exact zero growth, diagnosis (the C-extension example
+# included), pytest and unittest semantics, the versions' own test
+# modules, workers and reports.
+matrix_e2e="test_accuracy.py test_versions.py test_diagnose.py
+test_cpython_suites.py test_e2e.py test_pytest.py test_screening.py"
+
+pyenv_root=${PYENV_ROOT:-/root/.pyenv}
+for version in 3.9 3.10 3.11 3.12 3.13; do
+    python=$(ls -d "$pyenv_root"/versions/"$version".*/bin/python"$version" \
+             2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -z "$python" ]; then
+        echo "::: build-$version: no CPython $version under $pyenv_root; skipped"
+        continue
+    fi
+    venv=$PWD/build-$version/venv
+    mkdir -p "build-$version"
+    ci/pyvenv.sh "$python" "$venv"
+    run "build-$version" -DPython_EXECUTABLE="$python" \
+        -DPYLEAK_TEST_DRIVER=/usr/bin/python3.11 \
+        -DPYLEAK_TEST_VENV="$venv" \
+        -DPYLEAK_E2E_TESTS="$(echo $matrix_e2e)"
+    if [ "$version" = 3.13 ]; then
+        run build-public -DPython_EXECUTABLE="$python" \
+            -DPYLEAK_PUBLIC_API_ONLY=ON \
+            -DPYLEAK_TEST_DRIVER=/usr/bin/python3.11 \
+            -DPYLEAK_TEST_VENV="$venv" \
+            -DPYLEAK_E2E_TESTS="test_accuracy.py test_versions.py"
+    fi
+done
+
+if [ "$status" -ne 0 ]; then
+    echo "::: failed: ${failed[*]}"
+fi
 exit $status

@@ -290,6 +290,13 @@ cmd_run(plk_config *cfg, const char *argv0)
         plk_baseline_free(&base);
         return rc == PLK_EPYTHON ? EXIT_INTERNAL : EXIT_USAGE;
     }
+    if (plk_embed_lacks() != NULL) {
+        /* A version newer than this build knows: say what is missing
+         * rather than leave a silent gap in the reports. */
+        fprintf(stderr, "pyleak-ci: note: not available with Python %s: "
+                        "%s\n",
+                plk_embed_version(), plk_embed_lacks());
+    }
     plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
                      cfg->quiet);
     if (plk_github_active()) {
@@ -383,6 +390,10 @@ main(int argc, char **argv)
     case PLK_CMD_VERSION:
         printf("pyleak-ci %s (Python %s%s)\n", PLK_VERSION,
                plk_embed_version(), plk_embed_is_debug() ? ", debug" : "");
+        if (plk_embed_lacks() != NULL) {
+            printf("not available with this Python: %s\n",
+                   plk_embed_lacks());
+        }
         code = EXIT_OK;
         break;
     case PLK_CMD_RUN:

@@ -75,6 +75,8 @@ import time
 import tracemalloc
 import types
 
+import _pyleak_interp
+
 __all__ = ["run"]
 
 _OWN_FILE = "<pyleak-diagnose>"
@@ -753,7 +755,8 @@ class _Graph:
             nxt = []
             for r in refs:
                 rid = id(r)
-                if rid in objs or rid in skip or self.own_frame(r):
+                if rid in objs or rid in skip or self.own_frame(r) or \
+                        not _pyleak_interp.referents_safe(r):
                     continue
                 child = None
                 for c in gc.get_referents(r):
@@ -1090,8 +1093,6 @@ def _raw_traces():
 
 
 def _cleanup_lines():
-    import _pyleak_interp
-
     return _pyleak_interp.code_lines(_Ctx.cleanup.__code__)
 
 

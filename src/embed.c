@@ -18,6 +18,9 @@
 #ifndef PLK_PYTHON_EXECUTABLE
 #define PLK_PYTHON_EXECUTABLE ""
 #endif
+#ifndef PLK_SOURCE_DIR
+#define PLK_SOURCE_DIR "<pyleak-ci source>"
+#endif
 
 static int initialised;
 
@@ -25,6 +28,12 @@ const char *
 plk_embed_version(void)
 {
     return PY_VERSION;
+}
+
+const char *
+plk_embed_lacks(void)
+{
+    return plk_interp_lacks();
 }
 
 int
@@ -175,14 +184,19 @@ plk_embed_check_python(const char *path, plk_error *err)
         goto done;
     }
     if (major != PY_MAJOR_VERSION || minor != PY_MINOR_VERSION) {
+        /* The embedded libpython decides what the tests can import:
+         * a build per minor version, as for any C extension. */
         rc = plk_error_set(err, PLK_EVERSION,
                            "%s is Python %d.%d but pyleak-ci is built "
                            "against libpython %d.%d; use a %d.%d "
-                           "environment or rebuild pyleak-ci with "
-                           "-DPython_EXECUTABLE=%s",
+                           "environment, or rebuild pyleak-ci for Python "
+                           "%d.%d: cmake -S %s -B build-%d.%d "
+                           "-DPython_EXECUTABLE=%s && cmake --build "
+                           "build-%d.%d",
                            path, major, minor, PY_MAJOR_VERSION,
                            PY_MINOR_VERSION, PY_MAJOR_VERSION,
-                           PY_MINOR_VERSION, path);
+                           PY_MINOR_VERSION, major, minor, PLK_SOURCE_DIR,
+                           major, minor, path, major, minor);
         goto done;
     }
 done:

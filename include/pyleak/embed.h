@@ -23,6 +23,10 @@ void plk_embed_finalize(void);
 
 /* Version of the linked libpython, "3.11.2". */
 const char *plk_embed_version(void);
+/* What this build cannot do with the Python it embeds (a version newer
+ * than any it knows), as a sentence fragment; NULL when nothing. */
+const char *plk_embed_lacks(void);
+
 /* Non-zero when the linked libpython is a debug build (Py_REF_DEBUG). */
 int plk_embed_is_debug(void);
 

@@ -11,8 +11,31 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 BINARY = os.environ.get("PYLEAK_CI", str(REPO / "build" / "pyleak-ci"))
-# The interpreter pyleak-ci was built against (set by CTest).
+# The interpreter the measured tests run on (set by CTest): the one
+# pyleak-ci was built against, or a venv of it (PYLEAK_TEST_VENV) in
+# which pytest can be imported.
 PYTHON = os.environ.get("PYLEAK_PYTHON", sys.executable)
+TEST_VENV = os.environ.get("PYLEAK_TEST_VENV") or None
+
+
+def python_info():
+    """(major, minor) and the stdlib folder of PYTHON."""
+    global _PY_INFO
+    if _PY_INFO is None:
+        out = subprocess.run(
+            [PYTHON, "-c", "import sys, sysconfig; "
+             "print(*sys.version_info[:2], sysconfig.get_path('stdlib'))"],
+            capture_output=True, text=True, check=True).stdout.split()
+        _PY_INFO = ((int(out[0]), int(out[1])), Path(out[2]))
+    return _PY_INFO
+
+
+_PY_INFO = None
+
+
+def stdlib_tests():
+    """The folder of CPython's own test modules for PYTHON."""
+    return python_info()[1] / "test"
 # libxml2 schema validation (tests/xsd_check.c, built by CMake) and the
 # schemas: the project's own for the default JUnit form, the shared
 # Jenkins and Ant ones for --junit-strict.
@@ -55,6 +78,8 @@ class Run:
 def run(*args, cwd=REPO, env=None, junit=True, tmp_path=None, timeout=600):
     full_env = dict(os.environ)
     full_env.pop("VIRTUAL_ENV", None)
+    if TEST_VENV is not None:
+        full_env["VIRTUAL_ENV"] = TEST_VENV
     full_env["PYTHONDONTWRITEBYTECODE"] = "1"
     full_env["NO_COLOR"] = "1"
     if env:

@@ -1,16 +1,16 @@
-"""End-to-end: real test suites, CPython's own test modules
-(libpython3.11-testsuite), must run clean and count the tests that
+"""End-to-end: real test suites, CPython's own test modules (those of
+the interpreter under test: libpython3.11-testsuite for Debian's), must
+run clean and count the tests that
 `python -m unittest` counts."""
 import json
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import PYTHON, outcome, run
+from conftest import PYTHON, outcome, run, stdlib_tests
 
-TESTDIR = Path("/usr/lib/python3.11/test")
+TESTDIR = stdlib_tests()
 # Quick modules of several styles: plain TestCases, mixins, classes made
 # by factories (abc), load_tests adding doctests (unpack), subTest-heavy
 # ones (operator, fractions).
@@ -21,7 +21,8 @@ MODULES = ["test_bisect", "test_colorsys", "test_textwrap", "test_fnmatch",
 
 pytestmark = pytest.mark.skipif(
     not (TESTDIR / "test_bisect.py").exists(),
-    reason="libpython3.11-testsuite is not installed")
+    reason="CPython's test modules are not installed for %s "
+           "(libpython3.11-testsuite for Debian's)" % PYTHON)
 
 _UNITTEST = r"""
 import io, json, sys, unittest

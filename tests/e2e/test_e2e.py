@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (BINARY, FIXTURES, PYTHON, REPO, deltas, is_debug_python,
+                      python_info, stdlib_tests,
                       outcome, props)
 
 
@@ -135,9 +136,10 @@ def test_package_aware_import(pyleak):
 
 
 def test_cpython_test_module_by_dotted_name(pyleak):
-    target = Path("/usr/lib/python3.11/test/test_heapq.py")
+    target = stdlib_tests() / "test_heapq.py"
     if not target.exists():
-        pytest.skip("libpython3.11-testsuite is not installed")
+        pytest.skip("CPython's test modules are not installed for %s"
+                    % PYTHON)
     r = pyleak(str(target) + "::TestHeapPython")
     assert r.code == 0, r.stdout + r.stderr
     suites = list(r.xml.iter("testsuite"))
@@ -282,16 +284,46 @@ def test_virtual_env_site_packages(pyleak, tmp_path):
     assert r.code == 0, r.stdout + r.stderr
 
 
+def _other_pythons():
+    """Interpreters of other minor versions on this machine (pyenv's)."""
+    mine = python_info()[0]
+    out = []
+    for exe in sorted(Path("/root/.pyenv/versions").glob("3.*/bin/python3")):
+        parts = exe.parent.parent.name.split(".")
+        if len(parts) >= 2 and parts[1].isdigit() and \
+                (3, int(parts[1])) != mine and int(parts[1]) >= 9:
+            out.append(exe)
+    return out
+
+
+def test_real_venv_of_another_minor_version(pyleak, tmp_path):
+    """A venv made by a python of another minor version: exit 4, naming
+    both versions and the command that builds a pyleak-ci for it."""
+    others = _other_pythons()
+    if not others:
+        pytest.skip("no python of another minor version on this machine")
+    exe = others[0]
+    venv = tmp_path / "other"
+    subprocess.run([str(exe), "-m", "venv", "--without-pip", str(venv)],
+                   check=True)
+    r = pyleak(FIXTURES / "empty", env={"VIRTUAL_ENV": str(venv)})
+    assert r.code == 4, r.stdout + r.stderr
+    minor = exe.parent.parent.name.rsplit(".", 1)[0]
+    assert "is Python %s" % minor in r.stderr, r.stderr
+    assert "-DPython_EXECUTABLE=%s" % (venv / "bin" / "python") in r.stderr
+    assert "cmake --build" in r.stderr
+
+
 def test_virtual_env_of_another_python_version(pyleak, tmp_path):
     venv = tmp_path / "oldvenv"
     (venv / "bin").mkdir(parents=True)
     os.symlink(PYTHON, venv / "bin" / "python")
     (venv / "pyvenv.cfg").write_text(
         "home = /usr/bin\ninclude-system-site-packages = false\n"
-        "version = 3.9.18\n")
+        "version = 3.8.18\n")
     r = pyleak(FIXTURES / "empty", env={"VIRTUAL_ENV": str(venv)})
     assert r.code == 4, r.stdout + r.stderr
-    assert "3.9" in r.stderr and "rebuild" in r.stderr
+    assert "3.8" in r.stderr and "rebuild" in r.stderr
     r = pyleak(FIXTURES / "empty", env={"VIRTUAL_ENV": str(tmp_path / "x")})
     assert r.code == 4 and "VIRTUAL_ENV" in r.stderr
     r = pyleak(FIXTURES / "empty", "--python", tmp_path / "nope")
