@@ -21,9 +21,14 @@ share of pyleak-ci's time spent inside the tests' own calls (estimated
 from the plain run's time per test).
 
     tests/bench/bench_cpython.py [--pyleak build/pyleak-ci] [--suite-only]
-                                 [MODULE...]
+                                 [--python PYTHON] [MODULE...]
 
-Needs libpython3.11-testsuite (and python3.11-dbg for the -R column).
+--python picks the interpreter (default Debian's python3.11): its own test
+modules are measured, by a pyleak-ci built against that version
+(--pyleak), e.g. --python /root/.pyenv/versions/3.13.0/bin/python3.13
+--pyleak build-3.13/pyleak-ci. Needs the interpreter's test package
+(libpython3.11-testsuite for Debian's) and, for the -R column,
+python3.11-dbg (that column is for Debian's 3.11 only).
 Prints figures; it is not a pass/fail test.
 """
 import argparse
@@ -37,7 +42,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-TESTDIR = Path("/usr/lib/python3.11/test")
+TESTDIR = Path("/usr/lib/python3.11/test")  # set from --python in main()
 # Quick, self-contained modules (no network, no GUI, no subprocess storms).
 DEFAULT_MODULES = [
     "test_heapq", "test_bisect", "test_base64", "test_binascii",
@@ -138,8 +143,8 @@ def whole_suite(args, env, tmp):
     unittest run of all the modules in one process."""
     mods = [m for m in args.modules if (TESTDIR / (m + ".py")).exists()]
     report = Path(tmp, "whole-suite.xml")
-    t_pl, c_pl, _ = timed([args.pyleak, "run", "-q", "--junit-xml",
-                           str(report)] +
+    t_pl, c_pl, _ = timed([args.pyleak, "run", "-q", "--python",
+                           args.python, "--junit-xml", str(report)] +
                           [str(TESTDIR / (m + ".py")) for m in mods] +
                           args.pyleak_arg, env=env)
     cases = read_report(report)
@@ -174,7 +179,16 @@ def main():
                     help="only the whole-suite line, no per-module runs")
     ap.add_argument("modules", nargs="*", default=DEFAULT_MODULES)
     args = ap.parse_args()
-    dbg = shutil.which("python3.11-dbg") if not args.no_dash_r else None
+    global TESTDIR
+    info = subprocess.run(
+        [args.python, "-c", "import sys, sysconfig; print('%d.%d' % "
+         "sys.version_info[:2], sysconfig.get_path('stdlib'))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    TESTDIR = Path(info[1]) / "test"
+    print("python %s (%s), test modules in %s" % (info[0], args.python,
+                                                 TESTDIR))
+    dbg = shutil.which("python3.11-dbg") \
+        if not args.no_dash_r and info[0] == "3.11" else None
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", NO_COLOR="1")
 
     print("load average before: %.2f %.2f %.2f" % os.getloadavg())
@@ -192,6 +206,7 @@ def main():
                 continue
             report = Path(tmp, mod + ".xml")
             t_pl, c_pl, _ = timed([args.pyleak, "run", str(path), "-q",
+                                   "--python", args.python,
                                    "--junit-xml", str(report)] +
                                   args.pyleak_arg, env=env)
             cases = read_report(report)

@@ -53,6 +53,13 @@ def test_github_workflow_example():
     steps = w["jobs"]["pyleak-ci"]["steps"]
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("actions/setup-python@") for u in uses)
+    # A matrix of the CPython versions CI matrices hold, each set up by
+    # setup-python and gated with a pyleak-ci built against it.
+    versions = w["jobs"]["pyleak-ci"]["strategy"]["matrix"]["python-version"]
+    assert {"3.10", "3.11", "3.12", "3.13", "3.14"} <= set(versions)
+    setup = next(s for s in steps
+                 if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "${{ matrix.python-version }}"
     gate = next(s for s in steps if s.get("uses", "").split("@")[0]
                 .endswith("/ci"))
     assert set(gate["with"]) <= set(load(ACTION)["inputs"])
