@@ -212,11 +212,12 @@ class PytestFile:
             out = _error("fixture teardown at the end of the file", exc)
         if any(harness._is_testcase(getattr(i, "cls", None))
                for i in self.session.items):
-            import unittest
-            if hasattr(unittest, "doModuleCleanups"):
+            import unittest  # noqa: F401 (module_cleanups reads it)
+            import _pyleak_interp
+            cleanups = _pyleak_interp.module_cleanups()
+            if cleanups is not None:
                 # pytest before 8 does not run module cleanups.
-                out = out or harness._guarded(unittest.doModuleCleanups,
-                                              "module cleanups")
+                out = out or harness._guarded(cleanups, "module cleanups")
         try:
             self.config.hook.pytest_sessionfinish(
                 session=self.session, exitstatus=0)

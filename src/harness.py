@@ -664,9 +664,9 @@ def module_setup(module):
     if out is not None:
         # No tearDownModule after a failed setUpModule, but the cleanups
         # it added still run, as under unittest.
-        ut = sys.modules.get("unittest")
-        if ut is not None and hasattr(ut, "doModuleCleanups"):
-            _guarded(ut.doModuleCleanups, "module cleanups")
+        cleanups = _pyleak_interp.module_cleanups()
+        if cleanups is not None:
+            _guarded(cleanups, "module cleanups")
     return out
 
 
@@ -678,9 +678,9 @@ def module_teardown(module):
         fn = getattr(module, "tearDownModule", None)
         if fn is not None:
             out = _guarded(fn, "tearDownModule")
-        ut = sys.modules.get("unittest")
-        if ut is not None and hasattr(ut, "doModuleCleanups"):
-            out = out or _guarded(ut.doModuleCleanups, "module cleanups")
+        cleanups = _pyleak_interp.module_cleanups()
+        if cleanups is not None:
+            out = out or _guarded(cleanups, "module cleanups")
     return out
 
 

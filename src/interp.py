@@ -9,7 +9,7 @@ the same caches are emptied, from the version that first empties them.
 import sys
 
 __all__ = ["clear_caches", "clear_internal_caches", "code_lines",
-           "referents_safe", "restore_abc_registry"]
+           "module_cleanups", "referents_safe", "restore_abc_registry"]
 
 _V = sys.version_info[:2]
 
@@ -129,3 +129,10 @@ def referents_safe(obj):
     search passes that module by on every 3.12 release."""
     return not (_V == (3, 12) and type(obj) is type(sys) and
                 getattr(obj, "__name__", None) == "_asyncio")
+
+
+def module_cleanups():
+    """unittest's doModuleCleanups, or None before unittest is imported:
+    exported from the package from 3.11, only from unittest.case before."""
+    case = sys.modules.get("unittest.case")
+    return getattr(case, "doModuleCleanups", None)
