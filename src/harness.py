@@ -858,6 +858,12 @@ def _abstract_bases():
     return out
 
 
+def _restore_dict(d, saved):
+    if d != saved:
+        d.clear()
+        d.update(saved)
+
+
 class Cleaner:
     """Puts back what tests commonly change and empties caches that fill
     slowly with harmless data, so a round measures the test alone.
@@ -888,15 +894,16 @@ class Cleaner:
         import copyreg
         import warnings
 
-        warnings.filters[:] = self.filters
-        copyreg.dispatch_table.clear()
-        copyreg.dispatch_table.update(self.dispatch)
-        sys.path_importer_cache.clear()
-        sys.path_importer_cache.update(self.importer_cache)
+        # Only what changed is put back: rebuilding a table that is
+        # already right can leave it in another size class, which shows
+        # as a few blocks of noise.
+        if warnings.filters != self.filters:
+            warnings.filters[:] = self.filters
+        _restore_dict(copyreg.dispatch_table, self.dispatch)
+        _restore_dict(sys.path_importer_cache, self.importer_cache)
         zipimport = sys.modules.get("zipimport")
         if zipimport is not None and self.zip_cache is not None:
-            zipimport._zip_directory_cache.clear()
-            zipimport._zip_directory_cache.update(self.zip_cache)
+            _restore_dict(zipimport._zip_directory_cache, self.zip_cache)
         for abc in self.bases:
             for obj in abc.__subclasses__() + [abc]:
                 refs = self.abcs.get(obj)
