@@ -17,16 +17,7 @@
 #include "internal/pycore_interp.h"
 
 #include "interp.h"
-#include "interp_gclist.h"
-
-/* Exported by libpython but declared only in an internal header. */
-PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
-
-static long long
-blocks(void)
-{
-    return (long long)_Py_GetAllocatedBlocks();
-}
+#include "interp_pre312.h"
 
 static int
 frames(plk_interp_frame *out, int max)
@@ -58,7 +49,7 @@ frames(plk_interp_frame *out, int max)
 
 const plk_interp_row plk__interp_row = {
     .family = "3.11",
-    .blocks = blocks,
+    .blocks = plk__blocks,
     .tracked = plk__gc_tracked,
     .frames = frames,
     .interned = PLK_INTERP_INTERNED_MORTAL,

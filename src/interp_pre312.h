@@ -1,8 +1,18 @@
-/* Counting GC-tracked objects by walking the collector's lists, for the
- * interpreter layer's rows of versions without a public visitor
- * (CPython 3.9-3.11). Include after the internal GC headers. */
-#ifndef PYLEAK_INTERP_GCLIST_H
-#define PYLEAK_INTERP_GCLIST_H
+/* What the interpreter layer's rows for CPython 3.9-3.11 share: the
+ * exported block counter, and counting GC-tracked objects by walking the
+ * collector's lists (there is no public visitor before 3.12). Include
+ * after the internal GC headers. */
+#ifndef PYLEAK_INTERP_PRE312_H
+#define PYLEAK_INTERP_PRE312_H
+
+/* Exported by libpython but declared only in an internal header. */
+PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
+
+static long long
+plk__blocks(void)
+{
+    return (long long)_Py_GetAllocatedBlocks();
+}
 
 static long long
 plk__gc_list_len(PyGC_Head *head)
