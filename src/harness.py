@@ -889,6 +889,7 @@ class Cleaner:
         for abc in self.bases:
             for obj in abc.__subclasses__() + [abc]:
                 self.abcs[obj] = _abc_dump(obj)
+        self.saved_abcs = {"bases": self.bases, "abcs": self.abcs}
 
     def __call__(self):
         import copyreg
@@ -904,12 +905,7 @@ class Cleaner:
         zipimport = sys.modules.get("zipimport")
         if zipimport is not None and self.zip_cache is not None:
             _restore_dict(zipimport._zip_directory_cache, self.zip_cache)
-        for abc in self.bases:
-            for obj in abc.__subclasses__() + [abc]:
-                refs = self.abcs.get(obj)
-                if refs is not None:
-                    _pyleak_interp.restore_abc_registry(obj, refs)
-                obj._abc_caches_clear()
+        _pyleak_interp.restore_abcs(self.saved_abcs)
         _pyleak_interp.clear_caches()
         # Last: the calls above may have changed types.
         _pyleak_interp.clear_internal_caches()

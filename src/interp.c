@@ -168,6 +168,14 @@ plk_interp_fini(void)
     I.ready = 0;
 }
 
+void
+plk_interp_prime(void)
+{
+    if (plk__interp_row.prime != NULL) {
+        plk__interp_row.prime();
+    }
+}
+
 unsigned
 plk_interp_metrics(void)
 {

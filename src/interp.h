@@ -50,6 +50,9 @@ typedef struct plk_interp_row {
     /* The calling thread's innermost frames, innermost first; must not
      * allocate, take locks or touch reference counts. */
     int (*frames)(plk_interp_frame *out, int max);
+    /* Does now the one-time work the interpreter would otherwise do on
+     * its own after a number of calls, so it falls in the warm-up. */
+    void (*prime)(void);
     plk_interp_interned interned;
     /* Why frames is NULL, for the report; NULL when frames is set. */
     const char *no_frames;
@@ -63,6 +66,12 @@ extern const plk_interp_row plk__interp_row;
 int plk_interp_init(plk_error *err);
 /* Releases what plk_interp_init took; safe to call more than once. */
 void plk_interp_fini(void);
+
+/* Called after a test's first calls, before it is screened or warmed
+ * up: 3.9 and 3.10 give a function's code its inline caches on its
+ * 1024th run, which would otherwise show as a few blocks of growth in
+ * whichever round that falls. A no-op on other versions. */
+void plk_interp_prime(void);
 
 /* The metrics this interpreter can give, as PLK_METRIC_* bits. */
 unsigned plk_interp_metrics(void);

@@ -9,7 +9,7 @@ the same caches are emptied, from the version that first empties them.
 import sys
 
 __all__ = ["clear_caches", "clear_internal_caches", "code_lines",
-           "module_cleanups", "referents_safe", "restore_abc_registry"]
+           "module_cleanups", "referents_safe", "restore_abcs"]
 
 _V = sys.version_info[:2]
 
@@ -101,28 +101,40 @@ def clear_internal_caches():
         sys._clear_type_cache()
 
 
-def _abc_registry(abc):
+def restore_abcs(saved):
+    """Put back the registries of the abstract classes in saved
+    ({class: set of weak references}) and empty their caches, for every
+    class reachable from those bases now.  3.13's hunter also drops what a
+    test registered.  An unchanged registry is left alone, and the C
+    functions behind abc are called directly: registering again refills
+    the caches, and on 3.9 and 3.10 each Python-level call here now and
+    then left a frame's blocks behind."""
     try:
-        from _abc import _get_dump
+        from _abc import _get_dump, _reset_caches, _reset_registry
     except ImportError:  # the pure-Python abc module
-        return set(abc._abc_registry)
-    return _get_dump(abc)[0]
-
-
-def restore_abc_registry(abc, refs):
-    """Put back what was registered with abc, as weak references; 3.13's
-    hunter also drops what a test registered.  An unchanged registry is
-    left alone: registering again fills and empties the ABC's caches,
-    which on 3.9 and 3.10 leaves a few blocks of noise."""
-    current = _abc_registry(abc)
-    if current == refs:
-        return
-    if _V >= (3, 13):
-        abc._abc_registry_clear()
-    for ref in refs:
-        cls = ref()
-        if cls is not None and (_V >= (3, 13) or ref not in current):
-            abc.register(cls)
+        _get_dump = None
+    for base in saved["bases"]:
+        for obj in base.__subclasses__() + [base]:
+            refs = saved["abcs"].get(obj)
+            if _get_dump is None:
+                if refs is not None:
+                    for ref in refs:
+                        cls = ref()
+                        if cls is not None:
+                            obj.register(cls)
+                obj._abc_caches_clear()
+                continue
+            if refs is not None:
+                current = _get_dump(obj)[0]
+                if current != refs:
+                    if _V >= (3, 13):
+                        _reset_registry(obj)
+                        current = set()
+                    for ref in refs:
+                        cls = ref()
+                        if cls is not None and ref not in current:
+                            obj.register(cls)
+            _reset_caches(obj)
 
 
 def code_lines(code):

@@ -12,6 +12,7 @@
 #include "pytext.h"
 #include "pyleak/diagnose.h"
 #include "pyleak/discover.h"
+#include "interp.h"
 #include "pyleak/engine.h"
 #include "pyleak/fit.h"
 #include "pyleak/report.h"
@@ -688,6 +689,7 @@ calibrate(runner *R, plk_suite_result *s, test_run *tr)
 done:
     tr->ks = (tr->k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
     rec(s, tr)->calls = tr->k;
+    plk_interp_prime();
     return 0;
 }
 

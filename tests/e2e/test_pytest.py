@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, PYTHON, REPO, outcome, props
+from conftest import FIXTURES, PYTHON, REPO, outcome, props, python_info
 
 EXAMPLE = REPO / "examples" / "pytest_project"
 PROBE = Path(__file__).with_name("harness_probe.py")
@@ -72,9 +72,11 @@ def test_example_project_verdicts_and_ids(pyleak):
     leak = r.case("test_checkout_is_audited")
     kind, el = outcome(leak)
     assert el.get("type") == "pyleak.Leak"
-    # AuditLog, its list and the bound method left on the bus per call.
+    # AuditLog, its list and the bound method left on the bus per call;
+    # before 3.11 the instance's __dict__ is an object of its own too.
+    objects = 3.0 if python_info()[0] >= (3, 11) else 4.0
     assert float(props(leak)["pyleak.objects.per_call"]) == \
-        pytest.approx(3.0, abs=0.1)
+        pytest.approx(objects, abs=0.1)
     # The testcase points at the leak's location, which the message names.
     assert el.get("message").endswith(
         " at %s:%s" % (leak.get("file"), leak.get("line")))

@@ -32,9 +32,12 @@ def _exact_zero(pyleak, name, metrics):
     r = pyleak(str(CLEAN) + "::" + name, "--rounds", "20", "--thorough")
     assert r.code == 0, r.stdout + r.stderr
     tc = r.case(name)
-    assert props(tc)["pyleak.rounds"] == "20"
+    # A one-off step elsewhere (the interned table's own storage, a
+    # malloc'd table, on 3.9-3.11) may earn more rounds; these stay 0.
+    rounds = int(props(tc)["pyleak.rounds"])
+    assert rounds >= 20
     for metric in metrics:
-        assert deltas(tc, metric) == [0] * 20, (metric, props(tc))
+        assert deltas(tc, metric) == [0] * rounds, (metric, props(tc))
 
 
 def test_interned_fresh_strings_show_no_growth(pyleak):
