@@ -85,7 +85,7 @@ typedef struct plk_config {
     double floor[PLK_METRIC__COUNT];
     double threshold[PLK_METRIC__COUNT];
     plk_color color;
-    int verbose;              /* -v: one line per test */
+    int verbose;              /* -v: one line per test, full reports */
     int quiet;                /* -q: no progress */
     /* Reports. */
     int junit_strict;         /* --junit-strict: schema-valid JUnit only */

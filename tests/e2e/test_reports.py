@@ -29,7 +29,7 @@ def reports(tmp_path_factory):
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
            "GITHUB_WORKSPACE": str(REPO)}
     r = run(REPORTS, FIXTURES / "broken", "--json", tmp / "r.json",
-            "--rounds", "4", "--warmup", "1", env=env, tmp_path=tmp)
+            "--rounds", "4", "--warmup", "1", "-v", env=env, tmp_path=tmp)
     r.summary = summary.read_text()
     r.json = json.loads((tmp / "r.json").read_text())
     r.tmp = tmp
