@@ -227,6 +227,37 @@ report_baseline(const plk_config *cfg, const plk_baseline_stats *st,
     }
 }
 
+/* The python of the virtual environment this program was installed
+ * into (`pip install .` puts it in the environment's bin/, beside that
+ * python), or NULL: so `venv/bin/pyleak-ci` runs the tests in that
+ * environment also when it is not activated. */
+static char *
+installed_python(void)
+{
+    char exe[4096];
+    char *slash, *python = NULL, *cfg = NULL;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n <= 0) {
+        return NULL;
+    }
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash == NULL || slash == exe) {
+        return NULL;
+    }
+    *slash = '\0';
+    python = plk_asprintf("%s/python", exe);
+    cfg = plk_asprintf("%s/../pyvenv.cfg", exe);
+    if (python == NULL || cfg == NULL || access(python, X_OK) != 0 ||
+        access(cfg, R_OK) != 0) {
+        free(python);
+        python = NULL;
+    }
+    free(cfg);
+    return python;
+}
+
 /* pyproject.toml and the environment under the command line. */
 static int
 load_config(plk_config *cfg)
@@ -281,7 +312,11 @@ cmd_run(plk_config *cfg, const char *argv0)
         return EXIT_USAGE;
     }
     eo.argv0 = argv0;
-    /* --python, [tool.pyleak-ci] python, or $VIRTUAL_ENV's python. */
+    /* --python, [tool.pyleak-ci] python, $VIRTUAL_ENV's python, or the
+     * python of the environment pyleak-ci is installed in. */
+    if (cfg->python == NULL) {
+        cfg->python = installed_python();
+    }
     eo.python = cfg->python;
     rc = plk_embed_init(&eo, &err);
     if (rc != 0) {

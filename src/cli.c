@@ -662,6 +662,8 @@ plk_cli_usage(FILE *out)
           "  --python PATH            run in the environment of this "
           "python (default:\n"
           "                           the python of $VIRTUAL_ENV, else "
+          "of the venv\n"
+          "                           pyleak-ci is installed in, else "
           "the Python\n"
           "                           pyleak-ci was built with)\n",
           out);
