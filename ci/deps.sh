@@ -8,6 +8,7 @@ packages=(
     python3.11-venv python3-pytest python3-yaml libpython3.11-testsuite
     libxml2-dev libxml2-utils libcmocka-dev
     libclang-rt-14-dev valgrind
+    chromium
 )
 
 sudo=""

@@ -146,6 +146,16 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
             failed = 1;
         }
     }
+    if (cfg->html != NULL) {
+        plk_html_meta meta = {PLK_VERSION, plk_embed_version(),
+                              plk_embed_is_debug(), cfg};
+
+        if (plk_html_write(result, &meta, cfg->html, &err) != 0) {
+            fprintf(stderr, "pyleak-ci: %s\n", err.message);
+            plk_error_clear(&err);
+            failed = 1;
+        }
+    }
     if (plk_github_active()) {
         const char *summary = getenv("GITHUB_STEP_SUMMARY");
         size_t omitted;
@@ -298,7 +308,8 @@ cmd_run(plk_config *cfg, const char *argv0)
      * the hour. */
     if ((cfg->junit_xml != NULL &&
          plk_junit_check_path(cfg->junit_xml, &err) != 0) ||
-        (cfg->json != NULL && plk_json_check_path(cfg->json, &err) != 0)) {
+        (cfg->json != NULL && plk_json_check_path(cfg->json, &err) != 0) ||
+        (cfg->html != NULL && plk_html_check_path(cfg->html, &err) != 0)) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
         return EXIT_USAGE;

@@ -29,6 +29,7 @@ def reports(tmp_path_factory):
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
            "GITHUB_WORKSPACE": str(REPO)}
     r = run(REPORTS, FIXTURES / "broken", "--json", tmp / "r.json",
+            "--html", tmp / "r.html",
             "--rounds", "4", "--warmup", "1", "-v", env=env, tmp_path=tmp)
     r.summary = summary.read_text()
     r.json = json.loads((tmp / "r.json").read_text())
@@ -164,6 +165,31 @@ def test_github_annotations(reports):
     # The console output is where the hostile line shows, fenced off.
     assert "\n::error file=evil.py::owned" in reports.stdout
     assert reports.stdout.startswith("::stop-commands::")
+
+
+def test_html_keeps_hostile_text_as_text(reports):
+    from test_html_report import Page, anchor
+    text = (reports.tmp / "r.html").read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert page.external == [] and page.scripts == [{}]
+    assert "\x1b" not in text and "\x00" not in text
+    arts = {a[0]: a for a in page.articles}
+    hostile = arts[anchor("failure", "tests/fixtures/reports/"
+                          "test_reports.py::test_hostile_failure")]
+    body = "".join(hostile[3])
+    # Shown as text: the markup characters escaped, ANSI codes gone,
+    # control characters visible.
+    assert "::error file=evil.py::owned\\x01" in body
+    assert "]]> <&>" in body and "\x1b" not in body
+    assert "ValueError: bad, worse: 100%0A%25 red\n::error" in body
+    assert "&lt;&amp;&gt;" in text
+    leaks = [a for a in page.articles if a[1] == "leak"]
+    assert len(leaks) == 12
+    # The file that does not import is an error with its message.
+    assert any(a[1] == "error" and "test_broken" in "".join(a[3])
+               for a in page.articles)
 
 
 def test_github_summary(reports):
