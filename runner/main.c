@@ -128,6 +128,7 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
 {
     plk_error err = {0};
     int failed = 0;
+    int html_written = 0;
 
     if (cfg->junit_xml != NULL &&
         plk_junit_write(result, cfg->junit_xml, cfg->junit_strict,
@@ -155,10 +156,20 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
             plk_error_clear(&err);
             failed = 1;
         }
+        else {
+            html_written = 1;
+        }
     }
     if (plk_github_active()) {
         const char *summary = getenv("GITHUB_STEP_SUMMARY");
         size_t omitted;
+        char *run_url = html_written ? plk_github_run_url() : NULL;
+        const char *slash = cfg->html ? strrchr(cfg->html, '/') : NULL;
+        /* Leaks link to their sections of the HTML report: where
+         * PYLEAK_HTML_URL says it is served, else the run's artifacts
+         * (the workflow uploads it with actions/upload-artifact). */
+        plk_github_html html = {slash ? slash + 1 : cfg->html,
+                                getenv("PYLEAK_HTML_URL"), run_url};
 
         fflush(stdout);
         plk_github_resume_commands(stdout, gh_token);
@@ -168,11 +179,13 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
         /* The summary is a courtesy: a runner without one (or a full
          * disk there) must not fail a run whose verdict is known. */
         if (summary != NULL && summary[0] != '\0' &&
-            plk_github_summary_append(summary, result, omitted, &err) !=
-                0) {
+            plk_github_summary_append(summary, result, omitted,
+                                      html_written ? &html : NULL,
+                                      &err) != 0) {
             fprintf(stderr, "pyleak-ci: warning: %s\n", err.message);
             plk_error_clear(&err);
         }
+        free(run_url);
     }
     return failed ? -1 : 0;
 }

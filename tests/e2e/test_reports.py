@@ -27,7 +27,9 @@ def reports(tmp_path_factory):
     summary = tmp / "summary.md"
     summary.write_text("# earlier step\n")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-           "GITHUB_WORKSPACE": str(REPO)}
+           "GITHUB_WORKSPACE": str(REPO),
+           "GITHUB_SERVER_URL": "https://github.com",
+           "GITHUB_REPOSITORY": "owner/project", "GITHUB_RUN_ID": "42"}
     r = run(REPORTS, FIXTURES / "broken", "--json", tmp / "r.json",
             "--html", tmp / "r.html",
             "--rounds", "4", "--warmup", "1", "-v", env=env, tmp_path=tmp)
@@ -198,11 +200,24 @@ def test_github_summary(reports):
     assert "| Test | Leak per call | Growth over rounds |" in s
     rows = [l for l in s.splitlines() if "test\\_leak\\_" in l]
     assert len(rows) == 12
+    # Each leak links to its section of the HTML report, which the run's
+    # artifacts hold.
+    from test_html_report import Page
+    page = Page()
+    page.feed((reports.tmp / "r.html").read_text(encoding="utf-8"))
+    page.close()
+    assert "| Top allocation site | HTML report |" in s
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split(" | ")]
-        assert len(cells) == 4, row
+        assert len(cells) == 5, row
         assert "/call" in cells[1]
         assert re.search("[\u2581-\u2588]+ ", cells[2]), row
+        m = re.fullmatch(r"\[`#(leak-[\w-]+)`\]\(https://github\.com/"
+                         r"owner/project/actions/runs/42#artifacts\)",
+                         cells[4])
+        assert m, cells[4]
+        assert page.ids.get(m.group(1)) == "article", m.group(1)
+    assert "growth: r.html, in this run's artifacts" in s
     assert "test\\_hostile\\_failure failed: ValueError" in s
     # Files that did not import are listed too.
     assert "test\\_syntax\\_error.py error: cannot import" in s
