@@ -6,9 +6,11 @@ doing the install.  This backend runs CMake on the source tree against
 that interpreter (the base interpreter of a virtual environment, which
 is the one with libpython), builds the `pyleak-ci` program and writes a
 wheel holding it as a script (pip puts it in the environment's bin/)
-and the `pyleak_ci` control module the tests import.  It needs only the
-standard library, CMake and a C compiler, so `pip install --no-index .`
-works: there are no build requirements to fetch.
+and the `pyleak_ci` control module the tests import (with a pytest
+plugin that registers the `pyleak` marker for plain pytest runs).  It
+needs only the standard library, CMake and a C compiler, so
+`pip install --no-index .` works: there are no build requirements to
+fetch.
 
 Settings (pip's --config-settings, or the environment):
   cmake-args / PYLEAK_CMAKE_ARGS   extra arguments for CMake's configure
@@ -151,10 +153,16 @@ def _write_wheel(wheel_directory, exe):
         if fname.endswith(".py"):
             with open(os.path.join(pkg, fname), "rb") as f:
                 files.append(("pyleak_ci/" + fname, f.read(), 0o644))
+    with open(os.path.join(ROOT, "python", "_pyleak_ci_pytest.py"),
+              "rb") as f:
+        files.append(("_pyleak_ci_pytest.py", f.read(), 0o644))
     with open(exe, "rb") as f:
         files.append(("%s-%s.data/scripts/pyleak-ci" % (DIST, version),
                       f.read(), 0o755))
     files.append((dist_info + "/METADATA", _metadata().encode(), 0o644))
+    # The pytest plugin that registers the pyleak marker for plain runs.
+    files.append((dist_info + "/entry_points.txt",
+                  b"[pytest11]\npyleak_ci = _pyleak_ci_pytest\n", 0o644))
     files.append((dist_info + "/WHEEL", _wheel_file().encode(), 0o644))
     records = [_record_line(a, d) for a, d, _ in files]
     records.append(dist_info + "/RECORD,,")

@@ -74,6 +74,16 @@ def test_pip_install_run_and_uninstall(venv, tmp_path):
     plain = _run([python, "-m", "unittest", "test_control"],
                  cwd=FIXTURES / "control")
     assert plain.returncode == 0 and "OK" in plain.stderr, plain.stderr
+    # pytest finds the plugin that registers the pyleak marker.
+    plugin = _run([python, "-c",
+                   "from importlib.metadata import entry_points as e\n"
+                   "import importlib\n"
+                   "[p] = [p for p in e(group='pytest11') "
+                   "if p.name == 'pyleak_ci']\n"
+                   "print(importlib.import_module(p.value).MARKER)"],
+                  cwd=tmp_path)
+    assert plugin.returncode == 0, plugin.stderr
+    assert plugin.stdout.startswith("pyleak(skip=")
 
     # Not activated: the program still runs the tests in its own
     # environment (a test checks sys.prefix).
@@ -100,5 +110,6 @@ def test_pip_install_run_and_uninstall(venv, tmp_path):
     assert not program.exists()
     assert not (site / "pyleak_ci").exists()
     assert not list(site.glob("pyleak_ci-*.dist-info"))
+    assert not (site / "_pyleak_ci_pytest.py").exists()
     gone = _run([python, "-c", "import pyleak_ci"], cwd=tmp_path)
     assert gone.returncode != 0
