@@ -322,6 +322,48 @@ test_html__render(void **state)
     plk_config_free(&cfg);
 }
 
+/* Thousands of passing tests cost a table row each, inside the folded
+ * list: no chart, no section of their own. */
+static void
+test_html__large_suite_stays_small(void **state)
+{
+    enum { N = 5000 };
+    plk_run_result r;
+    plk_suite_result *s;
+    char *html = NULL;
+    const char *folded, *end;
+    size_t i;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    s = plk_run_result_add_suite(&r);
+    assert_non_null(s);
+    s->name = xstrdup("tests.test_many");
+    for (i = 0; i < N; i++) {
+        plk_test_result *t = plk_suite_result_add_test(s);
+        char id[64];
+
+        assert_non_null(t);
+        snprintf(id, sizeof(id), "tests/test_many.py::test_%05zu", i);
+        t->id = xstrdup(id);
+        t->outcome = PLK_OUTCOME_PASSED;
+        t->rounds = 3;
+        t->calls = 10;
+    }
+    assert_int_equal(plk_html_render(&html, &r, NULL), 0);
+    assert_true(strlen(html) < (size_t)N * 300);
+    assert_null(strstr(html, "<article"));
+    assert_null(strstr(html, "<svg"));
+    folded = strstr(html, "<details class=\"all\">");
+    end = strstr(html, "</details>");
+    assert_non_null(folded);
+    assert_true(strstr(html, "test_00000") > folded);
+    assert_true(strstr(html, "test_04999") < end);
+    assert_int_equal(count(html, "<tr data-id="), N);
+    free(html);
+    plk_run_result_free(&r);
+}
+
 static void
 test_html__write_atomic(void **state)
 {
@@ -427,6 +469,7 @@ main(void)
         cmocka_unit_test(test_html__chart_leak),
         cmocka_unit_test(test_html__chart_edges),
         cmocka_unit_test(test_html__render),
+        cmocka_unit_test(test_html__large_suite_stays_small),
         cmocka_unit_test(test_html__write_atomic),
         cmocka_unit_test(test_jsontree__values),
         cmocka_unit_test(test_jsontree__rejects),
