@@ -9,6 +9,7 @@ packages=(
     python3-exceptiongroup python3-tomli  # pytest on the 3.9/3.10 test venvs
     libxml2-dev libxml2-utils libcmocka-dev
     libclang-rt-14-dev valgrind
+    chromium
 )
 
 sudo=""

@@ -16,6 +16,7 @@
 #include "pyleak/sanitize.h"
 #include "pyleak/junit.h"
 #include "pyleak/json.h"
+#include "pyleak/html.h"
 #include "pyleak/github.h"
 #include "pyleak/outfile.h"
 #include "pyleak/report.h"

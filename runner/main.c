@@ -128,6 +128,7 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
 {
     plk_error err = {0};
     int failed = 0;
+    int html_written = 0;
 
     if (cfg->junit_xml != NULL &&
         plk_junit_write(result, cfg->junit_xml, cfg->junit_strict,
@@ -146,9 +147,29 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
             failed = 1;
         }
     }
+    if (cfg->html != NULL) {
+        plk_html_meta meta = {PLK_VERSION, plk_embed_version(),
+                              plk_embed_is_debug(), cfg};
+
+        if (plk_html_write(result, &meta, cfg->html, &err) != 0) {
+            fprintf(stderr, "pyleak-ci: %s\n", err.message);
+            plk_error_clear(&err);
+            failed = 1;
+        }
+        else {
+            html_written = 1;
+        }
+    }
     if (plk_github_active()) {
         const char *summary = getenv("GITHUB_STEP_SUMMARY");
         size_t omitted;
+        char *run_url = html_written ? plk_github_run_url() : NULL;
+        const char *slash = cfg->html ? strrchr(cfg->html, '/') : NULL;
+        /* Leaks link to their sections of the HTML report: where
+         * PYLEAK_HTML_URL says it is served, else the run's artifacts
+         * (the workflow uploads it with actions/upload-artifact). */
+        plk_github_html html = {slash ? slash + 1 : cfg->html,
+                                getenv("PYLEAK_HTML_URL"), run_url};
 
         fflush(stdout);
         plk_github_resume_commands(stdout, gh_token);
@@ -158,11 +179,13 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
         /* The summary is a courtesy: a runner without one (or a full
          * disk there) must not fail a run whose verdict is known. */
         if (summary != NULL && summary[0] != '\0' &&
-            plk_github_summary_append(summary, result, omitted, &err) !=
-                0) {
+            plk_github_summary_append(summary, result, omitted,
+                                      html_written ? &html : NULL,
+                                      &err) != 0) {
             fprintf(stderr, "pyleak-ci: warning: %s\n", err.message);
             plk_error_clear(&err);
         }
+        free(run_url);
     }
     return failed ? -1 : 0;
 }
@@ -227,6 +250,37 @@ report_baseline(const plk_config *cfg, const plk_baseline_stats *st,
     }
 }
 
+/* The python of the virtual environment this program was installed
+ * into (`pip install .` puts it in the environment's bin/, beside that
+ * python), or NULL: so `venv/bin/pyleak-ci` runs the tests in that
+ * environment also when it is not activated. */
+static char *
+installed_python(void)
+{
+    char exe[4096];
+    char *slash, *python = NULL, *cfg = NULL;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n <= 0) {
+        return NULL;
+    }
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash == NULL || slash == exe) {
+        return NULL;
+    }
+    *slash = '\0';
+    python = plk_asprintf("%s/python", exe);
+    cfg = plk_asprintf("%s/../pyvenv.cfg", exe);
+    if (python == NULL || cfg == NULL || access(python, X_OK) != 0 ||
+        access(cfg, R_OK) != 0) {
+        free(python);
+        python = NULL;
+    }
+    free(cfg);
+    return python;
+}
+
 /* pyproject.toml and the environment under the command line. */
 static int
 load_config(plk_config *cfg)
@@ -267,7 +321,8 @@ cmd_run(plk_config *cfg, const char *argv0)
      * the hour. */
     if ((cfg->junit_xml != NULL &&
          plk_junit_check_path(cfg->junit_xml, &err) != 0) ||
-        (cfg->json != NULL && plk_json_check_path(cfg->json, &err) != 0)) {
+        (cfg->json != NULL && plk_json_check_path(cfg->json, &err) != 0) ||
+        (cfg->html != NULL && plk_html_check_path(cfg->html, &err) != 0)) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
         return EXIT_USAGE;
@@ -281,7 +336,11 @@ cmd_run(plk_config *cfg, const char *argv0)
         return EXIT_USAGE;
     }
     eo.argv0 = argv0;
-    /* --python, [tool.pyleak-ci] python, or $VIRTUAL_ENV's python. */
+    /* --python, [tool.pyleak-ci] python, $VIRTUAL_ENV's python, or the
+     * python of the environment pyleak-ci is installed in. */
+    if (cfg->python == NULL) {
+        cfg->python = installed_python();
+    }
     eo.python = cfg->python;
     rc = plk_embed_init(&eo, &err);
     if (rc != 0) {

@@ -26,6 +26,7 @@ typedef enum {
     OPT_QUIET,
     OPT_JUNIT_STRICT,
     OPT_JSON,
+    OPT_HTML,
     OPT_JOBS,
     OPT_TIMEOUT,
     OPT_SHARD,
@@ -67,6 +68,7 @@ static const cli_option run_options[] = {
     {"--quiet", "-q", OPT_QUIET, 0, PLK_SET_QUIET},
     {"--junit-strict", NULL, OPT_JUNIT_STRICT, 0, PLK_SET_JUNIT_STRICT},
     {"--json", NULL, OPT_JSON, 1, PLK_SET_JSON},
+    {"--html", NULL, OPT_HTML, 1, PLK_SET_HTML},
     {"--jobs", "-j", OPT_JOBS, 1, PLK_SET_JOBS},
     {"--timeout", NULL, OPT_TIMEOUT, 1, PLK_SET_TIMEOUT},
     {"--shard", NULL, OPT_SHARD, 1, PLK_SET_SHARD},
@@ -434,6 +436,8 @@ apply_option(plk_config *c, const cli_option *o, const char *flag,
         return 0;
     case OPT_JSON:
         return set_string(&c->json, flag, value, err);
+    case OPT_HTML:
+        return set_string(&c->html, flag, value, err);
     case OPT_JOBS:
         return parse_uint(&c->jobs, flag, value, 1, JOBS_MAX, err);
     case OPT_TIMEOUT:
@@ -662,6 +666,8 @@ plk_cli_usage(FILE *out)
           "  --python PATH            run in the environment of this "
           "python (default:\n"
           "                           the python of $VIRTUAL_ENV, else "
+          "of the venv\n"
+          "                           pyleak-ci is installed in, else "
           "the Python\n"
           "                           pyleak-ci was built with)\n",
           out);
@@ -722,7 +728,12 @@ plk_cli_usage(FILE *out)
           "                           on a terminal unless NO_COLOR is "
           "set)\n"
           "  --no-color               same as --color never\n"
-          "  -v, --verbose            one line per test\n"
+          "  -v, --verbose            one line per test, and each leak's "
+          "growth per\n"
+          "                           round and diagnosis and each "
+          "failure's traceback\n"
+          "                           (by default one line per leak, "
+          "failure, error)\n"
           "  -q, --quiet              no progress output\n"
           "  --junit-strict           JUnit XML that validates against the "
           "Jenkins\n"
@@ -733,6 +744,11 @@ plk_cli_usage(FILE *out)
           "PATH\n"
           "                           (format \"pyleak-ci/1\", see "
           "README)\n"
+          "  --html PATH              write a self-contained HTML report "
+          "to PATH: a\n"
+          "                           chart of each metric of every leak, "
+          "the\n"
+          "                           diagnosis, failures, settings\n"
           "  -j, --jobs N             test files run in parallel, each in "
           "its own\n"
           "                           worker process (a big file's classes "
@@ -804,6 +820,10 @@ plk_cli_usage(FILE *out)
           "  GITHUB_ACTIONS=true  annotate leaks and failures (at most 10)"
           " and\n"
           "                       append a summary to $GITHUB_STEP_SUMMARY\n"
+          "  PYLEAK_HTML_URL\n"
+          "               where the --html report is served: the summary "
+          "links\n"
+          "               each leak there (else to the run's artifacts)\n"
           "  CI_NODE_INDEX, CI_NODE_TOTAL\n"
           "               GitLab's parallel jobs: the shard when --shard is "
           "not given\n"

@@ -19,7 +19,7 @@ import os
 import sys
 
 import _pyleak_harness as harness
-import pyleak
+import pyleak_ci
 
 __all__ = ["available", "wants_pytest", "collect", "PytestFile",
            "PytestScope"]
@@ -411,21 +411,21 @@ def _make_item(state, item, modname, relfile):
 
 
 def _control(item, classes):
-    """The item's pyleak control from its markers and the decorators on
+    """The item's pyleak_ci control from its markers and the decorators on
     its class and function; (control, problem) where problem is the
     message of a wrong marker."""
     ctl = None
     try:
         for mark in reversed(list(item.iter_markers("pyleak"))):
-            ctl = pyleak.merge(ctl, pyleak.control_from_mark(mark.args,
-                                                            mark.kwargs))
+            ctl = pyleak_ci.merge(ctl, pyleak_ci.control_from_mark(
+                mark.args, mark.kwargs))
     except ValueError as exc:
         return None, str(exc)
     if classes:
-        ctl = pyleak.merge(ctl, getattr(classes[-1].obj, "__pyleak__",
-                                        None))
+        ctl = pyleak_ci.merge(ctl, getattr(classes[-1].obj, "__pyleak__",
+                                           None))
     fn = getattr(item, "function", None) or getattr(item, "obj", None)
-    return pyleak.merge(ctl, getattr(fn, "__pyleak__", None)), None
+    return pyleak_ci.merge(ctl, getattr(fn, "__pyleak__", None)), None
 
 
 def _outcome(report, info, when):

@@ -51,6 +51,7 @@ plk_config_free(plk_config *c)
     free(c->junit_xml);
     free(c->python);
     free(c->json);
+    free(c->html);
     free(c->durations_from);
     free(c->keyword);
     free(c->baseline);
@@ -59,6 +60,7 @@ plk_config_free(plk_config *c)
     c->junit_xml = NULL;
     c->python = NULL;
     c->json = NULL;
+    c->html = NULL;
     c->durations_from = NULL;
     c->keyword = NULL;
     c->baseline = NULL;
@@ -354,6 +356,7 @@ plk_config_print(FILE *out, const plk_config *c)
     put_string(out, c, PLK_SET_JUNIT_XML, "junit-xml", c->junit_xml);
     put_bool(out, c, PLK_SET_JUNIT_STRICT, "junit-strict", c->junit_strict);
     put_string(out, c, PLK_SET_JSON, "json", c->json);
+    put_string(out, c, PLK_SET_HTML, "html", c->html);
     put_string(out, c, PLK_SET_BASELINE, "baseline", c->baseline);
     put_bool(out, c, PLK_SET_UPDATE_BASELINE, "update-baseline",
              c->update_baseline);

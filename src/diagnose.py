@@ -122,12 +122,27 @@ def _machinery(path):
 
 
 _RUNNER_DIRS = (os.sep + "_pytest" + os.sep, os.sep + "pluggy" + os.sep)
+_UNITTEST_DIR = os.sep + "unittest" + os.sep
 
 
 def _runner_frame(path):
     """Frames of pytest and pluggy calling the test: shown only when a
     traceback has nothing else to show."""
     return any(d in path for d in _RUNNER_DIRS)
+
+
+def _runner_site(paths, frames):
+    """An allocation the test runner makes for itself: no frame of the
+    traceback is in the user's project, and it runs through pytest,
+    pluggy, unittest, pyleak-ci's harness or a frozen standard module
+    (`<frozen os>`).  Such sites churn by a few bytes per call whatever
+    the test does (pytest's log capture, its stash), so they are not
+    where a leak comes from and are left out of the ranking."""
+    if any(paths.user(p) for p, _ in frames):
+        return False
+    return any(_runner_frame(p) or _UNITTEST_DIR in p or
+               p.startswith("<frozen ") or p.startswith("<pyleak")
+               for p, _ in frames)
 
 
 class _Paths:
@@ -1051,7 +1066,11 @@ def _holders(ctx, samples, growing, lru, fresh, registries):
 def _rank_sites(ctx, series, calls, rounds, native=False):
     """Group growing tracebacks by their site frame; largest first."""
     groups = {}
+    runner = 0
     for frames, sizes, counts in series:
+        if _runner_site(ctx.paths, frames):
+            runner += 1
+            continue
         frames = [f for f in frames if not _machinery(f[0])]
         if not frames:
             continue
@@ -1077,6 +1096,12 @@ def _rank_sites(ctx, series, calls, rounds, native=False):
                           for p, ln in shown[:MAX_FRAMES_SHOWN]]
         d["_user"] = ctx.paths.user(path)
         out.append(d)
+    if runner:
+        ctx.note("%d growing traceback%s inside the test runner's own "
+                 "machinery (pytest, pluggy, unittest, frozen modules), "
+                 "with no frame in the project, left out of the %s sites"
+                 % (runner, "" if runner == 1 else "s",
+                    "native" if native else "allocation"))
     return out
 
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pyleak/github.h"
+#include "pyleak/html.h"
 #include "pyleak/metric.h"
 #include "pyleak/report.h"
 #include "pyleak/sanitize.h"
@@ -475,8 +476,104 @@ leaking_metric(const plk_test_result *t)
     return -1;
 }
 
+/* A URL from the environment, fit for a Markdown link: only http(s),
+ * and every byte outside a conservative set percent-encoded, so that
+ * neither the table ("|") nor the link syntax ("(", ")", " ") breaks. */
 static int
-put_leak_row(plk_buf *b, const plk_test_result *t)
+put_url(plk_buf *b, const char *url)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p;
+    int rc = 0;
+
+    for (p = (const unsigned char *)url; *p && rc == 0; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("-._~:/?#@!$&*+,;=%", *p)) {
+            rc = plk_buf_append(b, (const char *)p, 1);
+        }
+        else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+            rc = plk_buf_append(b, enc, 3);
+        }
+    }
+    return rc;
+}
+
+static int
+url_ok(const char *url)
+{
+    return url != NULL && (strncmp(url, "https://", 8) == 0 ||
+                           strncmp(url, "http://", 7) == 0);
+}
+
+/* The link target of the report, or NULL when there is none. */
+static const char *
+html_target(const plk_github_html *html)
+{
+    if (html == NULL) {
+        return NULL;
+    }
+    if (url_ok(html->base_url)) {
+        return html->base_url;
+    }
+    return url_ok(html->run_url) ? html->run_url : NULL;
+}
+
+char *
+plk_github_run_url(void)
+{
+    const char *server = getenv("GITHUB_SERVER_URL");
+    const char *repo = getenv("GITHUB_REPOSITORY");
+    const char *run = getenv("GITHUB_RUN_ID");
+
+    if (server == NULL || repo == NULL || run == NULL || !*server ||
+        !*repo || !*run) {
+        return NULL;
+    }
+    return plk_asprintf("%s/%s/actions/runs/%s#artifacts", server, repo,
+                        run);
+}
+
+/* A link for a row: straight to the leak's section when the report is
+ * served, else to the run's artifacts with the section named, since an
+ * artifact downloads as a zip. */
+static int
+put_report_link(plk_buf *b, const plk_test_result *t,
+                const plk_github_html *html)
+{
+    char anchor[PLK_HTML_ANCHOR_SIZE];
+    const char *target = html_target(html);
+    char *base;
+    int rc;
+
+    if (target == NULL) {
+        return 0;
+    }
+    plk_html_anchor(anchor, "leak", t->id);
+    if (!url_ok(html->base_url)) {
+        if (plk_buf_printf(b, "[`#%s`](", anchor) != 0 ||
+            put_url(b, target) != 0 || plk_buf_puts(b, ")") != 0) {
+            return PLK_ENOMEM;
+        }
+        return 0;
+    }
+    /* A base URL that already names a section loses it. */
+    base = plk_strndup(html->base_url, strcspn(html->base_url, "#"));
+    if (base == NULL) {
+        return PLK_ENOMEM;
+    }
+    rc = plk_buf_puts(b, "[details](") != 0 || put_url(b, base) != 0 ||
+                 plk_buf_printf(b, "#%s)", anchor) != 0
+             ? PLK_ENOMEM
+             : 0;
+    free(base);
+    return rc;
+}
+
+static int
+put_leak_row(plk_buf *b, const plk_test_result *t,
+             const plk_github_html *html)
 {
     int m = leaking_metric(t);
     char *spark = NULL;
@@ -508,7 +605,15 @@ put_leak_row(plk_buf *b, const plk_test_result *t)
     }
     if (plk_buf_puts(b, " | ") != 0 ||
         put_cell(b, t->top_site ? t->top_site : "") != 0 ||
-        plk_buf_puts(b, " |\n") != 0) {
+        plk_buf_puts(b, " |") != 0) {
+        goto done;
+    }
+    if (html_target(html) != NULL &&
+        (plk_buf_puts(b, " ") != 0 || put_report_link(b, t, html) != 0 ||
+         plk_buf_puts(b, " |") != 0)) {
+        goto done;
+    }
+    if (plk_buf_puts(b, "\n") != 0) {
         goto done;
     }
     rc = 0;
@@ -533,7 +638,7 @@ put_failure_item(plk_buf *b, const plk_test_result *t)
 
 int
 plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
-                   size_t limit)
+                   size_t limit, const plk_github_html *html)
 {
     plk_buf b = {0};
     plk_totals tot;
@@ -569,14 +674,24 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
             continue;
         }
         if (it.pass != header) {
-            plk_buf_puts(&b, it.pass == 0 ? "| Test | Leak per call | "
-                                            "Growth over rounds | "
-                                            "Top allocation site |\n"
-                                            "|---|---|---|---|\n"
-                                          : "\n### Failing tests\n\n");
+            if (it.pass == 0 && html_target(html) != NULL) {
+                plk_buf_puts(&b, "| Test | Leak per call | Growth over "
+                                 "rounds | Top allocation site | "
+                                 "HTML report |\n"
+                                 "|---|---|---|---|---|\n");
+            }
+            else {
+                plk_buf_puts(&b, it.pass == 0
+                                     ? "| Test | Leak per call | "
+                                       "Growth over rounds | "
+                                       "Top allocation site |\n"
+                                       "|---|---|---|---|\n"
+                                     : "\n### Failing tests\n\n");
+            }
             header = it.pass;
         }
-        rc = it.pass == 0 ? put_leak_row(&b, t) : put_failure_item(&b, t);
+        rc = it.pass == 0 ? put_leak_row(&b, t, html)
+                          : put_failure_item(&b, t);
         if (rc != 0) {
             goto nomem;
         }
@@ -585,6 +700,18 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
             b.len = before;
             b.data[b.len] = '\0';
             unlisted++;
+        }
+    }
+    if (tot.leaked > 0 && html_target(html) != NULL) {
+        plk_buf_puts(&b, "\nEach leak in full, with charts of its growth: ");
+        put_cell(&b, html->file ? html->file : "the HTML report");
+        if (url_ok(html->base_url)) {
+            plk_buf_puts(&b, " (the *details* links above).\n");
+        }
+        else {
+            plk_buf_puts(&b, ", in this run's artifacts (the links above); "
+                             "open it and go to the section named in "
+                             "the link.\n");
         }
     }
     if (unlisted > 0) {
@@ -613,7 +740,8 @@ nomem:
 
 int
 plk_github_summary_append(const char *path, const plk_run_result *r,
-                          size_t omitted, plk_error *err)
+                          size_t omitted, const plk_github_html *html,
+                          plk_error *err)
 {
     char *text = NULL;
     size_t len, done = 0;
@@ -624,8 +752,8 @@ plk_github_summary_append(const char *path, const plk_run_result *r,
         return plk_error_set(err, PLK_EUSAGE,
                              "GITHUB_STEP_SUMMARY is not set");
     }
-    if (plk_github_summary(&text, r, omitted, PLK_GITHUB_SUMMARY_LIMIT) !=
-        0) {
+    if (plk_github_summary(&text, r, omitted, PLK_GITHUB_SUMMARY_LIMIT,
+                           html) != 0) {
         return plk_error_set(err, PLK_ENOMEM, "out of memory");
     }
     /* Appended: earlier steps of the job wrote their own parts. */

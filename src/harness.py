@@ -287,11 +287,11 @@ def _fixture_skip(required):
 
 
 def _control(fn, cls=None):
-    """What the pyleak decorators set on the test and its class."""
-    import pyleak
+    """What the pyleak_ci decorators set on the test and its class."""
+    import pyleak_ci
 
     outer = getattr(cls, "__pyleak__", None) if cls is not None else None
-    return pyleak.merge(outer, getattr(fn, "__pyleak__", None))
+    return pyleak_ci.merge(outer, getattr(fn, "__pyleak__", None))
 
 
 def _is_testcase(obj):

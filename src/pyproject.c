@@ -54,6 +54,7 @@ static const key_spec keys[] = {
     {"junit-xml", PLK_SET_JUNIT_XML, K_PATH, "--junit-xml"},
     {"junit-strict", PLK_SET_JUNIT_STRICT, K_BOOL, NULL},
     {"json", PLK_SET_JSON, K_PATH, "--json"},
+    {"html", PLK_SET_HTML, K_PATH, "--html"},
     {"baseline", PLK_SET_BASELINE, K_PATH, "--baseline"},
     {"diagnose", PLK_SET_DIAGNOSE, K_BOOL, NULL},
     {"traceback-depth", PLK_SET_TRACEBACK_DEPTH, K_UINT,

@@ -275,6 +275,7 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
     plk_totals tot;
     size_t i, j;
     size_t known = 0, fixed = 0;
+    size_t hidden = 0; /* reports whose detail the console left out */
     int any = 0;
     const char *sep = "";
 
@@ -292,9 +293,10 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
             fputs(": ", c->out);
             put_safe(c->out, s->error_message, 1);
             fputc('\n', c->out);
-            if (s->error_details && *s->error_details) {
+            if (c->verbose && s->error_details && *s->error_details) {
                 put_safe(c->out, s->error_details, 0);
             }
+            hidden += s->error_details != NULL && *s->error_details;
         }
         for (j = 0; j < s->ntests; j++) {
             const plk_test_result *t = &s->tests[j];
@@ -311,12 +313,16 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
             word = outcome_word(c, t->outcome, &color);
             fprintf(c->out, "%s%s%s ", color, word, col(c, C_RESET));
             put_safe(c->out, t->id, 1);
+            if (!c->verbose && t->line > 0) {
+                fprintf(c->out, " (line %ld)", t->line);
+            }
             fputs(": ", c->out);
             put_safe(c->out, t->message, 1);
             fputc('\n', c->out);
-            if (t->details && *t->details) {
+            if (c->verbose && t->details && *t->details) {
                 put_safe(c->out, t->details, 0);
             }
+            hidden += t->details != NULL && *t->details;
         }
     }
     if (tot.leaked > 0) {
@@ -329,6 +335,10 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
                     continue;
                 }
                 fprintf(c->out, "%sLEAK%s ", col(c, C_RED), col(c, C_RESET));
+                if (t->kind != NULL && *t->kind) {
+                    put_safe(c->out, t->kind, 1);
+                    fputc(' ', c->out);
+                }
                 put_safe(c->out, t->id, 1);
                 if (t->line > 0) {
                     fprintf(c->out, " (line %ld)", t->line);
@@ -336,11 +346,19 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
                 fputs(": ", c->out);
                 put_safe(c->out, t->message, 1);
                 fputc('\n', c->out);
-                if (t->details && *t->details) {
+                if (c->verbose && t->details && *t->details) {
                     put_safe(c->out, t->details, 0);
                 }
+                hidden += t->details != NULL && *t->details;
             }
         }
+    }
+    /* One line per problem keeps a run readable; the fit, the
+     * diagnosis and the tracebacks are one -v (or one report) away. */
+    if (hidden > 0 && !c->verbose) {
+        fprintf(c->out,
+                "(tracebacks, growth per round and diagnoses: run with "
+                "-v, or see the --junit-xml, --json or --html report)\n");
     }
     if (baseline_section(c, r)) {
         known = baseline_count(r, PLK_BASELINE_KNOWN);

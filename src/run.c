@@ -24,6 +24,7 @@
 extern const char plk_interp_source[];
 extern const char plk_harness_source[];
 extern const char plk_pyleak_source[];
+extern const char plk_legacy_source[];
 extern const char plk_keyword_source[];
 extern const char plk_pytest_source[];
 
@@ -164,15 +165,17 @@ set_outcome(plk_test_result *t, PyObject *res)
 }
 
 /* The embedded Python modules, in import order: each may import the
- * ones before it. `pyleak` is the module tests import for per-test
- * control. */
+ * ones before it. `pyleak_ci` is the module tests import for per-test
+ * control (the same file pip installs); `_pyleak_legacy` answers the
+ * old `import pyleak` when nothing installed does. */
 static const struct {
     const char *name;
     const char *file;
     const char *source;
 } embedded[] = {
     {"_pyleak_interp", "<pyleak-interp>", plk_interp_source},
-    {"pyleak", "<pyleak>", plk_pyleak_source},
+    {"pyleak_ci", "<pyleak_ci>", plk_pyleak_source},
+    {"_pyleak_legacy", "<pyleak-legacy>", plk_legacy_source},
     {"_pyleak_harness", "<pyleak-harness>", plk_harness_source},
     {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source},
     {"_pyleak_pytest", "<pyleak-pytest>", plk_pytest_source},

@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #include "pyleak/github.h"
+#include "pyleak/html.h"
 #include "pyleak/result.h"
 #include "pyleak/sanitize.h"
 
@@ -377,6 +378,63 @@ test_github__annotation_limit(void **state)
     plk_run_result_free(&r);
 }
 
+/* Each leak links to its section of the HTML report: to the run's
+ * artifacts (the section named) or, with a URL where the report is
+ * served, straight to the section. */
+static void
+test_github__summary_links_html_report(void **state)
+{
+    plk_run_result r;
+    char *md = NULL;
+    char anchor[PLK_HTML_ANCHOR_SIZE];
+    char want[256];
+    plk_github_html html = {"pyleak|report.html", NULL,
+                            "https://github.com/o/r/actions/runs/7"
+                            "#artifacts"};
+    size_t rows = 0;
+    const char *p;
+
+    (void)state;
+    build_result(&r, 2);
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000, &html), 0);
+    assert_non_null(strstr(md, "| Top allocation site | HTML report |\n"
+                               "|---|---|---|---|---|\n"));
+    plk_html_anchor(anchor, "leak", r.suites[0].tests[0].id);
+    snprintf(want, sizeof(want), "| [`#%s`](https://github.com/o/r/"
+             "actions/runs/7#artifacts) |\n", anchor);
+    assert_non_null(strstr(md, want));
+    for (p = md; (p = strstr(p, "](https://github.com/o/r/")) != NULL;
+         p++) {
+        rows++;
+    }
+    assert_int_equal(rows, 2); /* one per leak, none for the failure */
+    /* The file name is a cell: its "|" cannot end the table. */
+    assert_non_null(strstr(md, "growth: pyleak\\|report.html, in this "
+                               "run's artifacts"));
+    free(md);
+
+    /* Served somewhere: straight to the section; a section already in
+     * the URL gives way; characters that would break the link are
+     * encoded. */
+    html.base_url = "https://ci.example/r (1)/report.html#top";
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000, &html), 0);
+    snprintf(want, sizeof(want), "[details](https://ci.example/r%%20%%281"
+             "%%29/report.html#%s) |\n", anchor);
+    assert_non_null(strstr(md, want));
+    free(md);
+
+    /* No place to link to (or not a web address): no column at all. */
+    html.base_url = "javascript:alert(1)";
+    html.run_url = NULL;
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000, &html), 0);
+    assert_null(strstr(md, "HTML report"));
+    assert_null(strstr(md, "javascript"));
+    assert_non_null(strstr(md, "| Top allocation site |\n|---|---|---|---|"
+                               "\n"));
+    free(md);
+    plk_run_result_free(&r);
+}
+
 static void
 test_github__summary(void **state)
 {
@@ -387,7 +445,7 @@ test_github__summary(void **state)
     (void)state;
     build_result(&r, 2);
     r.time = 1.5;
-    assert_int_equal(plk_github_summary(&md, &r, 3, 100000), 0);
+    assert_int_equal(plk_github_summary(&md, &r, 3, 100000, NULL), 0);
     assert_non_null(strstr(md, "## pyleak-ci: leaks found\n"));
     assert_non_null(strstr(md, "2 leaked, 1 failed, 0 errors, 0 passed"));
     assert_non_null(strstr(md, "| Test | Leak per call | Growth over "
@@ -413,7 +471,7 @@ test_github__summary(void **state)
     plk_run_result_free(&r);
 
     memset(&r, 0, sizeof(r));
-    assert_int_equal(plk_github_summary(&md, &r, 0, 100000), 0);
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000, NULL), 0);
     assert_non_null(strstr(md, "## pyleak-ci: no tests"));
     free(md);
 }
@@ -439,7 +497,7 @@ test_github__summary_stays_small(void **state)
         t->id = big;
     }
     assert_int_equal(
-        plk_github_summary(&md, &r, 0, PLK_GITHUB_SUMMARY_LIMIT), 0);
+        plk_github_summary(&md, &r, 0, PLK_GITHUB_SUMMARY_LIMIT, NULL), 0);
     assert_true(strlen(md) < PLK_GITHUB_SUMMARY_LIMIT);
     assert_true(strlen(md) > PLK_GITHUB_SUMMARY_LIMIT / 2);
     assert_non_null(strstr(md, "more problems are not listed here"));
@@ -464,7 +522,7 @@ test_github__summary_append(void **state)
     assert_int_equal(write(fd, "earlier step\n", 13), 13);
     close(fd);
     build_result(&r, 1);
-    assert_int_equal(plk_github_summary_append(path, &r, 0, &err), 0);
+    assert_int_equal(plk_github_summary_append(path, &r, 0, NULL, &err), 0);
     f = fopen(path, "r");
     assert_non_null(f);
     n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -474,7 +532,8 @@ test_github__summary_append(void **state)
     assert_memory_equal(buf, "earlier step\n## pyleak-ci", 25);
     unlink(path);
     assert_int_equal(
-        plk_github_summary_append("/nonexistent/dir/s.md", &r, 0, &err),
+        plk_github_summary_append("/nonexistent/dir/s.md", &r, 0, NULL,
+                                  &err),
         PLK_EIO);
     assert_non_null(strstr(err.message, "/nonexistent/dir/s.md"));
     plk_error_clear(&err);
@@ -509,7 +568,7 @@ test_github__import_error(void **state)
                         "tests/test_broken.py error::cannot import "
                         "tests/test_broken.py: SyntaxError: invalid syntax\n");
     free(text);
-    assert_int_equal(plk_github_summary(&md, &r, 0, 100000), 0);
+    assert_int_equal(plk_github_summary(&md, &r, 0, 100000, NULL), 0);
     assert_non_null(strstr(md, "## pyleak-ci: failing tests"));
     assert_non_null(strstr(md, "- tests/test\\_broken.py error: cannot "
                                "import"));
@@ -540,6 +599,7 @@ main(void)
         cmocka_unit_test(test_github__annotations),
         cmocka_unit_test(test_github__annotation_limit),
         cmocka_unit_test(test_github__summary),
+        cmocka_unit_test(test_github__summary_links_html_report),
         cmocka_unit_test(test_github__summary_stays_small),
         cmocka_unit_test(test_github__summary_append),
         cmocka_unit_test(test_github__import_error),

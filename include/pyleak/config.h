@@ -43,6 +43,7 @@ typedef enum {
     PLK_SET_JUNIT_XML,
     PLK_SET_JUNIT_STRICT,
     PLK_SET_JSON,
+    PLK_SET_HTML,
     PLK_SET_BASELINE,
     PLK_SET_UPDATE_BASELINE,
     PLK_SET_DIAGNOSE,
@@ -85,11 +86,12 @@ typedef struct plk_config {
     double floor[PLK_METRIC__COUNT];
     double threshold[PLK_METRIC__COUNT];
     plk_color color;
-    int verbose;              /* -v: one line per test */
+    int verbose;              /* -v: one line per test, full reports */
     int quiet;                /* -q: no progress */
     /* Reports. */
     int junit_strict;         /* --junit-strict: schema-valid JUnit only */
     char *json;               /* --json PATH, NULL: none */
+    char *html;               /* --html PATH, NULL: none */
     /* Processes and machines. */
     unsigned jobs;            /* parallel workers; 0: one per CPU */
     double timeout;           /* seconds a test may run before it is

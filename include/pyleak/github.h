@@ -50,18 +50,36 @@ char *plk_github_repo_path(const char *workspace, const char *cwd,
  * problems that were not annotated because of max. */
 size_t plk_github_annotate(FILE *out, const plk_run_result *r, size_t max);
 
+/* Where the HTML report of the run (--html) can be read, so each leak of
+ * the summary links to its section there. */
+typedef struct plk_github_html {
+    const char *file;      /* its file name, as the workflow uploads it */
+    const char *base_url;  /* where it is served ($PYLEAK_HTML_URL): rows
+                            * link to base_url#section; NULL: none */
+    const char *run_url;   /* the workflow run's page, whose artifacts
+                            * hold the report: the link when there is no
+                            * base_url; NULL: none */
+} plk_github_html;
+
+/* The run's page from GITHUB_SERVER_URL, GITHUB_REPOSITORY and
+ * GITHUB_RUN_ID, or NULL when they are not all set (or without
+ * memory). A new string. */
+char *plk_github_run_url(void);
+
 /* Render the Markdown job summary into *out (the caller frees it):
  * totals, a table of leaks (test, growth per call, a sparkline of the
- * growth over rounds, top site), then failing tests; omitted is what
+ * growth over rounds, top site and, with html, a link to the leak's
+ * section of the HTML report), then failing tests; omitted is what
  * plk_github_annotate could not annotate. The text stays below limit
- * bytes, listing fewer rows and saying so when needed. Returns 0 or
- * PLK_ENOMEM. */
+ * bytes, listing fewer rows and saying so when needed. html may be NULL.
+ * Returns 0 or PLK_ENOMEM. */
 int plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
-                       size_t limit);
+                       size_t limit, const plk_github_html *html);
 
 /* Append the summary to path ($GITHUB_STEP_SUMMARY). */
 int plk_github_summary_append(const char *path, const plk_run_result *r,
-                              size_t omitted, plk_error *err);
+                              size_t omitted, const plk_github_html *html,
+                              plk_error *err);
 
 /* "▁▃█" for the growth between consecutive samples of series: eight bar
  * heights from the smallest growth (or 0) to the largest, at most max

@@ -118,6 +118,9 @@ class Runner:
         env["GITHUB_ACTIONS"] = "true"
         env["GITHUB_STEP_SUMMARY"] = str(self.tmp / "summary.md")
         env["GITHUB_WORKSPACE"] = str(cwd)
+        env["GITHUB_SERVER_URL"] = "https://github.com"
+        env["GITHUB_REPOSITORY"] = "owner/project"
+        env["GITHUB_RUN_ID"] = "7"
         env["NO_COLOR"] = "1"
         script = self.tmp / ("script-" + step["id"] + ".sh")
         script.write_text(step["run"])
@@ -142,7 +145,8 @@ def test_action_steps_build_and_run(tmp_path):
     runner_tmp = tmp_path / "runner-temp"
     runner_tmp.mkdir()
     inputs = dict(defaults, paths="tests/\n", python=PYTHON,
-                  args="--rounds 4  --warmup 1", **{"install-deps": "false"})
+                  args="--rounds 4  --warmup 1", html="leaks.html",
+                  **{"install-deps": "false"})
     runner = Runner(runner_tmp, inputs)
     steps = action["runs"]["steps"]
     build = runner.run_step(steps[0], project)
@@ -164,8 +168,14 @@ def test_action_steps_build_and_run(tmp_path):
     assert Path(out["json"]).is_file()
     # At the leak's location (the line that allocates), not the def.
     assert "::error file=tests/test_basic.py,line=8," in run.stdout
-    assert "## pyleak-ci: leaks found" in \
-        (runner_tmp / "summary.md").read_text()
+    summary = (runner_tmp / "summary.md").read_text()
+    assert "## pyleak-ci: leaks found" in summary
+    # The HTML report is written, and the summary points to it.
+    assert out["html"] == "leaks.html"
+    assert (project / "leaks.html").read_text().startswith("<!DOCTYPE")
+    assert "growth: leaks.html" in summary
+    assert "](https://github.com/owner/project/actions/runs/7#artifacts)" \
+        in summary
 
     # A clean selection passes, with zero leaks.
     runner.inputs["paths"] = "tests/test_basic.py::test_clean_temporaries"

@@ -118,13 +118,31 @@ def test_trouble_in_diagnosis_is_recorded_not_fatal(diag):
     assert diag.code == 1
 
 
-def test_console_shows_diagnosis(diag):
+def test_console_shows_one_line_per_leak(diag):
     where = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "cache"))
     line = [ln for ln in diag.stdout.splitlines()
             if ln.startswith("LEAK") and "test_cache_per_request" in ln]
     assert line and line[0].endswith(" at " + where), diag.stdout
-    assert "held by:" in diag.stdout
-    assert "diagnosis (" in diag.stdout
+    assert line[0].startswith("LEAK python-held tests/"), line
+    # The detail is in the reports and behind -v, not on the console.
+    assert "held by:" not in diag.stdout
+    assert "diagnosis (" not in diag.stdout
+    assert "deltas:" not in diag.stdout
+    leaks = [ln for ln in diag.stdout.splitlines() if ln.startswith("LEAK")]
+    in_report = [f for f in diag.xml.iter("failure")
+                 if f.get("type") == "pyleak.Leak"]
+    assert len(leaks) == len(in_report) > 1
+
+
+def test_console_shows_diagnosis_with_verbose(pyleak):
+    r = pyleak(DIAG_FILE, "-v", "-k", "test_cache_per_request")
+    where = "%s:%d" % (rel(DIAG_FILE), marker_line(DIAG_FILE, "cache"))
+    line = [ln for ln in r.stdout.splitlines()
+            if ln.startswith("LEAK") and "test_cache_per_request" in ln]
+    assert line and line[0].endswith(" at " + where), r.stdout
+    assert "held by:" in r.stdout
+    assert "diagnosis (" in r.stdout
+    assert "deltas:" in r.stdout
 
 
 def test_no_diagnose_keeps_the_plain_message(pyleak):
@@ -173,3 +191,37 @@ def test_extension_malloc_leak_is_native_alloc_at_call(example):
 
 def test_extension_fixed_function_passes(example):
     assert outcome(example.case("test_checksum_fixed"))[0] == "passed"
+
+
+def _has_pytest():
+    import subprocess
+    from conftest import PYTHON
+    return subprocess.run([PYTHON, "-c", "import pytest"],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _has_pytest(), reason="pytest is not importable")
+def test_example_project_sites_are_its_own(pyleak, tmp_path):
+    """pytest's own churn (log capture, stash, setup state) and frozen
+    modules are not allocation sites of the example's leaks."""
+    import json
+    project = REPO / "examples" / "pytest_project"
+    r = pyleak(project, "--json", tmp_path / "r.json")
+    assert r.code == 1, r.stdout + r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    leaked = [t for s in doc["suites"] for t in s["tests"]
+              if t["outcome"] == "leaked"]
+    assert leaked
+    own = "examples/pytest_project/"
+    for t in leaked:
+        sites = t["diagnosis"]["sites"]
+        assert sites, t["id"]
+        for site in sites:
+            assert site["path"].startswith(own), site
+            for frame in site["traceback"]:
+                assert frame["path"].startswith(own), site
+    # One console line per leak, between the progress and the summary.
+    lines = r.stdout.splitlines()
+    assert len([ln for ln in lines if ln.startswith("LEAK ")]) == \
+        len(leaked)
+    assert len(lines) <= 2 + 3 + len(leaked) + 3, r.stdout

@@ -286,7 +286,7 @@ def test_wrong_decorator_is_a_clear_import_error(pyleak):
     messages = {s.get("file").rsplit("/", 1)[1]:
                 s.find("testcase").find("error").get("message")
                 for s in r.xml.iter("testsuite")}
-    assert "@pyleak.skip: needs a reason" in \
+    assert "@pyleak_ci.skip: needs a reason" in \
         messages["test_bad_decorator.py"]
     assert "unknown metric 'memory'" in messages["test_bad_metric.py"]
     assert "refs, blocks, objects, heap, rss, fds, threads" in \

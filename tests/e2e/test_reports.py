@@ -27,9 +27,12 @@ def reports(tmp_path_factory):
     summary = tmp / "summary.md"
     summary.write_text("# earlier step\n")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
-           "GITHUB_WORKSPACE": str(REPO)}
+           "GITHUB_WORKSPACE": str(REPO),
+           "GITHUB_SERVER_URL": "https://github.com",
+           "GITHUB_REPOSITORY": "owner/project", "GITHUB_RUN_ID": "42"}
     r = run(REPORTS, FIXTURES / "broken", "--json", tmp / "r.json",
-            "--rounds", "4", "--warmup", "1", env=env, tmp_path=tmp)
+            "--html", tmp / "r.html",
+            "--rounds", "4", "--warmup", "1", "-v", env=env, tmp_path=tmp)
     r.summary = summary.read_text()
     r.json = json.loads((tmp / "r.json").read_text())
     r.tmp = tmp
@@ -166,17 +169,55 @@ def test_github_annotations(reports):
     assert reports.stdout.startswith("::stop-commands::")
 
 
+def test_html_keeps_hostile_text_as_text(reports):
+    from test_html_report import Page, anchor
+    text = (reports.tmp / "r.html").read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert page.external == [] and page.scripts == [{}]
+    assert "\x1b" not in text and "\x00" not in text
+    arts = {a[0]: a for a in page.articles}
+    hostile = arts[anchor("failure", "tests/fixtures/reports/"
+                          "test_reports.py::test_hostile_failure")]
+    body = "".join(hostile[3])
+    # Shown as text: the markup characters escaped, ANSI codes gone,
+    # control characters visible.
+    assert "::error file=evil.py::owned\\x01" in body
+    assert "]]> <&>" in body and "\x1b" not in body
+    assert "ValueError: bad, worse: 100%0A%25 red\n::error" in body
+    assert "&lt;&amp;&gt;" in text
+    leaks = [a for a in page.articles if a[1] == "leak"]
+    assert len(leaks) == 12
+    # The file that does not import is an error with its message.
+    assert any(a[1] == "error" and "test_broken" in "".join(a[3])
+               for a in page.articles)
+
+
 def test_github_summary(reports):
     s = reports.summary
     assert s.startswith("# earlier step\n## pyleak-ci: leaks found\n")
     assert "| Test | Leak per call | Growth over rounds |" in s
     rows = [l for l in s.splitlines() if "test\\_leak\\_" in l]
     assert len(rows) == 12
+    # Each leak links to its section of the HTML report, which the run's
+    # artifacts hold.
+    from test_html_report import Page
+    page = Page()
+    page.feed((reports.tmp / "r.html").read_text(encoding="utf-8"))
+    page.close()
+    assert "| Top allocation site | HTML report |" in s
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split(" | ")]
-        assert len(cells) == 4, row
+        assert len(cells) == 5, row
         assert "/call" in cells[1]
         assert re.search("[\u2581-\u2588]+ ", cells[2]), row
+        m = re.fullmatch(r"\[`#(leak-[\w-]+)`\]\(https://github\.com/"
+                         r"owner/project/actions/runs/42#artifacts\)",
+                         cells[4])
+        assert m, cells[4]
+        assert page.ids.get(m.group(1)) == "article", m.group(1)
+    assert "growth: r.html, in this run's artifacts" in s
     assert "test\\_hostile\\_failure failed: ValueError" in s
     # Files that did not import are listed too.
     assert "test\\_syntax\\_error.py error: cannot import" in s

@@ -1,13 +1,15 @@
-"""pyleak: per-test control for tests run under pyleak-ci.
+"""pyleak_ci: per-test control for tests run under pyleak-ci.
 
-pyleak-ci provides this module to the tests it runs (``import pyleak``).
-The decorators only record what they ask for in a ``__pyleak__``
-dictionary on the function or class; pyleak-ci reads it when it collects
-the tests:
+pyleak-ci provides this module to the tests it runs (``import
+pyleak_ci``), and ``pip install`` of pyleak-ci installs the same module,
+so the tests also import under plain pytest or unittest, where the
+decorators change nothing.  The decorators only record what they ask
+for in a ``__pyleak__`` dictionary on the function or class; pyleak-ci
+reads it when it collects the tests:
 
-    @pyleak.skip(reason="talks to a live server")
-    @pyleak.allow(metric="heap", per_call=64, reason="arena of libfoo")
-    @pyleak.rounds(30)
+    @pyleak_ci.skip(reason="talks to a live server")
+    @pyleak_ci.allow(metric="heap", per_call=64, reason="arena of libfoo")
+    @pyleak_ci.rounds(30)
 
 A class decorated this way passes the setting to all its test methods; a
 method's own setting wins over its class's.  Skipping or allowing a leak
@@ -21,6 +23,8 @@ The same settings as a pytest marker:
 """
 
 __all__ = ["skip", "allow", "rounds", "METRICS", "control_from_mark"]
+
+__version__ = "0.1.0"
 
 # The metrics pyleak-ci measures; "allow" names one (or several) of them.
 METRICS = ("refs", "blocks", "objects", "heap", "rss", "fds", "threads")
@@ -114,32 +118,32 @@ def _apply(obj, what, control):
 
 def skip(reason=None):
     """Do not check this test for leaks."""
-    example = '@pyleak.skip(reason="why this test is not checked")'
-    reason = _check_reason("@pyleak.skip", reason, example)
-    return lambda obj: _apply(obj, "@pyleak.skip", {"skip": reason})
+    example = '@pyleak_ci.skip(reason="why this test is not checked")'
+    reason = _check_reason("@pyleak_ci.skip", reason, example)
+    return lambda obj: _apply(obj, "@pyleak_ci.skip", {"skip": reason})
 
 
 def allow(metric=None, per_call=None, reason=None):
     """Accept growth of metric (a name or a list of names) up to per_call
     per call, or any growth of it when per_call is None."""
-    example = ('@pyleak.allow(metric="heap", per_call=64, '
+    example = ('@pyleak_ci.allow(metric="heap", per_call=64, '
                'reason="why this growth is fine")')
     if callable(metric):
-        _fail("@pyleak.allow", "used without arguments", example)
-    names = _check_metrics("@pyleak.allow", metric, example)
-    per_call = _check_per_call("@pyleak.allow", per_call, example)
-    reason = _check_reason("@pyleak.allow", reason, example)
+        _fail("@pyleak_ci.allow", "used without arguments", example)
+    names = _check_metrics("@pyleak_ci.allow", metric, example)
+    per_call = _check_per_call("@pyleak_ci.allow", per_call, example)
+    reason = _check_reason("@pyleak_ci.allow", reason, example)
     entries = [(name, per_call, reason) for name in names]
-    return lambda obj: _apply(obj, "@pyleak.allow", {"allow": entries})
+    return lambda obj: _apply(obj, "@pyleak_ci.allow", {"allow": entries})
 
 
 def rounds(n=None):
     """Measure this test over n rounds before its first verdict."""
-    example = "@pyleak.rounds(30)"
+    example = "@pyleak_ci.rounds(30)"
     if callable(n):
-        _fail("@pyleak.rounds", "used without arguments", example)
-    n = _check_rounds("@pyleak.rounds", n, example)
-    return lambda obj: _apply(obj, "@pyleak.rounds", {"rounds": n})
+        _fail("@pyleak_ci.rounds", "used without arguments", example)
+    n = _check_rounds("@pyleak_ci.rounds", n, example)
+    return lambda obj: _apply(obj, "@pyleak_ci.rounds", {"rounds": n})
 
 
 _MARK_KEYS = ("skip", "allow", "per_call", "rounds", "reason")
