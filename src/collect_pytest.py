@@ -95,32 +95,8 @@ def _has_section(path, section):
         return False
 
 
-def _required_params(fn, method):
-    args = fn.args
-    positional = list(args.posonlyargs) + list(args.args)
-    if method and positional:
-        positional = positional[1:]
-    required = len(positional) - len(args.defaults)
-    kwonly = sum(1 for d in args.kw_defaults if d is None)
-    return required > 0 or kwonly > 0
-
-
-def _is_testcase_class(node):
-    """A class whose bases look like unittest's (FooTestCase, ...)."""
-    import ast
-
-    for base in node.bases:
-        name = base.attr if isinstance(base, ast.Attribute) else \
-            getattr(base, "id", "")
-        if name.endswith("TestCase"):
-            return True
-    return False
-
-
 def _source_says_pytest(path):
-    """The file imports pytest, or has test functions that take
-    arguments (fixtures) or are coroutines, outside unittest classes. In
-    a unittest module, functions are helpers: unittest collects none."""
+    """The file imports pytest (or _pytest)."""
     import ast
 
     try:
@@ -128,7 +104,6 @@ def _source_says_pytest(path):
             tree = ast.parse(f.read(), path)
     except (OSError, SyntaxError, ValueError):
         return False  # the import reports it properly
-    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             if any(a.name.split(".")[0] in ("pytest", "_pytest")
@@ -138,33 +113,18 @@ def _source_says_pytest(path):
             if node.module and node.level == 0 and \
                     node.module.split(".")[0] in ("pytest", "_pytest"):
                 return True
-    if any(isinstance(n, ast.ClassDef) and _is_testcase_class(n)
-           for n in ast.walk(tree)):
-        return False
-    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-
-    def wants_fixtures(fn, method):
-        return fn.name.startswith("test") and (
-            isinstance(fn, ast.AsyncFunctionDef) or
-            _required_params(fn, method))
-
-    for node in tree.body:
-        if isinstance(node, funcs) and wants_fixtures(node, False):
-            return True
-    for node in classes:
-        if node.name.startswith("Test") and any(
-                isinstance(sub, funcs) and wants_fixtures(sub, True)
-                for sub in node.body):
-            return True
     return False
 
 
 def wants_pytest(path):
-    """Whether the file at path is a pytest test file: a conftest.py or a
-    pytest configuration (pytest.ini, [tool.pytest.ini_options], ...) in
-    its folder or above, or the file imports pytest or has tests that
-    take arguments. Other files (plain functions, unittest) are collected
-    by pyleak-ci itself, which follows `python -m unittest` exactly."""
+    """Whether the file at path goes to pytest before it is imported: a
+    conftest.py or a pytest configuration (pytest.ini,
+    [tool.pytest.ini_options], ...) in its folder or above, or the file
+    imports pytest. Other files are imported by pyleak-ci, which then
+    collects a unittest module as `python -m unittest` does and a file
+    of plain tests by pytest's default rules; a plain file whose tests
+    take arguments (fixtures) or are coroutines goes to pytest after all
+    (see the harness's collect_file)."""
     return _dir_says_pytest(os.path.dirname(path)) or \
         _source_says_pytest(path)
 

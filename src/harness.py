@@ -371,68 +371,209 @@ def _loaded_items(module, modname, relfile):
     return [_case_item(case, modname, relfile) for case in _flatten(suite)]
 
 
-def _class_items(cls, modname, relfile):
-    if getattr(cls, "__init__", object.__init__) is not object.__init__:
-        return []  # pytest does not collect classes with __init__ either
-    classname = modname + "." + cls.__qualname__
+def _plain_test_function(obj, name):
+    """The function of a class or module attribute pytest would collect
+    as a test under its default rules (python_functions = test), else
+    None."""
+    if not (name.startswith("test") or
+            getattr(obj, "__test__", False) is True):
+        return None
+    if isinstance(obj, staticmethod):
+        obj = obj.__func__
+    if not callable(obj) or hasattr(obj, "_pytestfixturefunction"):
+        return None
+    obj = getattr(obj, "__func__", obj)
+    if not isinstance(_unwrap(obj), types.FunctionType):
+        return None  # pytest warns "not a function" and skips it
+    if not getattr(obj, "__test__", True):
+        return None
+    return obj
+
+
+def _plain_test_class(obj, name):
+    return isinstance(obj, type) and (
+        name.startswith("Test") or getattr(obj, "__test__", False) is True)
+
+
+def _plain_methods(cls):
+    """(name, function) of the tests of a plain class, as pytest finds
+    them: its own and every inherited attribute, each name once (the
+    nearest definition wins), base classes' first, each class's in
+    definition order."""
+    seen = set()
+    groups = []
+    for ns in [vars(cls)] + [vars(base) for base in cls.__mro__]:
+        group = []
+        for name, value in list(ns.items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            group.append((name, value))
+        groups.append(group)
+    return [pair for group in reversed(groups) for pair in group]
+
+
+def _class_items(cls, modname, relfile, qual=None):
+    """A plain Test* class, collected by pytest's default rules: not
+    when __test__ is false or it has its own __init__ or __new__ (pytest
+    warns and skips it), else every test method it has, inherited ones
+    included, and the Test* classes nested in it."""
+    import inspect
+
+    qual = qual or cls.__qualname__
+    if not getattr(cls, "__test__", True) or inspect.isabstract(cls):
+        return []  # abstract: as pytest 8 (see wants_pytest)
+    if getattr(cls, "__init__", object.__init__) is not object.__init__ \
+            or getattr(cls, "__new__", object.__new__) is not object.__new__:
+        return []
+    classname = modname + "." + qual.replace("::", ".")
     items = []
-    for name, value in vars(cls).items():
-        if not name.startswith("test") or not callable(value):
+    for name, value in _plain_methods(cls):
+        if _plain_test_class(value, name):
+            items.extend(_class_items(value, modname, relfile,
+                                      qual + "::" + name))
             continue
-        required = _required_args(value, bound=True)
-        skip = _fixture_skip(required) if required else None
-        items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
-                          classname, name, relfile, _line_of(value),
+        fn = _plain_test_function(value, name)
+        if fn is None:
+            continue
+        required = _required_args(fn, bound=not isinstance(value,
+                                                           staticmethod))
+        skip = _fixture_skip(required) if required else _cannot_run(fn)
+        items.append(Item(relfile + "::" + qual + "::" + name,
+                          classname, name, relfile, _line_of(fn),
                           _method_call(cls, name), skip, None,
-                          _control(value, cls)))
+                          _control(fn, cls)))
     return items
+
+
+def _cannot_run(fn):
+    """Why pyleak-ci's own collector cannot run this test function (None
+    when it can): pytest needs a plugin for coroutines and no longer runs
+    generator ("yield") tests."""
+    code = getattr(_unwrap(fn), "__code__", None)
+    if code is None:
+        return None
+    if code.co_flags & 0x280:  # CO_COROUTINE, CO_ASYNC_GENERATOR
+        return ("coroutine test: pyleak-ci runs it only through pytest "
+                "with an async plugin (pytest-asyncio, anyio), which "
+                "cannot be imported here")
+    if code.co_flags & 0x20:  # CO_GENERATOR
+        return ("generator (yield) test: pytest does not run these "
+                "either since pytest 4")
+    return None
 
 
 def _function_item(fn, name, modname, relfile):
     required = _required_args(fn)
-    skip = _fixture_skip(required) if required else None
-    if skip is None and getattr(_unwrap(fn), "__code__", None) is not None \
-            and _unwrap(fn).__code__.co_flags & 0x180:
-        skip = "coroutine and generator tests are not run in this version"
+    skip = _fixture_skip(required) if required else _cannot_run(fn)
     return Item(relfile + "::" + name, modname, name, relfile,
                 _line_of(fn), _guarded_call(fn), skip, None, _control(fn))
 
 
+def _testcases(module):
+    """The unittest TestCase classes in the module's namespace, defined
+    there or imported, as unittest's loader finds them."""
+    return [(name, value) for name, value in list(vars(module).items())
+            if isinstance(value, type) and _is_testcase(value)]
+
+
 def _mixins(module):
-    """Plain classes that TestCase classes of the module inherit from:
-    unittest runs them only through those subclasses."""
+    """Classes that TestCase classes of the module inherit from."""
     out = set()
-    for value in vars(module).values():
-        if isinstance(value, type) and _is_testcase(value):
-            out.update(b for b in value.__mro__ if not _is_testcase(b))
+    for _, value in _testcases(module):
+        out.update(b for b in value.__mro__ if not _is_testcase(b))
     return out
 
 
-def _module_items(module, modname, relfile):
-    items = []
+def module_style(module):
+    """"unittest" when the file is a unittest module: it has TestCase
+    classes and nothing else pytest would collect. Such a file is run as
+    `python -m unittest` runs it, and only its TestCase classes (with
+    load_tests, if it has one) are tests. CPython's convention of a
+    test_main() entry point and test-named helpers that take arguments
+    are not plain tests, nor are classes the TestCase classes inherit
+    from (mixins). Anything else is "pytest": a file of plain test
+    functions and Test* classes (mixed with TestCase classes or not),
+    which a user runs with pytest and which is collected by pytest's
+    rules."""
+    if not _testcases(module):
+        return "pytest"
     mixins = _mixins(module)
-    uses_unittest = _module_uses_unittest(module)
-    load_tests = uses_unittest and callable(getattr(module, "load_tests",
-                                                    None))
-    if load_tests:
-        items.extend(_loaded_items(module, modname, relfile))
     for name, value in list(vars(module).items()):
-        if isinstance(value, types.FunctionType) and name.startswith("test"):
-            if uses_unittest and (name == "test_main" or
-                                  _required_args(value)):
-                # In a unittest module, functions that need arguments
-                # are helpers (factories of test classes), and test_main
-                # is CPython's old entry point that runs the module's
-                # TestCases itself; unittest collects neither.
+        if isinstance(value, type):
+            if _is_testcase(value) or value in mixins or \
+                    not _plain_test_class(value, name):
                 continue
-            items.append(_function_item(value, name, modname, relfile))
-        elif isinstance(value, type) and _is_testcase(value):
-            if name.startswith("_") or load_tests:
-                continue
-            items.extend(_unittest_items(value, modname, relfile))
-        elif isinstance(value, type) and name.startswith("Test") and \
-                value not in mixins:
-            items.extend(_class_items(value, modname, relfile))
+            if _class_items(value, module.__name__, ""):
+                return "pytest"
+        elif name != "test_main":
+            fn = _plain_test_function(value, name)
+            if fn is not None and not _required_args(fn):
+                return "pytest"
+    return "unittest"
+
+
+def wants_pytest(module):
+    """A plain-style module that only pytest itself runs as pytest does:
+    its tests take arguments (fixtures) or are coroutines (an async
+    plugin), or it has an abstract Test* class (whose treatment depends
+    on pytest's version: an error of the file before pytest 8, not
+    collected since)."""
+    import inspect
+
+    for name, value in list(vars(module).items()):
+        if _plain_test_class(value, name) and not _is_testcase(value):
+            if inspect.isabstract(value):
+                return True
+            fns = [f for n, f in _plain_methods(value)
+                   if _plain_test_function(f, n) is not None]
+            bound = True
+        else:
+            fn = _plain_test_function(value, name)
+            fns = [fn] if fn is not None else []
+            bound = False
+        for fn in fns:
+            code = getattr(_unwrap(fn), "__code__", None)
+            if isinstance(fn, staticmethod):
+                bound = False
+            if _required_args(fn, bound=bound) or (
+                    code is not None and code.co_flags & 0x80):
+                return True
+    return False
+
+
+def _testcase_items(cls, attrname, modname, relfile, style):
+    if style == "pytest" and not getattr(cls, "__test__", True):
+        return []  # pytest's unittest support honours __test__
+    return _unittest_items(cls, modname, relfile)
+
+
+def _module_items(module, modname, relfile, style=None):
+    """The tests of a module collected by pyleak-ci itself, by the rules
+    of the runner its style says (see module_style)."""
+    style = style or module_style(module)
+    items = []
+    if style == "unittest":
+        if callable(getattr(module, "load_tests", None)):
+            return _loaded_items(module, modname, relfile)
+        seen = set()
+        for name, value in _testcases(module):
+            if value not in seen:
+                seen.add(value)
+                items.extend(_testcase_items(value, name, modname,
+                                             relfile, style))
+        return items
+    for name, value in list(vars(module).items()):
+        if isinstance(value, type) and _is_testcase(value):
+            items.extend(_testcase_items(value, name, modname, relfile,
+                                         style))
+        elif isinstance(value, type):
+            if _plain_test_class(value, name):
+                items.extend(_class_items(value, modname, relfile, name))
+        else:
+            fn = _plain_test_function(value, name)
+            if fn is not None:
+                items.append(_function_item(fn, name, modname, relfile))
     # Source order within the file keeps reports stable and readable;
     # a unittest class keeps its tests together in loader order.
     return items
@@ -525,7 +666,8 @@ def _missing_pytest(exc):
         getattr(exc, "name", None) in ("pytest", "_pytest")
 
 
-def collect_file(path, modname, root, relfile, selector, keyword=""):
+def collect_file(path, modname, root, relfile, selector, keyword="",
+                 by_pytest=False):
     """Import the test file and list its tests: with pytest when it is a
     pytest test file and pytest is importable (see _pyleak_pytest),
     else by pyleak-ci's own rules. keyword is -k EXPR ("" for all).
@@ -534,7 +676,8 @@ def collect_file(path, modname, root, relfile, selector, keyword=""):
     """
     import _pyleak_pytest
 
-    if _pyleak_pytest.available() and _pyleak_pytest.wants_pytest(path):
+    if by_pytest or (_pyleak_pytest.available() and
+                     _pyleak_pytest.wants_pytest(path)):
         if root not in sys.path:
             sys.path.insert(0, root)
         out = _pyleak_pytest.collect(path, modname, relfile, keyword)
@@ -557,8 +700,18 @@ def collect_file(path, modname, root, relfile, selector, keyword=""):
             return (out[0], out[1],
                     _pyleak_pytest.needs_pytest_message(relfile), out[3])
         return _import_error(exc, "cannot import " + relfile)
-    items = _select(_module_items(module, modname, relfile), selector,
-                    relfile)
+    style = module_style(module)
+    if style == "pytest" and _pyleak_pytest.available() and \
+            wants_pytest(module):
+        # pytest imports it again, so that its asserts are rewritten as
+        # under pytest.
+        if sys.modules.get(modname) is module:
+            del sys.modules[modname]
+        del module
+        return collect_file(path, modname, root, relfile, selector,
+                            keyword, True)
+    items = _select(_module_items(module, modname, relfile, style),
+                    selector, relfile)
     if isinstance(items, tuple):
         return items
     if keyword:

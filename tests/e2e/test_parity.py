@@ -1,0 +1,110 @@
+"""End-to-end: the same tests as the plain runners, the plain runner's
+warnings during every call, tests that repeat only with their fixtures,
+and identical random state before every call."""
+import json
+import re
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, PYTHON, REPO, outcome
+
+PARITY = FIXTURES / "parity"
+
+
+def _has(module):
+    return subprocess.run([PYTHON, "-c", "import " + module],
+                          capture_output=True).returncode == 0
+
+
+needs_pytest = pytest.mark.skipif(not _has("pytest"),
+                                  reason="pytest is not installed for " +
+                                  PYTHON)
+
+
+def _json_ids(path):
+    data = json.loads(path.read_text())
+    return {t["id"]: t for s in data["suites"] for t in s["tests"]}
+
+
+def _pytest_ids(target):
+    proc = subprocess.run([PYTHON, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", str(target)],
+                          capture_output=True, text=True, cwd=REPO)
+    return {line.strip() for line in proc.stdout.splitlines()
+            if "::" in line and not line.startswith(" ")}
+
+
+def _unittest_ids(directory, module):
+    proc = subprocess.run([PYTHON, "-m", "unittest", "-v", module],
+                          capture_output=True, text=True, cwd=directory)
+    assert proc.returncode == 0, proc.stderr
+    ids = set()
+    for line in proc.stderr.splitlines():
+        m = re.match(r"(\w+) \(([\w.]+)\)", line)
+        if m:
+            cls = m.group(2).rsplit(".", 2)[-2]
+            ids.add(cls + "::" + m.group(1))
+    return ids
+
+
+# -- collection parity -----------------------------------------------------
+
+@needs_pytest
+def test_plain_files_collect_what_pytest_collects(pyleak, tmp_path):
+    """Inherited methods of plain Test* classes (also without `import
+    pytest`), nested and imported classes, staticmethods, __test__ =
+    False and classes with __init__: the ids of pytest --collect-only."""
+    out = tmp_path / "r.json"
+    r = pyleak(PARITY / "test_plain_inherit.py", PARITY / "test_mixed.py",
+               "--rounds", "3", "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    ids = _json_ids(out)
+    want = _pytest_ids(PARITY / "test_plain_inherit.py") | \
+        _pytest_ids(PARITY / "test_mixed.py")
+    assert set(ids) == want
+    assert len(want) == 15
+    base = "tests/fixtures/parity/test_plain_inherit.py::"
+    # Inherited from a base class imported from another module.
+    assert ids[base + "TestOverrides::test_starts_empty"]["outcome"] == \
+        "passed"
+    # pytest lists a yield test and ignores it; so does pyleak-ci, and
+    # says why.
+    gen = ids[base + "test_generator"]
+    assert gen["outcome"] == "skipped"
+    assert "generator (yield) test" in gen["message"]
+
+
+def test_unittest_files_collect_what_unittest_collects(pyleak, tmp_path):
+    """A Test* mixin of a TestCase, a test_main() and a helper that takes
+    arguments are not tests of a unittest module; a TestCase named with
+    an underscore is; load_tests decides what its module runs."""
+    out = tmp_path / "r.json"
+    r = pyleak(PARITY / "test_unittest_mixins.py",
+               PARITY / "test_load_tests.py", "--rounds", "3", "--json",
+               out)
+    assert r.code == 0, r.stdout + r.stderr
+    got = {i.split("::", 1)[1] for i in _json_ids(out)}
+    want = _unittest_ids(PARITY, "test_unittest_mixins") | \
+        _unittest_ids(PARITY, "test_load_tests")
+    assert got == want
+    assert "ListChecks::test_len" in got and "TestChecks::test_len" \
+        not in got and "Chosen::test_chosen" in got and len(got) == 6
+
+
+def test_cpython_mixin_module_collects_as_unittest(pyleak, tmp_path):
+    """test_json/test_dump.py: TestDump is a mixin of TestPyDump and
+    TestCDump; unittest does not run it (it has no assertEqual)."""
+    target = "/usr/lib/python3.11/test/test_json/test_dump.py"
+    try:
+        open(target).close()
+    except OSError:
+        pytest.skip("libpython3.11-testsuite is not installed")
+    out = tmp_path / "r.json"
+    r = pyleak(target, "--rounds", "3", "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    got = {i.rsplit("::", 2)[-2] + "::" + i.rsplit("::", 1)[1]
+           for i in _json_ids(out)}
+    assert got == _unittest_ids("/usr/lib/python3.11",
+                                "test.test_json.test_dump")
+    assert not any(i.startswith("TestDump::") for i in got)
