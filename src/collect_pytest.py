@@ -321,7 +321,9 @@ def collect(path, modname, relfile, keyword):
     state = PytestFile(path, config, session)
     _current[0] = state
     try:
-        session.perform_collect()
+        # Through the hook, so that pytest's warnings plugin applies the
+        # project's warning filters to the import, as under pytest.
+        config.hook.pytest_collection(session=session)
     except KeyboardInterrupt:
         raise
     except pytest.UsageError as exc:
@@ -458,6 +460,30 @@ def _prune(finalizers, fixturedef_type):
         finalizers[:] = keep
 
 
+def _warning_filters(item):
+    """The warning filters pytest's warnings plugin sets around every
+    test (see _pytest/warnings.py): deprecation warnings always shown
+    unless Python's -W options say otherwise, then the ini's
+    filterwarnings, then -W options from the command line or addopts,
+    then the test's filterwarnings marks, nearest first. In the order
+    they are applied: the last one wins. Read once per test."""
+    from _pytest.config import parse_warning_filter
+
+    config = item.config
+    out = []
+    if not sys.warnoptions:
+        out.append(("always", "", DeprecationWarning, "", 0))
+        out.append(("always", "", PendingDeprecationWarning, "", 0))
+    for arg in config.getini("filterwarnings"):
+        out.append(parse_warning_filter(arg, escape=False))
+    for arg in config.known_args_namespace.pythonwarnings or []:
+        out.append(parse_warning_filter(arg, escape=True))
+    for mark in item.iter_markers(name="filterwarnings"):
+        for arg in mark.args:
+            out.append(parse_warning_filter(arg, escape=False))
+    return harness.compile_filters(out)
+
+
 def _item_call(state, item, problem):
     """The per-call wrapper of a pytest item: setup, call and teardown,
     leaving longer-lived fixtures in place for the next call."""
@@ -475,6 +501,13 @@ def _item_call(state, item, problem):
 
     if problem is not None:
         return lambda: ("error", "pyleak.UsageError", problem, "")
+    try:
+        filters = _warning_filters(item)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        out = _error("the filterwarnings of " + item.nodeid, exc)
+        return lambda: out
 
     def phases():
         # A test that ran before this one may have left its class (and
@@ -503,7 +536,7 @@ def _item_call(state, item, problem):
 
     def call():
         try:
-            out = phases()
+            out = harness.with_warnings(phases, filters, True)
         except KeyboardInterrupt:
             raise
         except Exit as exc:

@@ -115,12 +115,84 @@ def _is_pytest_skip(exc):
 
 # -- calling tests ---------------------------------------------------------
 
+# The warning filters of the plain runner, set around every call of a
+# test that pyleak-ci collected itself (see set_style): unittest's "-W
+# default" for a unittest module, pytest's defaults for plain tests.
+_UNITTEST_FILTERS = (
+    ("default", "", Warning, "", 0),
+    # unittest's runner shows the deprecated assert aliases once per
+    # module.
+    ("module", r"Please use assert\w+ instead.", DeprecationWarning, "",
+     0),
+)
+_PYTEST_FILTERS = (
+    ("always", "", DeprecationWarning, "", 0),
+    ("always", "", PendingDeprecationWarning, "", 0),
+)
+_call_filters = ((), False)
+
+
+def set_style(style):
+    """The warning filters for the calls of the tests of a file collected
+    by pyleak-ci (style as module_style says). As under the plain
+    runners, none when Python's -W options (sys.warnoptions) are set."""
+    global _call_filters
+    if sys.warnoptions:
+        _call_filters = ((), style != "unittest")
+    elif style == "unittest":
+        _call_filters = (compile_filters(_UNITTEST_FILTERS), False)
+    else:
+        _call_filters = (compile_filters(_PYTEST_FILTERS), True)
+
+
+def compile_filters(specs):
+    """Entries of warnings.filters for specs, each as
+    warnings.filterwarnings(*spec) takes it, applied in order (so the
+    last comes first). Compiled once: applying them to every call is
+    then only a list insert."""
+    import re
+
+    out = []
+    for action, message, category, module, lineno in specs:
+        out.insert(0, (action, re.compile(message, re.I) if message else
+                       None, category,
+                       re.compile(module) if module else None, lineno))
+    return tuple(out)
+
+
+def with_warnings(fn, filters, record):
+    """fn() inside warnings.catch_warnings with filters (compile_filters)
+    first in warnings.filters, as the plain runner sets them around a
+    test. record: keep the warnings rather than print
+    them, as pytest does; the first call's (when its output is captured
+    for the report) are then written to its stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=record) as log:
+        if filters:
+            warnings.filters[:0] = filters
+            warnings._filters_mutated()
+        out = fn()
+    if log and isinstance(sys.stderr, _Capture):
+        for w in log:
+            try:
+                sys.stderr.write(warnings.formatwarning(
+                    w.message, w.category, w.filename, w.lineno, w.line))
+            except Exception:
+                pass
+    return out
+
+
+def _call_in_style(fn):
+    filters, record = _call_filters
+    return with_warnings(fn, filters, record)
+
 def _guarded_call(body):
     """A per-call wrapper around body(): None when it returns, else the
     result tuple of its skip or failure. Ctrl-C goes through."""
     skips = _skip_types()
 
-    def call():
+    def guarded():
         try:
             body()
         except KeyboardInterrupt:
@@ -132,6 +204,9 @@ def _guarded_call(body):
                 return ("skipped", _type_name(type(exc)), reason, "")
             return _exc_tuple("failed", exc)
         return None
+
+    def call():
+        return _call_in_style(guarded)
     return call
 
 
@@ -211,19 +286,22 @@ def _instance_call(case):
     hunter does with the suite a load_tests function built."""
     Result = _unittest_result_class()
 
-    def call():
+    def run():
         result = Result()
         case.run(result)
         outcome = result.outcome
         del result
         return outcome
+
+    def call():
+        return _call_in_style(run)
     return call
 
 
 def _unittest_call(cls, name):
     Result = _unittest_result_class()
 
-    def call():
+    def run():
         result = Result()
         case = cls(name)
         case.run(result)
@@ -231,6 +309,9 @@ def _unittest_call(cls, name):
         # The case holds its outcome and cleanups; drop them now.
         del case, result
         return outcome
+
+    def call():
+        return _call_in_style(run)
     return call
 
 
@@ -710,6 +791,7 @@ def collect_file(path, modname, root, relfile, selector, keyword="",
         del module
         return collect_file(path, modname, root, relfile, selector,
                             keyword, True)
+    set_style(style)
     items = _select(_module_items(module, modname, relfile, style),
                     selector, relfile)
     if isinstance(items, tuple):
@@ -746,6 +828,7 @@ def collect_callable(modname, attr):
             return _skip_module(exc, modname)
         return _import_error(exc, "cannot import " + modname)
     relfile = _relfile(getattr(module, "__file__", None) or modname)
+    set_style(module_style(module))
     obj = module
     owner = None
     for part in attr.split("."):

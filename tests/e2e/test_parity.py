@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, PYTHON, REPO, outcome
+from conftest import FIXTURES, PYTHON, REPO, outcome, props
 
 PARITY = FIXTURES / "parity"
 
@@ -108,3 +108,61 @@ def test_cpython_mixin_module_collects_as_unittest(pyleak, tmp_path):
     assert got == _unittest_ids("/usr/lib/python3.11",
                                 "test.test_json.test_dump")
     assert not any(i.startswith("TestDump::") for i in got)
+
+
+# -- warnings as the plain runner sets them ----------------------------------
+
+def _pytest_outcomes(target, tmp_path):
+    """Outcome per test name of a plain pytest run, from its JUnit."""
+    import xml.etree.ElementTree as ET
+
+    xml = tmp_path / "pytest.xml"
+    subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "--junitxml", str(xml), str(target)],
+                   capture_output=True, text=True, cwd=target)
+    return {tc.get("name"): outcome(tc)[0]
+            for tc in ET.parse(xml).iter("testcase")}
+
+
+@needs_pytest
+def test_pytest_warning_filters_apply_to_every_call(pyleak, tmp_path):
+    """The ini's filterwarnings and -W in addopts make warnings errors,
+    marks override them, and deprecations are shown always: the verdicts
+    are plain pytest's, and stay so over every call."""
+    target = FIXTURES / "warnings_pytest"
+    r = pyleak(target, "--rounds", "3")
+    assert r.code == 1, r.stdout + r.stderr
+    got = {tc.get("name"): outcome(tc)[0] for tc in r.xml.iter("testcase")}
+    assert got == _pytest_outcomes(target, tmp_path)
+    assert got == {
+        "test_deprecated_call_fails": "failure",
+        "test_user_warning_fails": "failure",
+        "test_mark_beats_addopts": "passed",
+        "test_mark_makes_an_error": "failure",
+        "test_runtime_warning_passes": "passed",
+        "test_warns_catches_deprecation": "passed",
+        "test_recorder_sees_deprecation_every_call": "passed",
+    }
+    el = outcome(r.case("test_deprecated_call_fails"))[1]
+    assert el.get("type") == "DeprecationWarning"
+    assert "old_api() is deprecated" in el.get("message")
+    # Passing tests were called many times, each under the same filters.
+    for name in ("test_recorder_sees_deprecation_every_call",
+                 "test_warns_catches_deprecation"):
+        assert int(props(r.case(name))["pyleak.total_calls"]) > 3
+
+
+def test_unittest_module_runs_under_default_warnings(pyleak):
+    """`python -m unittest` shows warnings ("-W default"): a test that
+    records a deprecation without a filter of its own passes there, and
+    on every call under pyleak-ci."""
+    target = FIXTURES / "warnings_unittest"
+    proc = subprocess.run([PYTHON, "-m", "unittest", "test_warn_unittest"],
+                          capture_output=True, text=True, cwd=target)
+    assert proc.returncode == 0, proc.stderr
+    r = pyleak(target, "--rounds", "3")
+    assert r.code == 0, r.stdout + r.stderr
+    for name in ("Deprecations::test_recorded_without_a_filter",
+                 "Deprecations::test_assert_warns"):
+        assert outcome(r.case(name))[0] == "passed"
+        assert int(props(r.case(name))["pyleak.total_calls"]) > 3
