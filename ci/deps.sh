@@ -6,6 +6,7 @@ packages=(
     cmake make gcc clang pkg-config
     python3.11 python3.11-dev python3.11-dbg libpython3.11-dbg
     python3.11-venv python3-pytest python3-yaml libpython3.11-testsuite
+    python3-numpy python3-hypothesis
     libxml2-dev libxml2-utils libcmocka-dev
     libclang-rt-14-dev valgrind
 )

@@ -342,6 +342,7 @@ def collect(path, modname, relfile, keyword):
         reason = _skip_reason(rec.skipped[0])
         state.close()
         return ("skip", reason)
+    harness.derandomize([getattr(it, "obj", None) for it in session.items])
     items = [_make_item(state, it, modname, relfile) for it in session.items]
     return ("ok", state, items)
 

@@ -168,6 +168,8 @@ def with_warnings(fn, filters, record):
     for the report) are then written to its stderr."""
     import warnings
 
+    if _reseed_on:
+        _reseed()
     with warnings.catch_warnings(record=record) as log:
         if filters:
             warnings.filters[:0] = filters
@@ -181,6 +183,67 @@ def with_warnings(fn, filters, record):
             except Exception:
                 pass
     return out
+
+
+# Before every call, the random state tests draw on is the same, so that
+# repeated calls do the same work (as pytest-randomly reseeds per test):
+# a test on random data must not fail once in hundreds of calls, nor
+# allocate differently from call to call. --no-reseed turns it off.
+_reseed_on = True
+_SEED = 20240229
+
+
+def set_reseed(on):
+    global _reseed_on
+    _reseed_on = bool(on)
+
+
+def _reseed():
+    """Python's random and numpy's global generator (when numpy is
+    loaded) to the same seed."""
+    rnd = sys.modules.get("random")
+    if rnd is not None:
+        rnd.seed(_SEED)
+    nprandom = sys.modules.get("numpy.random")
+    if nprandom is not None:
+        try:
+            nprandom.seed(_SEED)
+        except Exception:
+            pass
+
+
+def derandomize(objs):
+    """Hypothesis tests among objs (functions, classes) get derandomized
+    settings without an example database: every call then tries the same
+    examples, and no call replays what an earlier one saved."""
+    if not _reseed_on or "hypothesis" not in sys.modules:
+        return
+    import hypothesis
+
+    seen = set()
+
+    def fix(obj):
+        obj = getattr(obj, "__func__", obj)
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        have = getattr(obj, "_hypothesis_internal_use_settings", None)
+        if have is None or getattr(have, "derandomize", False) and \
+                have.database is None:
+            return
+        try:
+            obj._hypothesis_internal_use_settings = hypothesis.settings(
+                have, derandomize=True, database=None)
+        except Exception:
+            pass  # an older Hypothesis, or not a settings object
+
+    for obj in objs:
+        if isinstance(obj, type):
+            for base in obj.__mro__:
+                for value in list(vars(base).values()):
+                    fix(value)
+        else:
+            fix(obj)
 
 
 def _call_in_style(fn):
@@ -792,6 +855,7 @@ def collect_file(path, modname, root, relfile, selector, keyword="",
         return collect_file(path, modname, root, relfile, selector,
                             keyword, True)
     set_style(style)
+    derandomize(list(vars(module).values()))
     items = _select(_module_items(module, modname, relfile, style),
                     selector, relfile)
     if isinstance(items, tuple):
@@ -829,6 +893,7 @@ def collect_callable(modname, attr):
         return _import_error(exc, "cannot import " + modname)
     relfile = _relfile(getattr(module, "__file__", None) or modname)
     set_style(module_style(module))
+    derandomize(list(vars(module).values()))
     obj = module
     owner = None
     for part in attr.split("."):

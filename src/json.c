@@ -418,6 +418,8 @@ put_settings(jw *j, const plk_config *c)
     put_per_metric(j, "floor", c->floor);
     put_per_metric(j, "threshold", c->threshold);
     jw_bool(j, "diagnose", c->diagnose);
+    jw_bool(j, "reseed", c->reseed);
+    jw_bool(j, "fail_not_repeatable", c->fail_not_repeatable);
     jw_close(j, "}");
 }
 

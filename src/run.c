@@ -1818,6 +1818,16 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
         }
         Py_XDECREF(r);
     }
+    /* Random state reset before every call, unless --no-reseed. */
+    {
+        PyObject *r = PyObject_CallMethod(R->h, "set_reseed", "i",
+                                          cfg->reseed);
+
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
     R->collect = PyObject_GetAttrString(R->h, "collect");
     gc = PyImport_ImportModule("gc");
     if (gc != NULL) {

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, PYTHON, REPO, outcome, props
+from conftest import BINARY, FIXTURES, PYTHON, REPO, outcome, props
 
 PARITY = FIXTURES / "parity"
 
@@ -166,3 +166,46 @@ def test_unittest_module_runs_under_default_warnings(pyleak):
                  "Deprecations::test_assert_warns"):
         assert outcome(r.case(name))[0] == "passed"
         assert int(props(r.case(name))["pyleak.total_calls"]) > 3
+
+
+# -- the same random state before every call -------------------------------
+
+RESEED = FIXTURES / "reseed"
+
+
+def test_every_call_starts_from_the_same_random_state(pyleak, tmp_path):
+    """random, numpy's global generator and Hypothesis draw the same in
+    every call, as the tests check; --no-reseed (or reseed = false)
+    leaves the state alone, and each fails on a later call."""
+    out = tmp_path / "r.json"
+    r = pyleak(RESEED, "--rounds", "3", "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    tests = _json_ids(out)
+    for t in tests.values():
+        if t["outcome"] == "skipped":
+            assert "not installed" in t["message"]
+            continue
+        assert t["outcome"] == "passed", t
+        assert t["total_calls"] > 3
+    data = json.loads(out.read_text())
+    assert data["run"]["settings"]["reseed"] is True
+
+    r = pyleak(RESEED, "--rounds", "3", "--no-reseed", "--json", out)
+    tests = _json_ids(out)
+    assert json.loads(out.read_text())["run"]["settings"]["reseed"] is False
+    random_test = tests["tests/fixtures/reseed/test_random_state.py::"
+                        "test_random_module"]
+    assert random_test["outcome"] != "passed"
+    assert "first call drew" in random_test["message"]
+    for t in tests.values():
+        assert t["outcome"] != "passed", t
+
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text(
+        "[tool.pyleak-ci]\nreseed = false\n")
+    proc = subprocess.run([BINARY, "config"], capture_output=True,
+                          text=True, cwd=tmp_path / "proj")
+    assert proc.returncode == 0, proc.stderr
+    assert "reseed = false" in proc.stdout
+    assert "pyproject.toml:2" in [ln for ln in proc.stdout.splitlines()
+                                  if ln.startswith("reseed")][0]
