@@ -369,7 +369,33 @@ def _make_item(state, item, modname, relfile):
                        line, _item_call(state, item, problem), None,
                        state.scope(classes[-1]) if classes else None)
     out.control = control
+    if problem is None:
+        out.rescope = functools.partial(_rescope, state, item, bool(classes))
     return out
+
+
+def _rescope(state, item, in_class, level):
+    """The pytest side of harness.rescope: every call then finishes the
+    fixtures of the test's class (level 1) or of its module and class
+    (level 2), so that the next call makes them anew."""
+    from _pytest.python import Module
+
+    if level == 1:
+        if not in_class:
+            return None
+        keep = item.getparent(Module)
+    elif level == 2:
+        keep = item.session
+    else:
+        return None
+    setupstate = state.session._setupstate
+    try:
+        setupstate.teardown_exact(keep)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        pass  # the next call's setup reports what is wrong
+    return _item_call(state, item, None, keep), lambda: None
 
 
 def _control(item, classes):
@@ -485,15 +511,16 @@ def _warning_filters(item):
     return harness.compile_filters(out)
 
 
-def _item_call(state, item, problem):
+def _item_call(state, item, problem, keep=None):
     """The per-call wrapper of a pytest item: setup, call and teardown,
-    leaving longer-lived fixtures in place for the next call."""
+    leaving longer-lived fixtures in place for the next call (those of
+    the nodes above keep, a node or the item's parent by default)."""
     from _pytest.fixtures import FixtureDef
     from _pytest.outcomes import Exit
     from _pytest.runner import call_runtest_hook
 
     setupstate = state.session._setupstate
-    parent = item.parent
+    parent = item.parent if keep is None else keep
     ihook = item.ihook
     info_ = getattr(item, "_fixtureinfo", None)
     fixturedefs = [fd for defs in

@@ -30,7 +30,7 @@ class Item:
     """One test as the C side sees it."""
 
     __slots__ = ("id", "classname", "name", "file", "line", "skip",
-                 "call", "cls", "control")
+                 "call", "cls", "control", "rescope")
 
     def __init__(self, id, classname, name, file, line, call, skip=None,
                  cls=None, control=None):
@@ -46,6 +46,9 @@ class Item:
         # pytest.mark.pyleak marker: {"skip": reason, "rounds": n,
         # "allow": [(metric, per_call or None, reason), ...]}.
         self.control = control
+        # None, or level -> rescoped call (see rescope): for items whose
+        # fixtures are not the harness's (pytest's).
+        self.rescope = None
 
 
 def _type_name(tp):
@@ -1019,6 +1022,78 @@ def class_teardown(cls):
     out = _guarded(cls.tearDownClass, cls.__qualname__ + ".tearDownClass")
     cleanup = _class_cleanups(cls)
     return out or cleanup
+
+
+# -- tests that repeat only with their fixtures ---------------------------
+
+def _own_fixture(cls, names):
+    """Whether cls defines (or inherits from other than TestCase) one of
+    the class fixture methods names."""
+    import unittest
+
+    for name in names:
+        have = getattr(cls, name, None)
+        base = getattr(unittest.TestCase, name, None)
+        if have is not None and getattr(have, "__func__", have) is not \
+                getattr(base, "__func__", base):
+            return True
+    return False
+
+
+def rescope(item, module, level):
+    """A test whose first call passed and a later call failed is measured
+    again with its fixtures around every call, as it repeats under a
+    runner that repeats whole classes or modules (CPython's refleak
+    hunter): level 1 with its class's fixtures (setUpClass ...
+    tearDownClass) around each call, level 2 with its module's too.
+
+    Tears down what is set up now at that level and returns (call,
+    restore): call() runs the fixtures and the test and returns a result
+    as an item's call does; restore() sets them up again for the tests
+    that follow, and returns None or an error result. None when the test
+    has no fixtures at that level."""
+    if item.rescope is not None:
+        return item.rescope(level)
+    cls = item.cls if _is_testcase(item.cls) else None
+    if level == 1:
+        if cls is None or not _own_fixture(
+                cls, ("setUpClass", "tearDownClass")):
+            return None
+        mod = None
+    elif level == 2:
+        if not isinstance(module, types.ModuleType) or \
+                not _module_uses_unittest(module) or not any(
+                    hasattr(module, n) for n in ("setUpModule",
+                                                 "tearDownModule")):
+            return None
+        mod = module
+    else:
+        return None
+    test = item.call
+    if cls is not None:
+        class_teardown(cls)
+    if mod is not None:
+        module_teardown(mod)
+
+    def call():
+        out = module_setup(mod) if mod is not None else None
+        if out is not None:
+            return out
+        out = class_setup(cls) if cls is not None else None
+        if out is None:
+            out = test()
+            if cls is not None:
+                out = out or class_teardown(cls)
+        if mod is not None:
+            out = out or module_teardown(mod)
+        return out
+
+    def restore():
+        out = module_setup(mod) if mod is not None else None
+        if out is None and cls is not None:
+            out = class_setup(cls)
+        return out
+    return call, restore
 
 
 # -- output ----------------------------------------------------------------

@@ -454,6 +454,7 @@ plk_json_render(char **out, const plk_run_result *r,
     jw_int(&j, "failed", (int64_t)tot.failed);
     jw_int(&j, "errors", (int64_t)tot.errors);
     jw_int(&j, "skipped", (int64_t)tot.skipped);
+    jw_int(&j, "not_repeatable", (int64_t)tot.not_repeatable);
     jw_close(&j, "}");
     if (meta != NULL && meta->cfg != NULL) {
         put_settings(&j, meta->cfg);
