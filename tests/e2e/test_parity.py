@@ -209,3 +209,118 @@ def test_every_call_starts_from_the_same_random_state(pyleak, tmp_path):
     assert "reseed = false" in proc.stdout
     assert "pyproject.toml:2" in [ln for ln in proc.stdout.splitlines()
                                   if ln.startswith("reseed")][0]
+
+
+# -- tests that repeat only with their fixtures ---------------------------
+
+REPEAT = FIXTURES / "repeat"
+
+
+def test_tests_that_repeat_with_their_fixtures(pyleak, tmp_path):
+    """A test that passes its first call and fails later is measured
+    again with its class's, then its module's fixtures around every
+    call, and judged there; one that still fails is not repeatable (a
+    skip); one that fails its first call stays a failure."""
+    out = tmp_path / "r.json"
+    r = pyleak(REPEAT / "test_repeat_unittest.py", "--json", out)
+    assert r.code == 1, r.stdout + r.stderr  # the leak and the failure
+    tests = {i.split("::", 1)[1]: t for i, t in _json_ids(out).items()}
+
+    def check(name, want, level=None):
+        t = tests[name]
+        assert t["outcome"] == want, t
+        if level is not None:
+            assert "passed once, failed on call 2 when repeated alone" in \
+                t["note"], t
+            assert t["note"].endswith(
+                "measured with %s around every call" % level), t
+        return t
+
+    check("NeedsClassSetup::test_first_after_setup_class", "passed",
+          "its class's fixtures")
+    check("NeedsModuleSetup::test_first_after_setup_module", "passed",
+          "its module's fixtures")
+    leak = check("LeaksWithModuleSetup::test_leaks_and_needs_module_setup",
+                 "leaked", "its module's fixtures")
+    assert leak["exc_type"] is None and leak["message"].startswith("leaks")
+    first = check("Never::test_fails_first", "failed")
+    assert first["message"] == "AssertionError: broken from the start"
+    once = check("Never::test_only_once", "skipped")
+    assert once["exc_type"] == "pyleak.NotRepeatable"
+    assert once["message"] == (
+        "not repeatable: passed once, failed on call 2: AssertionError: "
+        "True is not false : already ran once in this process")
+    assert "it failed too" in once["details"]
+    data = json.loads(out.read_text())
+    assert data["run"]["totals"]["not_repeatable"] == 1
+    assert data["run"]["totals"]["skipped"] == 1
+    # The JUnit report has it as a skip with that message; the console
+    # lists it.
+    kind, el = outcome(r.case("Never::test_only_once"))
+    assert kind == "skipped" and el.get("message") == once["message"]
+    assert "== not repeatable ==" in r.stdout
+    assert "1 not repeatable" in r.stdout.splitlines()[-1]
+
+
+def test_not_repeatable_fails_the_run_only_when_asked(pyleak, tmp_path):
+    target = str(REPEAT / "test_repeat_unittest.py") + \
+        "::Never::test_only_once"
+    r = pyleak(target)
+    assert r.code == 0, r.stdout + r.stderr
+    assert outcome(r.case("Never::test_only_once"))[0] == "skipped"
+    r = pyleak(target, "--fail-not-repeatable")
+    assert r.code == 1, r.stdout + r.stderr
+    kind, el = outcome(r.case("Never::test_only_once"))
+    assert kind == "failure" and el.get("type") == "pyleak.NotRepeatable"
+    assert el.get("message").startswith("not repeatable: passed once, "
+                                        "failed on call 2: ")
+    # The same from pyproject.toml.
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text(
+        "[tool.pyleak-ci]\nfail-not-repeatable = true\n")
+    (proj / "test_repeat.py").write_text(
+        (REPEAT / "test_repeat_unittest.py").read_text())
+    r = pyleak("test_repeat.py::Never::test_only_once", cwd=proj)
+    assert r.code == 1, r.stdout + r.stderr
+    proc = subprocess.run([BINARY, "config"], capture_output=True,
+                          text=True, cwd=proj)
+    line = [ln for ln in proc.stdout.splitlines()
+            if ln.startswith("fail-not-repeatable")][0]
+    assert line.startswith("fail-not-repeatable = true")
+    assert "pyproject.toml:2" in line
+    proc = subprocess.run([BINARY, "run", "--help"], capture_output=True,
+                          text=True)
+    assert "--fail-not-repeatable" in proc.stdout
+    assert "--no-reseed" in proc.stdout
+
+
+@needs_pytest
+def test_pytest_fixtures_around_every_call_when_needed(pyleak, tmp_path):
+    out = tmp_path / "r.json"
+    r = pyleak(REPEAT / "test_repeat_pytest.py", "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    tests = {i.split("::", 1)[1]: t for i, t in _json_ids(out).items()}
+    assert tests["test_first_after_module_fixture"]["note"].endswith(
+        "measured with its module's fixtures around every call")
+    assert tests["TestWithClassFixture::test_first_after_class_fixture"][
+        "note"].endswith("measured with its class's fixtures around every "
+                         "call")
+    assert all(t["outcome"] == "passed" for t in tests.values())
+
+
+def test_cpython_module_setup_counter(pyleak, tmp_path):
+    """test_difflib's test_html_diff: setUpModule resets the counter its
+    expected output depends on."""
+    target = "/usr/lib/python3.11/test/test_difflib.py"
+    try:
+        open(target).close()
+    except OSError:
+        pytest.skip("libpython3.11-testsuite is not installed")
+    out = tmp_path / "r.json"
+    r = pyleak(target + "::TestSFpatches::test_html_diff", "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    (t,) = _json_ids(out).values()
+    assert t["outcome"] == "passed"
+    assert t["note"].endswith(
+        "measured with its module's fixtures around every call")
