@@ -12,6 +12,7 @@ Results of calls are ``None`` for success, else a tuple
 command line named a test or callable that is not there.
 """
 
+import functools
 import gc
 import importlib
 import importlib.util
@@ -133,13 +134,15 @@ _PYTEST_FILTERS = (
     ("always", "", PendingDeprecationWarning, "", 0),
 )
 _call_filters = ((), False)
+_style = "unittest"
 
 
 def set_style(style):
     """The warning filters for the calls of the tests of a file collected
     by pyleak-ci (style as module_style says). As under the plain
     runners, none when Python's -W options (sys.warnoptions) are set."""
-    global _call_filters
+    global _call_filters, _style
+    _style = style
     if sys.warnoptions:
         _call_filters = ((), style != "unittest")
     elif style == "unittest":
@@ -610,11 +613,44 @@ def _cannot_run(fn):
     return None
 
 
-def _function_item(fn, name, modname, relfile):
+def _xunit(owner, names):
+    """The first of names that owner has and that is not a pytest
+    fixture, as pytest looks up its xunit-style setup functions."""
+    for name in names:
+        fn = getattr(owner, name, None)
+        if fn is not None and not hasattr(fn, "_pytestfixturefunction"):
+            return fn
+    return None
+
+
+def _call_optional(fn, arg):
+    """fn(arg) when fn takes an argument, else fn(), as pytest calls its
+    xunit-style setup functions."""
+    code = getattr(fn, "__code__", None)
+    count = code.co_argcount if code is not None else 1
+    if isinstance(fn, types.MethodType):
+        count -= 1
+    return fn(arg) if count else fn()
+
+
+def _function_item(fn, name, modname, relfile, module=None):
     required = _required_args(fn)
     skip = _fixture_skip(required) if required else _cannot_run(fn)
+    setup = _xunit(module, ("setup_function",)) if module else None
+    teardown = _xunit(module, ("teardown_function",)) if module else None
+    body = fn
+    if setup is not None or teardown is not None:
+        # pytest's setup_function/teardown_function around every call.
+        def body():
+            if setup is not None:
+                _call_optional(setup, fn)
+            try:
+                fn()
+            finally:
+                if teardown is not None:
+                    _call_optional(teardown, fn)
     return Item(relfile + "::" + name, modname, name, relfile,
-                _line_of(fn), _guarded_call(fn), skip, None, _control(fn))
+                _line_of(fn), _guarded_call(body), skip, None, _control(fn))
 
 
 def _testcases(module):
@@ -720,7 +756,8 @@ def _module_items(module, modname, relfile, style=None):
         else:
             fn = _plain_test_function(value, name)
             if fn is not None:
-                items.append(_function_item(fn, name, modname, relfile))
+                items.append(_function_item(fn, name, modname, relfile,
+                                            module))
     # Source order within the file keeps reports stable and readable;
     # a unittest class keeps its tests together in loader order.
     return items
@@ -957,12 +994,26 @@ def _guarded(fn, what):
     return None
 
 
+def _module_fixture(module, unittest_name, pytest_name):
+    """The module's setup or teardown function: unittest's in a unittest
+    module that uses unittest; in a pytest file the first of unittest's
+    and pytest's names, as pytest looks them up."""
+    if _style == "unittest":
+        if not _module_uses_unittest(module):
+            return None, None
+        return getattr(module, unittest_name, None), unittest_name
+    fn = _xunit(module, (unittest_name, pytest_name))
+    if fn is None:
+        return None, None
+    return (functools.partial(_call_optional, fn, module),
+            getattr(fn, "__name__", pytest_name))
+
+
 def module_setup(module):
     if not isinstance(module, types.ModuleType):
         return None  # a pytest file: its fixtures come with the first call
-    fn = getattr(module, "setUpModule", None) if _module_uses_unittest(
-        module) else None
-    out = _guarded(fn, "setUpModule") if fn is not None else None
+    fn, name = _module_fixture(module, "setUpModule", "setup_module")
+    out = _guarded(fn, name) if fn is not None else None
     if out is not None:
         # No tearDownModule after a failed setUpModule, but the cleanups
         # it added still run, as under unittest.
@@ -976,10 +1027,10 @@ def module_teardown(module):
     out = None
     if not isinstance(module, types.ModuleType):
         return module.close()  # a pytest file: end its session
+    fn, name = _module_fixture(module, "tearDownModule", "teardown_module")
+    if fn is not None:
+        out = _guarded(fn, name)
     if _module_uses_unittest(module):
-        fn = getattr(module, "tearDownModule", None)
-        if fn is not None:
-            out = _guarded(fn, "tearDownModule")
         ut = sys.modules.get("unittest")
         if ut is not None and hasattr(ut, "doModuleCleanups"):
             out = out or _guarded(ut.doModuleCleanups, "module cleanups")
@@ -1061,10 +1112,11 @@ def rescope(item, module, level):
             return None
         mod = None
     elif level == 2:
-        if not isinstance(module, types.ModuleType) or \
-                not _module_uses_unittest(module) or not any(
-                    hasattr(module, n) for n in ("setUpModule",
-                                                 "tearDownModule")):
+        if not isinstance(module, types.ModuleType) or (
+                _module_fixture(module, "setUpModule",
+                                "setup_module")[0] is None and
+                _module_fixture(module, "tearDownModule",
+                                "teardown_module")[0] is None):
             return None
         mod = module
     else:
