@@ -675,12 +675,15 @@ def module_style(module):
     load_tests, if it has one) are tests. CPython's convention of a
     test_main() entry point and test-named helpers that take arguments
     are not plain tests, nor are classes the TestCase classes inherit
-    from (mixins). Anything else is "pytest": a file of plain test
+    from (mixins); nor, when it has a load_tests function, anything
+    else. Anything else is "pytest": a file of plain test
     functions and Test* classes (mixed with TestCase classes or not),
     which a user runs with pytest and which is collected by pytest's
     rules."""
     if not _testcases(module):
         return "pytest"
+    if callable(getattr(module, "load_tests", None)):
+        return "unittest"  # unittest's protocol: it decides the tests
     mixins = _mixins(module)
     for name, value in list(vars(module).items()):
         if isinstance(value, type):
