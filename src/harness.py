@@ -702,15 +702,17 @@ def module_style(module):
 def wants_pytest(module):
     """A plain-style module that only pytest itself runs as pytest does:
     its tests take arguments (fixtures) or are coroutines (an async
-    plugin), or it has an abstract Test* class (whose treatment depends
-    on pytest's version: an error of the file before pytest 8, not
-    collected since)."""
+    plugin), or it has a Test* class with setup_class/teardown_class or
+    an abstract one (whose treatment depends on pytest's version: an
+    error of the file before pytest 8, not collected since)."""
     import inspect
 
     for name, value in list(vars(module).items()):
         if _plain_test_class(value, name) and not _is_testcase(value):
-            if inspect.isabstract(value):
-                return True
+            if inspect.isabstract(value) or _xunit(
+                    value, ("setup_class", "teardown_class")):
+                return True  # pyleak-ci's own collector has no class
+                # fixtures for plain classes
             fns = [f for n, f in _plain_methods(value)
                    if _plain_test_function(f, n) is not None]
             bound = True

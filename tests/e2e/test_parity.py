@@ -328,14 +328,15 @@ def test_cpython_module_setup_counter(pyleak, tmp_path):
 
 @needs_pytest
 def test_xunit_setup_functions_of_plain_files(pyleak, tmp_path):
-    """setup_module and setup_function in a file without `import
-    pytest`: pytest runs them, and so does pyleak-ci's own collector."""
+    """setup_module, setup_function and setup_class in a file without
+    `import pytest`: pytest runs them, and so does pyleak-ci."""
     target = FIXTURES / "xunit"
     r = pyleak(target, "--rounds", "3")
     assert r.code == 0, r.stdout + r.stderr
     got = {tc.get("name"): outcome(tc)[0] for tc in r.xml.iter("testcase")}
     assert got == _pytest_outcomes(target, tmp_path)
     assert got == {"test_module_is_set_up": "passed",
-                   "test_function_is_set_up": "passed"}
+                   "test_function_is_set_up": "passed",
+                   "test_class_is_set_up": "passed"}
     assert int(props(r.case("test_function_is_set_up"))
                ["pyleak.total_calls"]) > 3
