@@ -169,9 +169,10 @@ def compile_filters(specs):
 def with_warnings(fn, filters, record):
     """fn() inside warnings.catch_warnings with filters (compile_filters)
     first in warnings.filters, as the plain runner sets them around a
-    test. record: keep the warnings rather than print
-    them, as pytest does; the first call's (when its output is captured
-    for the report) are then written to its stderr."""
+    test, after resetting the random state (see _reseed). record: keep
+    the warnings rather than print them, as pytest does; the first
+    call's (when its output is captured for the report) are then
+    written to its stderr."""
     import warnings
 
     if _reseed_on:
@@ -211,11 +212,30 @@ def _reseed():
     if rnd is not None:
         rnd.seed(_SEED)
     nprandom = sys.modules.get("numpy.random")
-    if nprandom is not None:
+    if nprandom is not None and _numpy_counts_refs():
         try:
             nprandom.seed(_SEED)
         except Exception:
             pass
+
+
+_numpy_refs = None
+
+
+def _numpy_counts_refs():
+    """Whether numpy's reseeding leaves the interpreter's reference total
+    alone. On a debug build of Python (which counts references) a numpy
+    built for the release ABI moves the total on every reseed, which
+    would look like a leak of every test: it is not reseeded there."""
+    global _numpy_refs
+    if _numpy_refs is None:
+        import importlib.machinery
+
+        mtrand = sys.modules.get("numpy.random.mtrand")
+        path = getattr(mtrand, "__file__", None) or ""
+        _numpy_refs = not hasattr(sys, "gettotalrefcount") or \
+            path.endswith(importlib.machinery.EXTENSION_SUFFIXES[0])
+    return _numpy_refs
 
 
 def derandomize(objs):
@@ -255,6 +275,7 @@ def derandomize(objs):
 def _call_in_style(fn):
     filters, record = _call_filters
     return with_warnings(fn, filters, record)
+
 
 def _guarded_call(body):
     """A per-call wrapper around body(): None when it returns, else the

@@ -183,7 +183,8 @@ def test_every_call_starts_from_the_same_random_state(pyleak, tmp_path):
     tests = _json_ids(out)
     for t in tests.values():
         if t["outcome"] == "skipped":
-            assert "not installed" in t["message"]
+            assert "not installed" in t["message"] or \
+                "not built for this debug Python" in t["message"]
             continue
         assert t["outcome"] == "passed", t
         assert t["total_calls"] > 3
