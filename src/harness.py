@@ -584,7 +584,7 @@ def _plain_methods(cls):
     return [pair for group in reversed(groups) for pair in group]
 
 
-def _class_items(cls, modname, relfile, qual=None):
+def _class_items(cls, modname, relfile, qual=None, outer=()):
     """A plain Test* class, collected by pytest's default rules: not
     when __test__ is false or it has its own __init__ or __new__ (pytest
     warns and skips it), else every test method it has, inherited ones
@@ -594,6 +594,8 @@ def _class_items(cls, modname, relfile, qual=None):
     qual = qual or cls.__qualname__
     if not getattr(cls, "__test__", True) or inspect.isabstract(cls):
         return []  # abstract: as pytest 8 (see wants_pytest)
+    if cls in outer:
+        return []  # a class nested in itself: once is enough
     if getattr(cls, "__init__", object.__init__) is not object.__init__ \
             or getattr(cls, "__new__", object.__new__) is not object.__new__:
         return []
@@ -602,7 +604,7 @@ def _class_items(cls, modname, relfile, qual=None):
     for name, value in _plain_methods(cls):
         if _plain_test_class(value, name):
             items.extend(_class_items(value, modname, relfile,
-                                      qual + "::" + name))
+                                      qual + "::" + name, outer + (cls,)))
             continue
         fn = _plain_test_function(value, name)
         if fn is None:
