@@ -37,7 +37,9 @@ typedef enum {
     OPT_UPDATE_BASELINE,
     OPT_NO_DIAGNOSE,
     OPT_TRACEBACK_DEPTH,
-    OPT_THOROUGH
+    OPT_THOROUGH,
+    OPT_NO_RESEED,
+    OPT_FAIL_NOT_REPEATABLE
 } cli_opt_id;
 
 typedef struct cli_option {
@@ -60,6 +62,9 @@ static const cli_option run_options[] = {
     {"--round-ms", NULL, OPT_ROUND_MS, 1, PLK_SET_ROUND_MS},
     {"--alpha", NULL, OPT_ALPHA, 1, PLK_SET_ALPHA},
     {"--thorough", NULL, OPT_THOROUGH, 0, PLK_SET_THOROUGH},
+    {"--no-reseed", NULL, OPT_NO_RESEED, 0, PLK_SET_RESEED},
+    {"--fail-not-repeatable", NULL, OPT_FAIL_NOT_REPEATABLE, 0,
+     PLK_SET_FAIL_NOT_REPEATABLE},
     {"--threshold", NULL, OPT_THRESHOLD, 1, PLK_SET_THRESHOLD},
     {"--floor", NULL, OPT_FLOOR, 1, PLK_SET_FLOOR},
     {"--color", NULL, OPT_COLOR, 1, PLK_SET_COLOR},
@@ -474,6 +479,12 @@ apply_option(plk_config *c, const cli_option *o, const char *flag,
     case OPT_THOROUGH:
         c->thorough = 1;
         return 0;
+    case OPT_NO_RESEED:
+        c->reseed = 0;
+        return 0;
+    case OPT_FAIL_NOT_REPEATABLE:
+        c->fail_not_repeatable = 1;
+        return 0;
     case OPT_TRACEBACK_DEPTH:
         return parse_uint(&c->traceback_depth, flag, value, 1, DEPTH_MAX,
                           err);
@@ -703,6 +714,19 @@ plk_cli_usage(FILE *out)
           "first, and stop\n"
           "                           a test early when its metrics stay "
           "exactly flat)\n"
+          "  --no-reseed              do not reset the random state "
+          "(random, numpy's\n"
+          "                           global generator, Hypothesis) to "
+          "the same seed\n"
+          "                           before every call of a test\n"
+          "  --fail-not-repeatable    fail the run when a test passes its "
+          "first call\n"
+          "                           and fails when repeated, even with "
+          "its class or\n"
+          "                           module fixtures around every call "
+          "(default:\n"
+          "                           report it as not repeatable, like a "
+          "skip)\n"
           "  --threshold METRIC=AMOUNT\n"
           "                           growth per call a test may show "
           "and still pass;\n"

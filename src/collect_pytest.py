@@ -95,32 +95,8 @@ def _has_section(path, section):
         return False
 
 
-def _required_params(fn, method):
-    args = fn.args
-    positional = list(args.posonlyargs) + list(args.args)
-    if method and positional:
-        positional = positional[1:]
-    required = len(positional) - len(args.defaults)
-    kwonly = sum(1 for d in args.kw_defaults if d is None)
-    return required > 0 or kwonly > 0
-
-
-def _is_testcase_class(node):
-    """A class whose bases look like unittest's (FooTestCase, ...)."""
-    import ast
-
-    for base in node.bases:
-        name = base.attr if isinstance(base, ast.Attribute) else \
-            getattr(base, "id", "")
-        if name.endswith("TestCase"):
-            return True
-    return False
-
-
 def _source_says_pytest(path):
-    """The file imports pytest, or has test functions that take
-    arguments (fixtures) or are coroutines, outside unittest classes. In
-    a unittest module, functions are helpers: unittest collects none."""
+    """The file imports pytest (or _pytest)."""
     import ast
 
     try:
@@ -128,7 +104,6 @@ def _source_says_pytest(path):
             tree = ast.parse(f.read(), path)
     except (OSError, SyntaxError, ValueError):
         return False  # the import reports it properly
-    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             if any(a.name.split(".")[0] in ("pytest", "_pytest")
@@ -138,33 +113,18 @@ def _source_says_pytest(path):
             if node.module and node.level == 0 and \
                     node.module.split(".")[0] in ("pytest", "_pytest"):
                 return True
-    if any(isinstance(n, ast.ClassDef) and _is_testcase_class(n)
-           for n in ast.walk(tree)):
-        return False
-    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
-
-    def wants_fixtures(fn, method):
-        return fn.name.startswith("test") and (
-            isinstance(fn, ast.AsyncFunctionDef) or
-            _required_params(fn, method))
-
-    for node in tree.body:
-        if isinstance(node, funcs) and wants_fixtures(node, False):
-            return True
-    for node in classes:
-        if node.name.startswith("Test") and any(
-                isinstance(sub, funcs) and wants_fixtures(sub, True)
-                for sub in node.body):
-            return True
     return False
 
 
 def wants_pytest(path):
-    """Whether the file at path is a pytest test file: a conftest.py or a
-    pytest configuration (pytest.ini, [tool.pytest.ini_options], ...) in
-    its folder or above, or the file imports pytest or has tests that
-    take arguments. Other files (plain functions, unittest) are collected
-    by pyleak-ci itself, which follows `python -m unittest` exactly."""
+    """Whether the file at path goes to pytest before it is imported: a
+    conftest.py or a pytest configuration (pytest.ini,
+    [tool.pytest.ini_options], ...) in its folder or above, or the file
+    imports pytest. Other files are imported by pyleak-ci, which then
+    collects a unittest module as `python -m unittest` does and a file
+    of plain tests by pytest's default rules; a plain file whose tests
+    take arguments (fixtures) or are coroutines goes to pytest after all
+    (see the harness's collect_file)."""
     return _dir_says_pytest(os.path.dirname(path)) or \
         _source_says_pytest(path)
 
@@ -362,7 +322,9 @@ def collect(path, modname, relfile, keyword):
     state = PytestFile(path, config, session)
     _current[0] = state
     try:
-        session.perform_collect()
+        # Through the hook, so that pytest's warnings plugin applies the
+        # project's warning filters to the import, as under pytest.
+        config.hook.pytest_collection(session=session)
     except KeyboardInterrupt:
         raise
     except pytest.UsageError as exc:
@@ -381,6 +343,7 @@ def collect(path, modname, relfile, keyword):
         reason = _skip_reason(rec.skipped[0])
         state.close()
         return ("skip", reason)
+    harness.derandomize([getattr(it, "obj", None) for it in session.items])
     items = [_make_item(state, it, modname, relfile) for it in session.items]
     return ("ok", state, items)
 
@@ -407,7 +370,33 @@ def _make_item(state, item, modname, relfile):
                        line, _item_call(state, item, problem), None,
                        state.scope(classes[-1]) if classes else None)
     out.control = control
+    if problem is None:
+        out.rescope = functools.partial(_rescope, state, item, bool(classes))
     return out
+
+
+def _rescope(state, item, in_class, level):
+    """The pytest side of harness.rescope: every call then finishes the
+    fixtures of the test's class (level 1) or of its module and class
+    (level 2), so that the next call makes them anew."""
+    from _pytest.python import Module
+
+    if level == 1:
+        if not in_class:
+            return None
+        keep = item.getparent(Module)
+    elif level == 2:
+        keep = item.session
+    else:
+        return None
+    setupstate = state.session._setupstate
+    try:
+        setupstate.teardown_exact(keep)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        pass  # the next call's setup reports what is wrong
+    return _item_call(state, item, None, keep), lambda: None
 
 
 def _control(item, classes):
@@ -499,15 +488,40 @@ def _prune(finalizers, fixturedef_type):
         finalizers[:] = keep
 
 
-def _item_call(state, item, problem):
+def _warning_filters(item):
+    """The warning filters pytest's warnings plugin sets around every
+    test (see _pytest/warnings.py): deprecation warnings always shown
+    unless Python's -W options say otherwise, then the ini's
+    filterwarnings, then -W options from the command line or addopts,
+    then the test's filterwarnings marks, nearest first. In the order
+    they are applied: the last one wins. Read once per test."""
+    from _pytest.config import parse_warning_filter
+
+    config = item.config
+    out = []
+    if not sys.warnoptions:
+        out.append(("always", "", DeprecationWarning, "", 0))
+        out.append(("always", "", PendingDeprecationWarning, "", 0))
+    for arg in config.getini("filterwarnings"):
+        out.append(parse_warning_filter(arg, escape=False))
+    for arg in config.known_args_namespace.pythonwarnings or []:
+        out.append(parse_warning_filter(arg, escape=True))
+    for mark in item.iter_markers(name="filterwarnings"):
+        for arg in mark.args:
+            out.append(parse_warning_filter(arg, escape=False))
+    return harness.compile_filters(out)
+
+
+def _item_call(state, item, problem, keep=None):
     """The per-call wrapper of a pytest item: setup, call and teardown,
-    leaving longer-lived fixtures in place for the next call."""
+    leaving longer-lived fixtures in place for the next call (those of
+    the nodes above keep, a node or the item's parent by default)."""
     from _pytest.fixtures import FixtureDef
     from _pytest.outcomes import Exit
     from _pytest.runner import call_runtest_hook
 
     setupstate = state.session._setupstate
-    parent = item.parent
+    parent = item.parent if keep is None else keep
     ihook = item.ihook
     info_ = getattr(item, "_fixtureinfo", None)
     fixturedefs = [fd for defs in
@@ -516,6 +530,13 @@ def _item_call(state, item, problem):
 
     if problem is not None:
         return lambda: ("error", "pyleak.UsageError", problem, "")
+    try:
+        filters = _warning_filters(item)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        out = _error("the filterwarnings of " + item.nodeid, exc)
+        return lambda: out
 
     def phases():
         # A test that ran before this one may have left its class (and
@@ -544,7 +565,7 @@ def _item_call(state, item, problem):
 
     def call():
         try:
-            out = phases()
+            out = harness.with_warnings(phases, filters, True)
         except KeyboardInterrupt:
             raise
         except Exit as exc:

@@ -23,6 +23,7 @@ plk_config_init(plk_config *c)
     c->jobs = 0;
     c->timeout = 300.0;
     c->diagnose = 1;
+    c->reseed = 1;
     c->traceback_depth = 16;
 
     /* Counts that settle to whole numbers after a full collection still
@@ -299,6 +300,9 @@ plk_config_print(FILE *out, const plk_config *c)
     put_number(out, c, PLK_SET_ROUND_MS, "round-ms", c->round_ms, NULL);
     put_number(out, c, PLK_SET_ALPHA, "alpha", c->alpha, NULL);
     put_bool(out, c, PLK_SET_THOROUGH, "thorough", c->thorough);
+    put_bool(out, c, PLK_SET_RESEED, "reseed", c->reseed);
+    put_bool(out, c, PLK_SET_FAIL_NOT_REPEATABLE, "fail-not-repeatable",
+             c->fail_not_repeatable);
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         text = plk_asprintf("threshold.%s = %g",
                             plk_metric_name((plk_metric)m), c->threshold[m]);

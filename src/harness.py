@@ -12,6 +12,7 @@ Results of calls are ``None`` for success, else a tuple
 command line named a test or callable that is not there.
 """
 
+import functools
 import gc
 import importlib
 import importlib.util
@@ -32,7 +33,7 @@ class Item:
     """One test as the C side sees it."""
 
     __slots__ = ("id", "classname", "name", "file", "line", "skip",
-                 "call", "cls", "control")
+                 "call", "cls", "control", "rescope")
 
     def __init__(self, id, classname, name, file, line, call, skip=None,
                  cls=None, control=None):
@@ -48,6 +49,9 @@ class Item:
         # pytest.mark.pyleak marker: {"skip": reason, "rounds": n,
         # "allow": [(metric, per_call or None, reason), ...]}.
         self.control = control
+        # None, or level -> rescoped call (see rescope): for items whose
+        # fixtures are not the harness's (pytest's).
+        self.rescope = None
 
 
 def _type_name(tp):
@@ -117,12 +121,170 @@ def _is_pytest_skip(exc):
 
 # -- calling tests ---------------------------------------------------------
 
+# The warning filters of the plain runner, set around every call of a
+# test that pyleak-ci collected itself (see set_style): unittest's "-W
+# default" for a unittest module, pytest's defaults for plain tests.
+_UNITTEST_FILTERS = (
+    ("default", "", Warning, "", 0),
+    # unittest's runner shows the deprecated assert aliases once per
+    # module.
+    ("module", r"Please use assert\w+ instead.", DeprecationWarning, "",
+     0),
+)
+_PYTEST_FILTERS = (
+    ("always", "", DeprecationWarning, "", 0),
+    ("always", "", PendingDeprecationWarning, "", 0),
+)
+_call_filters = ((), False)
+_style = "unittest"
+
+
+def set_style(style):
+    """The warning filters for the calls of the tests of a file collected
+    by pyleak-ci (style as module_style says). As under the plain
+    runners, none when Python's -W options (sys.warnoptions) are set."""
+    global _call_filters, _style
+    _style = style
+    if sys.warnoptions:
+        _call_filters = ((), style != "unittest")
+    elif style == "unittest":
+        _call_filters = (compile_filters(_UNITTEST_FILTERS), False)
+    else:
+        _call_filters = (compile_filters(_PYTEST_FILTERS), True)
+
+
+def compile_filters(specs):
+    """Entries of warnings.filters for specs, each as
+    warnings.filterwarnings(*spec) takes it, applied in order (so the
+    last comes first). Compiled once: applying them to every call is
+    then only a list insert."""
+    import re
+
+    out = []
+    for action, message, category, module, lineno in specs:
+        out.insert(0, (action, re.compile(message, re.I) if message else
+                       None, category,
+                       re.compile(module) if module else None, lineno))
+    return tuple(out)
+
+
+def with_warnings(fn, filters, record):
+    """fn() inside warnings.catch_warnings with filters (compile_filters)
+    first in warnings.filters, as the plain runner sets them around a
+    test, after resetting the random state (see _reseed). record: keep
+    the warnings rather than print them, as pytest does; the first
+    call's (when its output is captured for the report) are then
+    written to its stderr."""
+    import warnings
+
+    if _reseed_on:
+        _reseed()
+    with warnings.catch_warnings(record=record) as log:
+        if filters:
+            warnings.filters[:0] = filters
+            warnings._filters_mutated()
+        out = fn()
+    if log and isinstance(sys.stderr, _Capture):
+        for w in log:
+            try:
+                sys.stderr.write(warnings.formatwarning(
+                    w.message, w.category, w.filename, w.lineno, w.line))
+            except Exception:
+                pass
+    return out
+
+
+# Before every call, the random state tests draw on is the same, so that
+# repeated calls do the same work (as pytest-randomly reseeds per test):
+# a test on random data must not fail once in hundreds of calls, nor
+# allocate differently from call to call. --no-reseed turns it off.
+_reseed_on = True
+_SEED = 20240229
+
+
+def set_reseed(on):
+    global _reseed_on
+    _reseed_on = bool(on)
+
+
+def _reseed():
+    """Python's random and numpy's global generator (when numpy is
+    loaded) to the same seed."""
+    rnd = sys.modules.get("random")
+    if rnd is not None:
+        rnd.seed(_SEED)
+    nprandom = sys.modules.get("numpy.random")
+    if nprandom is not None and _numpy_counts_refs():
+        try:
+            nprandom.seed(_SEED)
+        except Exception:
+            pass
+
+
+_numpy_refs = None
+
+
+def _numpy_counts_refs():
+    """Whether numpy's reseeding leaves the interpreter's reference total
+    alone. On a debug build of Python (which counts references) a numpy
+    built for the release ABI moves the total on every reseed, which
+    would look like a leak of every test: it is not reseeded there."""
+    global _numpy_refs
+    if _numpy_refs is None:
+        import importlib.machinery
+
+        mtrand = sys.modules.get("numpy.random.mtrand")
+        path = getattr(mtrand, "__file__", None) or ""
+        _numpy_refs = not hasattr(sys, "gettotalrefcount") or \
+            path.endswith(importlib.machinery.EXTENSION_SUFFIXES[0])
+    return _numpy_refs
+
+
+def derandomize(objs):
+    """Hypothesis tests among objs (functions, classes) get derandomized
+    settings without an example database: every call then tries the same
+    examples, and no call replays what an earlier one saved."""
+    if not _reseed_on or "hypothesis" not in sys.modules:
+        return
+    import hypothesis
+
+    seen = set()
+
+    def fix(obj):
+        obj = getattr(obj, "__func__", obj)
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        have = getattr(obj, "_hypothesis_internal_use_settings", None)
+        if have is None or getattr(have, "derandomize", False) and \
+                have.database is None:
+            return
+        try:
+            obj._hypothesis_internal_use_settings = hypothesis.settings(
+                have, derandomize=True, database=None)
+        except Exception:
+            pass  # an older Hypothesis, or not a settings object
+
+    for obj in objs:
+        if isinstance(obj, type):
+            for base in obj.__mro__:
+                for value in list(vars(base).values()):
+                    fix(value)
+        else:
+            fix(obj)
+
+
+def _call_in_style(fn):
+    filters, record = _call_filters
+    return with_warnings(fn, filters, record)
+
+
 def _guarded_call(body):
     """A per-call wrapper around body(): None when it returns, else the
     result tuple of its skip or failure. Ctrl-C goes through."""
     skips = _skip_types()
 
-    def call():
+    def guarded():
         try:
             body()
         except KeyboardInterrupt:
@@ -134,6 +296,9 @@ def _guarded_call(body):
                 return ("skipped", _type_name(type(exc)), reason, "")
             return _exc_tuple("failed", exc)
         return None
+
+    def call():
+        return _call_in_style(guarded)
     return call
 
 
@@ -213,19 +378,22 @@ def _instance_call(case):
     hunter does with the suite a load_tests function built."""
     Result = _unittest_result_class()
 
-    def call():
+    def run():
         result = Result()
         case.run(result)
         outcome = result.outcome
         del result
         return outcome
+
+    def call():
+        return _call_in_style(run)
     return call
 
 
 def _unittest_call(cls, name):
     Result = _unittest_result_class()
 
-    def call():
+    def run():
         result = Result()
         case = cls(name)
         case.run(result)
@@ -233,6 +401,9 @@ def _unittest_call(cls, name):
         # The case holds its outcome and cleanups; drop them now.
         del case, result
         return outcome
+
+    def call():
+        return _call_in_style(run)
     return call
 
 
@@ -373,68 +544,250 @@ def _loaded_items(module, modname, relfile):
     return [_case_item(case, modname, relfile) for case in _flatten(suite)]
 
 
-def _class_items(cls, modname, relfile):
-    if getattr(cls, "__init__", object.__init__) is not object.__init__:
-        return []  # pytest does not collect classes with __init__ either
-    classname = modname + "." + cls.__qualname__
+def _plain_test_function(obj, name):
+    """The function of a class or module attribute pytest would collect
+    as a test under its default rules (python_functions = test), else
+    None."""
+    if not (name.startswith("test") or
+            getattr(obj, "__test__", False) is True):
+        return None
+    if isinstance(obj, staticmethod):
+        obj = obj.__func__
+    if not callable(obj) or hasattr(obj, "_pytestfixturefunction"):
+        return None
+    obj = getattr(obj, "__func__", obj)
+    if not isinstance(_unwrap(obj), types.FunctionType):
+        return None  # pytest warns "not a function" and skips it
+    if not getattr(obj, "__test__", True):
+        return None
+    return obj
+
+
+def _plain_test_class(obj, name):
+    return isinstance(obj, type) and (
+        name.startswith("Test") or getattr(obj, "__test__", False) is True)
+
+
+def _plain_methods(cls):
+    """(name, function) of the tests of a plain class, as pytest finds
+    them: its own and every inherited attribute, each name once (the
+    nearest definition wins), base classes' first, each class's in
+    definition order."""
+    seen = set()
+    groups = []
+    for ns in [vars(cls)] + [vars(base) for base in cls.__mro__]:
+        group = []
+        for name, value in list(ns.items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            group.append((name, value))
+        groups.append(group)
+    return [pair for group in reversed(groups) for pair in group]
+
+
+def _class_items(cls, modname, relfile, qual=None, outer=()):
+    """A plain Test* class, collected by pytest's default rules: not
+    when __test__ is false or it has its own __init__ or __new__ (pytest
+    warns and skips it), else every test method it has, inherited ones
+    included, and the Test* classes nested in it."""
+    import inspect
+
+    qual = qual or cls.__qualname__
+    if not getattr(cls, "__test__", True) or inspect.isabstract(cls):
+        return []  # abstract: as pytest 8 (see wants_pytest)
+    if cls in outer:
+        return []  # a class nested in itself: once is enough
+    if getattr(cls, "__init__", object.__init__) is not object.__init__ \
+            or getattr(cls, "__new__", object.__new__) is not object.__new__:
+        return []
+    classname = modname + "." + qual.replace("::", ".")
     items = []
-    for name, value in vars(cls).items():
-        if not name.startswith("test") or not callable(value):
+    for name, value in _plain_methods(cls):
+        if _plain_test_class(value, name):
+            items.extend(_class_items(value, modname, relfile,
+                                      qual + "::" + name, outer + (cls,)))
             continue
-        required = _required_args(value, bound=True)
-        skip = _fixture_skip(required) if required else None
-        items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
-                          classname, name, relfile, _line_of(value),
+        fn = _plain_test_function(value, name)
+        if fn is None:
+            continue
+        required = _required_args(fn, bound=not isinstance(value,
+                                                           staticmethod))
+        skip = _fixture_skip(required) if required else _cannot_run(fn)
+        items.append(Item(relfile + "::" + qual + "::" + name,
+                          classname, name, relfile, _line_of(fn),
                           _method_call(cls, name), skip, None,
-                          _control(value, cls)))
+                          _control(fn, cls)))
     return items
 
 
-def _function_item(fn, name, modname, relfile):
+def _cannot_run(fn):
+    """Why pyleak-ci's own collector cannot run this test function (None
+    when it can): pytest needs a plugin for coroutines and no longer runs
+    generator ("yield") tests."""
+    code = getattr(_unwrap(fn), "__code__", None)
+    if code is None:
+        return None
+    if code.co_flags & 0x280:  # CO_COROUTINE, CO_ASYNC_GENERATOR
+        return ("coroutine test: pyleak-ci runs it only through pytest "
+                "with an async plugin (pytest-asyncio, anyio), which "
+                "cannot be imported here")
+    if code.co_flags & 0x20:  # CO_GENERATOR
+        return ("generator (yield) test: pytest does not run these "
+                "either since pytest 4")
+    return None
+
+
+def _xunit(owner, names):
+    """The first of names that owner has and that is not a pytest
+    fixture, as pytest looks up its xunit-style setup functions."""
+    for name in names:
+        fn = getattr(owner, name, None)
+        if fn is not None and not hasattr(fn, "_pytestfixturefunction"):
+            return fn
+    return None
+
+
+def _call_optional(fn, arg):
+    """fn(arg) when fn takes an argument, else fn(), as pytest calls its
+    xunit-style setup functions."""
+    code = getattr(fn, "__code__", None)
+    count = code.co_argcount if code is not None else 1
+    if isinstance(fn, types.MethodType):
+        count -= 1
+    return fn(arg) if count else fn()
+
+
+def _function_item(fn, name, modname, relfile, module=None):
     required = _required_args(fn)
-    skip = _fixture_skip(required) if required else None
-    if skip is None and getattr(_unwrap(fn), "__code__", None) is not None \
-            and _unwrap(fn).__code__.co_flags & 0x180:
-        skip = "coroutine and generator tests are not run in this version"
+    skip = _fixture_skip(required) if required else _cannot_run(fn)
+    setup = _xunit(module, ("setup_function",)) if module else None
+    teardown = _xunit(module, ("teardown_function",)) if module else None
+    body = fn
+    if setup is not None or teardown is not None:
+        # pytest's setup_function/teardown_function around every call.
+        def body():
+            if setup is not None:
+                _call_optional(setup, fn)
+            try:
+                fn()
+            finally:
+                if teardown is not None:
+                    _call_optional(teardown, fn)
     return Item(relfile + "::" + name, modname, name, relfile,
-                _line_of(fn), _guarded_call(fn), skip, None, _control(fn))
+                _line_of(fn), _guarded_call(body), skip, None, _control(fn))
+
+
+def _testcases(module):
+    """The unittest TestCase classes in the module's namespace, defined
+    there or imported, as unittest's loader finds them."""
+    return [(name, value) for name, value in list(vars(module).items())
+            if isinstance(value, type) and _is_testcase(value)]
 
 
 def _mixins(module):
-    """Plain classes that TestCase classes of the module inherit from:
-    unittest runs them only through those subclasses."""
+    """Classes that TestCase classes of the module inherit from."""
     out = set()
-    for value in vars(module).values():
-        if isinstance(value, type) and _is_testcase(value):
-            out.update(b for b in value.__mro__ if not _is_testcase(b))
+    for _, value in _testcases(module):
+        out.update(b for b in value.__mro__ if not _is_testcase(b))
     return out
 
 
-def _module_items(module, modname, relfile):
-    items = []
+def module_style(module):
+    """"unittest" when the file is a unittest module: it has TestCase
+    classes and nothing else pytest would collect. Such a file is run as
+    `python -m unittest` runs it, and only its TestCase classes (with
+    load_tests, if it has one) are tests. CPython's convention of a
+    test_main() entry point and test-named helpers that take arguments
+    are not plain tests, nor are classes the TestCase classes inherit
+    from (mixins); nor, when it has a load_tests function, anything
+    else. Anything else is "pytest": a file of plain test
+    functions and Test* classes (mixed with TestCase classes or not),
+    which a user runs with pytest and which is collected by pytest's
+    rules."""
+    if not _testcases(module):
+        return "pytest"
+    if callable(getattr(module, "load_tests", None)):
+        return "unittest"  # unittest's protocol: it decides the tests
     mixins = _mixins(module)
-    uses_unittest = _module_uses_unittest(module)
-    load_tests = uses_unittest and callable(getattr(module, "load_tests",
-                                                    None))
-    if load_tests:
-        items.extend(_loaded_items(module, modname, relfile))
     for name, value in list(vars(module).items()):
-        if isinstance(value, types.FunctionType) and name.startswith("test"):
-            if uses_unittest and (name == "test_main" or
-                                  _required_args(value)):
-                # In a unittest module, functions that need arguments
-                # are helpers (factories of test classes), and test_main
-                # is CPython's old entry point that runs the module's
-                # TestCases itself; unittest collects neither.
+        if isinstance(value, type):
+            if _is_testcase(value) or value in mixins or \
+                    not _plain_test_class(value, name):
                 continue
-            items.append(_function_item(value, name, modname, relfile))
-        elif isinstance(value, type) and _is_testcase(value):
-            if name.startswith("_") or load_tests:
-                continue
-            items.extend(_unittest_items(value, modname, relfile))
-        elif isinstance(value, type) and name.startswith("Test") and \
-                value not in mixins:
-            items.extend(_class_items(value, modname, relfile))
+            if _class_items(value, module.__name__, ""):
+                return "pytest"
+        elif name != "test_main":
+            fn = _plain_test_function(value, name)
+            if fn is not None and not _required_args(fn):
+                return "pytest"
+    return "unittest"
+
+
+def wants_pytest(module):
+    """A plain-style module that only pytest itself runs as pytest does:
+    its tests take arguments (fixtures) or are coroutines (an async
+    plugin), or it has a Test* class with setup_class/teardown_class or
+    an abstract one (whose treatment depends on pytest's version: an
+    error of the file before pytest 8, not collected since)."""
+    import inspect
+
+    for name, value in list(vars(module).items()):
+        if _plain_test_class(value, name) and not _is_testcase(value):
+            if inspect.isabstract(value) or _xunit(
+                    value, ("setup_class", "teardown_class")):
+                return True  # pyleak-ci's own collector has no class
+                # fixtures for plain classes
+            fns = [f for n, f in _plain_methods(value)
+                   if _plain_test_function(f, n) is not None]
+            bound = True
+        else:
+            fn = _plain_test_function(value, name)
+            fns = [fn] if fn is not None else []
+            bound = False
+        for fn in fns:
+            code = getattr(_unwrap(fn), "__code__", None)
+            if isinstance(fn, staticmethod):
+                bound = False
+            if _required_args(fn, bound=bound) or (
+                    code is not None and code.co_flags & 0x80):
+                return True
+    return False
+
+
+def _testcase_items(cls, attrname, modname, relfile, style):
+    if style == "pytest" and not getattr(cls, "__test__", True):
+        return []  # pytest's unittest support honours __test__
+    return _unittest_items(cls, modname, relfile)
+
+
+def _module_items(module, modname, relfile, style=None):
+    """The tests of a module collected by pyleak-ci itself, by the rules
+    of the runner its style says (see module_style)."""
+    style = style or module_style(module)
+    items = []
+    if style == "unittest":
+        if callable(getattr(module, "load_tests", None)):
+            return _loaded_items(module, modname, relfile)
+        seen = set()
+        for name, value in _testcases(module):
+            if value not in seen:
+                seen.add(value)
+                items.extend(_testcase_items(value, name, modname,
+                                             relfile, style))
+        return items
+    for name, value in list(vars(module).items()):
+        if isinstance(value, type) and _is_testcase(value):
+            items.extend(_testcase_items(value, name, modname, relfile,
+                                         style))
+        elif isinstance(value, type):
+            if _plain_test_class(value, name):
+                items.extend(_class_items(value, modname, relfile, name))
+        else:
+            fn = _plain_test_function(value, name)
+            if fn is not None:
+                items.append(_function_item(fn, name, modname, relfile,
+                                            module))
     # Source order within the file keeps reports stable and readable;
     # a unittest class keeps its tests together in loader order.
     return items
@@ -527,7 +880,8 @@ def _missing_pytest(exc):
         getattr(exc, "name", None) in ("pytest", "_pytest")
 
 
-def collect_file(path, modname, root, relfile, selector, keyword=""):
+def collect_file(path, modname, root, relfile, selector, keyword="",
+                 by_pytest=False):
     """Import the test file and list its tests: with pytest when it is a
     pytest test file and pytest is importable (see _pyleak_pytest),
     else by pyleak-ci's own rules. keyword is -k EXPR ("" for all).
@@ -536,7 +890,8 @@ def collect_file(path, modname, root, relfile, selector, keyword=""):
     """
     import _pyleak_pytest
 
-    if _pyleak_pytest.available() and _pyleak_pytest.wants_pytest(path):
+    if by_pytest or (_pyleak_pytest.available() and
+                     _pyleak_pytest.wants_pytest(path)):
         if root not in sys.path:
             sys.path.insert(0, root)
         out = _pyleak_pytest.collect(path, modname, relfile, keyword)
@@ -559,8 +914,20 @@ def collect_file(path, modname, root, relfile, selector, keyword=""):
             return (out[0], out[1],
                     _pyleak_pytest.needs_pytest_message(relfile), out[3])
         return _import_error(exc, "cannot import " + relfile)
-    items = _select(_module_items(module, modname, relfile), selector,
-                    relfile)
+    style = module_style(module)
+    if style == "pytest" and _pyleak_pytest.available() and \
+            wants_pytest(module):
+        # pytest imports it again, so that its asserts are rewritten as
+        # under pytest.
+        if sys.modules.get(modname) is module:
+            del sys.modules[modname]
+        del module
+        return collect_file(path, modname, root, relfile, selector,
+                            keyword, True)
+    set_style(style)
+    derandomize(list(vars(module).values()))
+    items = _select(_module_items(module, modname, relfile, style),
+                    selector, relfile)
     if isinstance(items, tuple):
         return items
     if keyword:
@@ -595,6 +962,8 @@ def collect_callable(modname, attr):
             return _skip_module(exc, modname)
         return _import_error(exc, "cannot import " + modname)
     relfile = _relfile(getattr(module, "__file__", None) or modname)
+    set_style(module_style(module))
+    derandomize(list(vars(module).values()))
     obj = module
     owner = None
     for part in attr.split("."):
@@ -655,12 +1024,26 @@ def _guarded(fn, what):
     return None
 
 
+def _module_fixture(module, unittest_name, pytest_name):
+    """The module's setup or teardown function: unittest's in a unittest
+    module that uses unittest; in a pytest file the first of unittest's
+    and pytest's names, as pytest looks them up."""
+    if _style == "unittest":
+        if not _module_uses_unittest(module):
+            return None, None
+        return getattr(module, unittest_name, None), unittest_name
+    fn = _xunit(module, (unittest_name, pytest_name))
+    if fn is None:
+        return None, None
+    return (functools.partial(_call_optional, fn, module),
+            getattr(fn, "__name__", pytest_name))
+
+
 def module_setup(module):
     if not isinstance(module, types.ModuleType):
         return None  # a pytest file: its fixtures come with the first call
-    fn = getattr(module, "setUpModule", None) if _module_uses_unittest(
-        module) else None
-    out = _guarded(fn, "setUpModule") if fn is not None else None
+    fn, name = _module_fixture(module, "setUpModule", "setup_module")
+    out = _guarded(fn, name) if fn is not None else None
     if out is not None:
         # No tearDownModule after a failed setUpModule, but the cleanups
         # it added still run, as under unittest.
@@ -674,10 +1057,10 @@ def module_teardown(module):
     out = None
     if not isinstance(module, types.ModuleType):
         return module.close()  # a pytest file: end its session
+    fn, name = _module_fixture(module, "tearDownModule", "teardown_module")
+    if fn is not None:
+        out = _guarded(fn, name)
     if _module_uses_unittest(module):
-        fn = getattr(module, "tearDownModule", None)
-        if fn is not None:
-            out = _guarded(fn, "tearDownModule")
         cleanups = _pyleak_interp.module_cleanups()
         if cleanups is not None:
             out = out or _guarded(cleanups, "module cleanups")
@@ -720,6 +1103,79 @@ def class_teardown(cls):
     out = _guarded(cls.tearDownClass, cls.__qualname__ + ".tearDownClass")
     cleanup = _class_cleanups(cls)
     return out or cleanup
+
+
+# -- tests that repeat only with their fixtures ---------------------------
+
+def _own_fixture(cls, names):
+    """Whether cls defines (or inherits from other than TestCase) one of
+    the class fixture methods names."""
+    import unittest
+
+    for name in names:
+        have = getattr(cls, name, None)
+        base = getattr(unittest.TestCase, name, None)
+        if have is not None and getattr(have, "__func__", have) is not \
+                getattr(base, "__func__", base):
+            return True
+    return False
+
+
+def rescope(item, module, level):
+    """A test whose first call passed and a later call failed is measured
+    again with its fixtures around every call, as it repeats under a
+    runner that repeats whole classes or modules (CPython's refleak
+    hunter): level 1 with its class's fixtures (setUpClass ...
+    tearDownClass) around each call, level 2 with its module's too.
+
+    Tears down what is set up now at that level and returns (call,
+    restore): call() runs the fixtures and the test and returns a result
+    as an item's call does; restore() sets them up again for the tests
+    that follow, and returns None or an error result. None when the test
+    has no fixtures at that level."""
+    if item.rescope is not None:
+        return item.rescope(level)
+    cls = item.cls if _is_testcase(item.cls) else None
+    if level == 1:
+        if cls is None or not _own_fixture(
+                cls, ("setUpClass", "tearDownClass")):
+            return None
+        mod = None
+    elif level == 2:
+        if not isinstance(module, types.ModuleType) or (
+                _module_fixture(module, "setUpModule",
+                                "setup_module")[0] is None and
+                _module_fixture(module, "tearDownModule",
+                                "teardown_module")[0] is None):
+            return None
+        mod = module
+    else:
+        return None
+    test = item.call
+    if cls is not None:
+        class_teardown(cls)
+    if mod is not None:
+        module_teardown(mod)
+
+    def call():
+        out = module_setup(mod) if mod is not None else None
+        if out is not None:
+            return out
+        out = class_setup(cls) if cls is not None else None
+        if out is None:
+            out = test()
+            if cls is not None:
+                out = out or class_teardown(cls)
+        if mod is not None:
+            out = out or module_teardown(mod)
+        return out
+
+    def restore():
+        out = module_setup(mod) if mod is not None else None
+        if out is None and cls is not None:
+            out = class_setup(cls)
+        return out
+    return call, restore
 
 
 # -- output ----------------------------------------------------------------

@@ -418,6 +418,8 @@ put_settings(jw *j, const plk_config *c)
     put_per_metric(j, "floor", c->floor);
     put_per_metric(j, "threshold", c->threshold);
     jw_bool(j, "diagnose", c->diagnose);
+    jw_bool(j, "reseed", c->reseed);
+    jw_bool(j, "fail_not_repeatable", c->fail_not_repeatable);
     jw_close(j, "}");
 }
 
@@ -452,6 +454,7 @@ plk_json_render(char **out, const plk_run_result *r,
     jw_int(&j, "failed", (int64_t)tot.failed);
     jw_int(&j, "errors", (int64_t)tot.errors);
     jw_int(&j, "skipped", (int64_t)tot.skipped);
+    jw_int(&j, "not_repeatable", (int64_t)tot.not_repeatable);
     jw_close(&j, "}");
     if (meta != NULL && meta->cfg != NULL) {
         put_settings(&j, meta->cfg);

@@ -44,6 +44,8 @@ static const key_spec keys[] = {
     {"round-ms", PLK_SET_ROUND_MS, K_NUMBER, "--round-ms"},
     {"alpha", PLK_SET_ALPHA, K_NUMBER, "--alpha"},
     {"thorough", PLK_SET_THOROUGH, K_BOOL, NULL},
+    {"reseed", PLK_SET_RESEED, K_BOOL, NULL},
+    {"fail-not-repeatable", PLK_SET_FAIL_NOT_REPEATABLE, K_BOOL, NULL},
     {"threshold", PLK_SET_THRESHOLD, K_METRICS, "--threshold"},
     {"floor", PLK_SET_FLOOR, K_METRICS, "--floor"},
     {"timeout", PLK_SET_TIMEOUT, K_NUMBER, "--timeout"},
@@ -75,6 +77,7 @@ static const struct {
     {"update-baseline", "it is an action: pass --update-baseline when "
                         "you mean to rewrite the baseline"},
     {"no-diagnose", "use diagnose = false"},
+    {"no-reseed", "use reseed = false"},
 };
 
 typedef struct reader {
@@ -475,6 +478,10 @@ bool_field(plk_config *c, plk_setting id)
         return &c->diagnose;
     case PLK_SET_THOROUGH:
         return &c->thorough;
+    case PLK_SET_RESEED:
+        return &c->reseed;
+    case PLK_SET_FAIL_NOT_REPEATABLE:
+        return &c->fail_not_repeatable;
     case PLK_SET_VERBOSE:
         return &c->verbose;
     case PLK_SET_QUIET:

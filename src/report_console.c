@@ -274,7 +274,7 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
 {
     plk_totals tot;
     size_t i, j;
-    size_t known = 0, fixed = 0;
+    size_t known = 0, fixed = 0, nr_skipped;
     size_t hidden = 0; /* reports whose detail the console left out */
     int any = 0;
     const char *sep = "";
@@ -353,6 +353,30 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
             }
         }
     }
+    if (tot.not_repeatable > 0) {
+        /* Those that fail the run are among the failures above. */
+        int head = 0;
+
+        for (i = 0; i < r->nsuites; i++) {
+            for (j = 0; j < r->suites[i].ntests; j++) {
+                const plk_test_result *t = &r->suites[i].tests[j];
+
+                if (t->outcome != PLK_OUTCOME_SKIPPED ||
+                    !plk_test_result_not_repeatable(t)) {
+                    continue;
+                }
+                if (!head++) {
+                    section(c, "not repeatable");
+                }
+                fprintf(c->out, "%sNOT REPEATABLE%s ", col(c, C_YELLOW),
+                        col(c, C_RESET));
+                put_safe(c->out, t->id, 1);
+                fputs(": ", c->out);
+                put_safe(c->out, t->message, 1);
+                fputc('\n', c->out);
+            }
+        }
+    }
     /* One line per problem keeps a run readable; the fit, the
      * diagnosis and the tracebacks are one -v (or one report) away. */
     if (hidden > 0 && !c->verbose) {
@@ -378,7 +402,18 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
     PART(tot.failed, "failed");
     PART(tot.errors, tot.errors == 1 ? "error" : "errors");
     PART(tot.passed, "passed");
-    PART(tot.skipped, "skipped");
+    /* Not repeatable tests are skips (or failures) of their own kind. */
+    nr_skipped = 0;
+    for (i = 0; i < r->nsuites; i++) {
+        for (j = 0; j < r->suites[i].ntests; j++) {
+            const plk_test_result *t = &r->suites[i].tests[j];
+
+            nr_skipped += t->outcome == PLK_OUTCOME_SKIPPED &&
+                          plk_test_result_not_repeatable(t);
+        }
+    }
+    PART(tot.skipped - nr_skipped, "skipped");
+    PART(nr_skipped, "not repeatable");
     PART(known, known == 1 ? "known leak" : "known leaks");
     PART(fixed, "fixed");
 #undef PART

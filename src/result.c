@@ -89,7 +89,18 @@ plk_suite_result_totals(const plk_suite_result *s, plk_totals *out)
     }
     for (i = 0; i < s->ntests; i++) {
         count(out, s->tests[i].outcome);
+        out->not_repeatable += (size_t)plk_test_result_not_repeatable(
+            &s->tests[i]);
     }
+}
+
+int
+plk_test_result_not_repeatable(const plk_test_result *t)
+{
+    return t->exc_type != NULL &&
+           strcmp(t->exc_type, PLK_NOT_REPEATABLE) == 0 &&
+           (t->outcome == PLK_OUTCOME_SKIPPED ||
+            t->outcome == PLK_OUTCOME_FAILED);
 }
 
 void
@@ -107,6 +118,7 @@ plk_run_result_totals(const plk_run_result *r, plk_totals *out)
         out->failed += st.failed;
         out->errors += st.errors;
         out->skipped += st.skipped;
+        out->not_repeatable += st.not_repeatable;
     }
 }
 

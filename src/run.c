@@ -70,6 +70,7 @@ struct plk_engine {
     int interrupted;
     const plk_strlist *skip; /* ids of tests not to run (borrowed) */
     plk_engine_share share;  /* claim NULL: this process runs it all */
+    PyObject *module;      /* the file's module being run (borrowed) */
 };
 
 typedef struct plk_engine runner;
@@ -569,6 +570,14 @@ typedef struct test_run {
     int live;          /* 1 while it still needs a verdict */
     int begun;         /* its first call was made */
     int reported;      /* test_done was sent */
+    /* A test that passed its first call and failed a later one is
+     * measured again with its fixtures around every call (see
+     * repeat_wider); until then its verdict waits. */
+    PyObject *item;    /* its harness item (borrowed) */
+    int rescope;       /* 1: to be measured again so */
+    unsigned long fail_call; /* the call that failed, 1-based; 0: none */
+    char *fail_msg;    /* what that failure said */
+    char *fail_details;
 } test_run;
 
 static plk_test_result *
@@ -593,6 +602,16 @@ record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
     if (st > 0) {
         set_outcome(t, *res);
         Py_CLEAR(*res);
+        if ((t->outcome == PLK_OUTCOME_FAILED ||
+             t->outcome == PLK_OUTCOME_ERROR) &&
+            t->total_calls > 1 && tr->fail_call == 0) {
+            /* It passed its first call: it may not be repeatable one
+             * call at a time. A failing first call stays a failure. */
+            tr->fail_call = t->total_calls;
+            tr->fail_msg = plk_strdup(t->message ? t->message : "");
+            tr->fail_details = t->details ? plk_strdup(t->details) : NULL;
+            tr->rescope = 1;
+        }
         return 0;
     }
     rc = take_exception(R, &text, NULL);
@@ -1193,7 +1212,7 @@ finish(runner *R, plk_suite_result *s, test_run *trs, size_t n)
 {
     size_t j;
 
-    for (j = 0; j < n && !trs[j].live; j++) {
+    for (j = 0; j < n && !trs[j].live && !trs[j].rescope; j++) {
         if (!trs[j].reported) {
             rec(s, &trs[j])->time = trs[j].spent;
             trs[j].reported = 1;
@@ -1266,6 +1285,111 @@ harness_call(runner *R, const char *fn)
     Py_XDECREF(r);
 }
 
+/* What each level of repeat_wider puts around every call. */
+static const char *const rescope_what[] = {
+    NULL, "its class's fixtures", "its module's fixtures"};
+
+/* A test whose first call passed and a later call failed: measure it
+ * again with its class's fixtures around every call, then with its
+ * module's too (harness.rescope), as it repeats under a runner that
+ * repeats whole classes or modules. The first level at which it passes
+ * gives its verdict. When it fails at every level it is "not
+ * repeatable": a skip, or a failure with --fail-not-repeatable. Returns
+ * 0 or PLK_EINTR. */
+static int
+repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *module = R->module != NULL ? R->module : Py_None;
+    char *tried = NULL;
+    int level, rc = 0;
+
+    tr->rescope = 0;
+    for (level = 1; level <= 2 && rc == 0 && !R->interrupted; level++) {
+        PyObject *r = PyObject_CallMethod(R->h, "rescope", "OOi", tr->item,
+                                          module, level);
+        PyObject *fix;
+
+        if (r == NULL) {
+            rc = screen_trouble(R);
+            break;
+        }
+        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+            Py_DECREF(r);
+            continue;
+        }
+        Py_XDECREF(tr->call);
+        tr->call = PyTuple_GET_ITEM(r, 0);
+        Py_INCREF(tr->call);
+        tr->live = 1;
+        /* Its fixtures make every call slower: the warm-up times it
+         * again from one call per round. */
+        tr->k = 1;
+        /* The failure is kept in tr; what follows is a new verdict. */
+        free(t->exc_type);
+        free(t->message);
+        free(t->details);
+        t->exc_type = t->message = t->details = NULL;
+        rc = measure_alone(R, s, tr);
+        fix = PyObject_CallNoArgs(PyTuple_GET_ITEM(r, 1));
+        if (fix == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(fix);
+        Py_DECREF(r);
+        if (t->outcome == PLK_OUTCOME_PASSED ||
+            t->outcome == PLK_OUTCOME_LEAKED) {
+            char *note = plk_asprintf(
+                "%s%spassed once, failed on call %lu when repeated "
+                "alone (%s); measured with %s around every call",
+                t->note ? t->note : "", t->note ? "; " : "",
+                tr->fail_call, tr->fail_msg, rescope_what[level]);
+
+            free(t->note);
+            t->note = note;
+            free(tried);
+            return rc;
+        }
+        free(tried);
+        tried = plk_asprintf("Measured again with %s around every call, "
+                             "it failed too: %s\n", rescope_what[level],
+                             t->message ? t->message : "");
+    }
+    if (rc != 0 || R->interrupted) {
+        free(tried);
+        return rc;
+    }
+    t->outcome = R->cfg->fail_not_repeatable ? PLK_OUTCOME_FAILED
+                                             : PLK_OUTCOME_SKIPPED;
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = plk_strdup(PLK_NOT_REPEATABLE);
+    t->message = plk_asprintf("not repeatable: passed once, failed on "
+                              "call %lu: %s", tr->fail_call, tr->fail_msg);
+    t->details = plk_asprintf("%s%s%s", tr->fail_details
+                                            ? tr->fail_details : "",
+                              tried ? "\n" : "", tried ? tried : "");
+    free(tried);
+    return 0;
+}
+
+/* repeat_wider for every test of the segment that waits for it. */
+static int
+repeat_pending(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (trs[j].rescope) {
+            rc = repeat_wider(R, s, &trs[j]);
+            finish(R, s, trs, n);
+        }
+    }
+    return rc;
+}
+
 /* --thorough: each test from its first call to its verdict before the
  * next test's first call, in the file's order, so that no test runs
  * before an earlier one is judged. */
@@ -1324,6 +1448,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
         trs[j].index = base + j;
     }
     for (j = 0; j < n; j++) {
+        trs[j].item = PyList_GET_ITEM(items, lo + (Py_ssize_t)j);
         prepare(R, s, &trs[j], PyList_GET_ITEM(items, lo + (Py_ssize_t)j),
                 mod_fail);
         nlive += (size_t)trs[j].live;
@@ -1356,6 +1481,11 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     finish(R, s, trs, n);
     if (R->cfg->thorough) {
         rc = one_by_one(R, s, trs, n);
+        if (rc == 0 && !R->interrupted) {
+            harness_call(R, "mute");
+            rc = repeat_pending(R, s, trs, n);
+            harness_call(R, "unmute");
+        }
         goto done;
     }
     for (j = 0; j < n && rc == 0; j++) {
@@ -1400,6 +1530,9 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
             finish(R, s, trs, n);
         }
     }
+    if (rc == 0 && !R->interrupted) {
+        rc = repeat_pending(R, s, trs, n);
+    }
 done:
     if (muted) {
         r = PyObject_CallMethod(R->h, "unmute", NULL);
@@ -1416,6 +1549,9 @@ done:
         interrupt_rest(s, trs, n);
     }
     for (j = 0; j < n; j++) {
+        /* Interrupted before it was measured again: its failure
+         * stands. */
+        trs[j].rescope = 0;
         if (trs[j].live) {
             /* Only trouble of pyleak-ci's own (out of memory) leaves a
              * test without a verdict. */
@@ -1428,6 +1564,8 @@ done:
     for (j = 0; j < n; j++) {
         Py_XDECREF(trs[j].call);
         plk_control_clear(&trs[j].ctl);
+        free(trs[j].fail_msg);
+        free(trs[j].fail_details);
     }
     free(trs);
     free(group);
@@ -1540,6 +1678,7 @@ run_shared(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
     if (starts == NULL) {
         return PLK_ENOMEM;
     }
+    R->module = module;
     while (i < n) {
         PyObject *cls = item_class(PyList_GET_ITEM(all, i));
 
@@ -1606,6 +1745,7 @@ run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
     int rc = 0;
 
     announce(R, s, all);
+    R->module = module;
     if (R->share.claim != NULL) {
         return run_shared(R, s, module, all);
     }
@@ -1686,6 +1826,7 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
         }
         ev_suite_start(R, s);
         rc = run_items(R, s, module, items);
+        R->module = NULL;
     }
     else if (kind != NULL && strcmp(kind, "skip") == 0) {
         plk_test_result *t = plk_suite_result_add_test(s);
@@ -1819,6 +1960,16 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
      * that finished are still reported. */
     {
         PyObject *r = PyObject_CallMethod(R->h, "stop_on_sigterm", NULL);
+
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    /* Random state reset before every call, unless --no-reseed. */
+    {
+        PyObject *r = PyObject_CallMethod(R->h, "set_reseed", "i",
+                                          cfg->reseed);
 
         if (r == NULL) {
             PyErr_Clear();

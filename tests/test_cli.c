@@ -414,6 +414,8 @@ test_cli__defaults(void **state)
     assert_int_equal(c.color, PLK_COLOR_AUTO);
     assert_int_equal(c.verbose, 0);
     assert_int_equal(c.quiet, 0);
+    assert_int_equal(c.reseed, 1);
+    assert_int_equal(c.fail_not_repeatable, 0);
     assert_null(c.junit_xml);
     assert_null(c.python);
     assert_int_equal(c.targets.count, 0);
@@ -427,6 +429,36 @@ test_cli__defaults(void **state)
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         check_double("threshold", c.threshold[m], 0.0);
     }
+    plk_config_free(&c);
+}
+
+/* --no-reseed and --fail-not-repeatable set their settings and record
+ * the flag as their source. */
+static void
+test_cli__repeat_flags(void **state)
+{
+    char *argv[] = {(char *)"pyleak-ci", (char *)"run",
+                    (char *)"--no-reseed",
+                    (char *)"--fail-not-repeatable", (char *)"x", NULL};
+    char *bad[] = {(char *)"pyleak-ci", (char *)"run",
+                   (char *)"--no-reseed=1", NULL};
+    plk_config c;
+    plk_error err = {0};
+
+    (void)state;
+    plk_config_init(&c);
+    assert_int_equal(plk_cli_parse(&c, 5, argv, &err), 0);
+    assert_int_equal(c.reseed, 0);
+    assert_int_equal(c.fail_not_repeatable, 1);
+    assert_int_equal(c.source[PLK_SET_RESEED].origin, PLK_FROM_CLI);
+    assert_int_equal(c.source[PLK_SET_FAIL_NOT_REPEATABLE].origin,
+                     PLK_FROM_CLI);
+    plk_config_free(&c);
+    plk_config_init(&c);
+    assert_int_equal(plk_cli_parse(&c, 3, bad, &err), PLK_EUSAGE);
+    assert_non_null(strstr(err.message, "--no-reseed does not take a "
+                                        "value"));
+    plk_error_clear(&err);
     plk_config_free(&c);
 }
 
@@ -509,6 +541,7 @@ main(void)
         cmocka_unit_test(test_cli__valid),
         cmocka_unit_test(test_cli__invalid),
         cmocka_unit_test(test_cli__defaults),
+        cmocka_unit_test(test_cli__repeat_flags),
         cmocka_unit_test(test_cli__config_free),
         cmocka_unit_test(test_cli__usage),
     };

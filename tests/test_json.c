@@ -178,6 +178,15 @@ build_result(plk_run_result *r)
     t->outcome = PLK_OUTCOME_LEAKED;
     t->diagnosis = xstrdup("{\"unterminated\": ");
 
+    /* Passed once and failed when repeated: a skip of its own kind. */
+    t = plk_suite_result_add_test(s);
+    assert_non_null(t);
+    t->name = xstrdup("test_only_once");
+    t->outcome = PLK_OUTCOME_SKIPPED;
+    t->exc_type = xstrdup(PLK_NOT_REPEATABLE);
+    t->message = xstrdup("not repeatable: passed once, failed on call 2: "
+                         "AssertionError");
+
     s = plk_run_result_add_suite(r);
     assert_non_null(s);
     s->name = xstrdup("tests.test_broken");
@@ -202,6 +211,9 @@ test_json__render(void **state)
     assert_non_null(strstr(text, "\"debug\": true"));
     assert_non_null(strstr(text, "\"leaked\": 2"));
     assert_non_null(strstr(text, "\"errors\": 1"));
+    assert_non_null(strstr(text, "\"skipped\": 1"));
+    assert_non_null(strstr(text, "\"not_repeatable\": 1"));
+    assert_non_null(strstr(text, "\"exc_type\": \"pyleak.NotRepeatable\""));
     assert_non_null(
         strstr(text, "\"id\": \"tests/test_app.py::test_\\\"leak\\\"\\n"
                      "\\u001b[1m\""));
@@ -242,6 +254,8 @@ test_json__render_empty_and_settings(void **state)
     assert_non_null(strstr(text, "\"timestamp\": null"));
     assert_non_null(strstr(text, "\"settings\": {"));
     assert_non_null(strstr(text, "\"threshold\": {"));
+    assert_non_null(strstr(text, "\"reseed\": true"));
+    assert_non_null(strstr(text, "\"fail_not_repeatable\": false"));
     free(text);
     assert_int_equal(plk_json_render(&text, &r, NULL), 0);
     assert_true(plk_json_valid(text));

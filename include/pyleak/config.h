@@ -32,6 +32,8 @@ typedef enum {
     PLK_SET_ROUND_MS,
     PLK_SET_ALPHA,
     PLK_SET_THOROUGH,
+    PLK_SET_RESEED,
+    PLK_SET_FAIL_NOT_REPEATABLE,
     PLK_SET_THRESHOLD,       /* per metric: see threshold_source */
     PLK_SET_FLOOR,           /* per metric: see floor_source */
     PLK_SET_TIMEOUT,
@@ -81,6 +83,11 @@ typedef struct plk_config {
     double round_ms;          /* calibrate calls so a round lasts this */
     double alpha;             /* Mann-Kendall significance level */
     int thorough;             /* --thorough: no screening, no early stop */
+    int reseed;               /* 0 with --no-reseed: random state is not
+                               * reset before every call */
+    int fail_not_repeatable;  /* --fail-not-repeatable: a test that
+                               * passes once and fails when repeated
+                               * fails the run */
     /* Growth per round below which a metric is noise, and per-call
      * growth a test may show before it fails (0: any real growth). */
     double floor[PLK_METRIC__COUNT];

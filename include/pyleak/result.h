@@ -93,7 +93,16 @@ typedef struct plk_run_result {
 
 typedef struct plk_totals {
     size_t tests, passed, leaked, failed, errors, skipped;
+    /* Of those skipped or failed: tests that passed once and failed
+     * when repeated (exc_type PLK_NOT_REPEATABLE). */
+    size_t not_repeatable;
 } plk_totals;
+
+/* The exc_type of a test that passed its first call and failed when
+ * repeated, even with its class or module fixtures around every call. */
+#define PLK_NOT_REPEATABLE "pyleak.NotRepeatable"
+
+int plk_test_result_not_repeatable(const plk_test_result *t);
 
 /* Append an empty record and return it (NULL when out of memory). */
 plk_suite_result *plk_run_result_add_suite(plk_run_result *r);

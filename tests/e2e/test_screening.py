@@ -23,15 +23,25 @@ def test_clean_group_is_screened_and_stops_early(pyleak):
 
 
 def test_failure_on_a_later_call_inside_a_group(pyleak):
+    # It passed its first call and fails from the fifth on, with no
+    # class or module fixtures that could make it repeat: not
+    # repeatable, a skip unless --fail-not-repeatable.
+    want = ("not repeatable: passed once, failed on call 5: "
+            "AssertionError: state left over from earlier calls")
     r = pyleak(SCREENING)
-    assert r.code == 1, r.stdout + r.stderr
+    assert r.code == 0, r.stdout + r.stderr
     kind, el = outcome(r.case("test_fails_on_fifth_call"))
-    assert kind == "failure", (kind, r.stdout)
-    assert "state left over" in el.get("message")
+    assert kind == "skipped", (kind, r.stdout)
+    assert el.get("message") == want
     for n in range(1, 9):
         assert outcome(r.case("test_clean_%02d" % n))[0] == "passed"
     for name in ("test_lookup", "test_size", "test_keys"):
         assert outcome(r.case(name))[0] == "passed"
+    r = pyleak(SCREENING, "--fail-not-repeatable")
+    assert r.code == 1, r.stdout + r.stderr
+    kind, el = outcome(r.case("test_fails_on_fifth_call"))
+    assert kind == "failure", (kind, r.stdout)
+    assert el.get("message") == want
 
 
 def test_thorough_measures_every_test_alone(pyleak):
