@@ -192,7 +192,8 @@ plk_embed_check_python(const char *path, plk_error *err)
                            "environment, or rebuild pyleak-ci for Python "
                            "%d.%d: cmake -S %s -B build-%d.%d "
                            "-DPython_EXECUTABLE=%s && cmake --build "
-                           "build-%d.%d",
+                           "build-%d.%d (or pip install it into that "
+                           "environment)",
                            path, major, minor, PY_MAJOR_VERSION,
                            PY_MINOR_VERSION, PY_MAJOR_VERSION,
                            PY_MINOR_VERSION, major, minor, PLK_SOURCE_DIR,
