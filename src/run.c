@@ -510,39 +510,37 @@ persist_rounds(unsigned k, unsigned long before)
 }
 
 /* A verdict v left open after n rounds of *k calls (before: the calls
- * made before samples[0]): the rounds the series should reach next, or 0
- * when the budget of rounds and calls per round is spent. Twice the
- * rounds, up to most, and for a leak that has not persisted no more than
- * it takes to reach PLK_PERSIST_CALLS. With most rounds done, the series
- * is thinned to every other sample (*kept of them, as rounds of twice the
- * calls) and the next rounds have twice the calls: the calls double at
- * every step either way, so a cache that fills is seen full after at
- * most about twice the calls it takes, and a rare leak gets its calls
- * in few rounds. */
+ * made before samples[0]; afford: the calls the time budget has left):
+ * the rounds the series should reach next, or 0 when the budget of
+ * rounds, calls per round or time is spent. Twice the rounds, up to
+ * most, and for a leak that has not persisted no more than it takes to
+ * reach PLK_PERSIST_CALLS. With most rounds done, the series is thinned
+ * to every other sample (*kept of them, as rounds of twice the calls)
+ * and the next rounds have twice the calls: the calls double at every
+ * step either way, so a cache that fills is seen full after at most
+ * about twice the calls it takes, and a rare leak gets its calls in few
+ * rounds. */
 static unsigned
 extend_rounds(runner *R, unsigned n, unsigned least, unsigned most,
               unsigned *k, unsigned long before, plk_verdict v,
-              unsigned *kept)
+              double afford, unsigned *kept)
 {
     unsigned long need;
-    unsigned next = most, j;
+    unsigned next = most, step = *k, have = n, j;
 
     *kept = n;
     if (n >= most) {
         if (n < 2 || *k > R->cfg->max_calls / 2) {
             return 0;
         }
-        for (j = 1; j <= n / 2; j++) {
-            R->samples[j] = R->samples[2 * j];
-        }
-        *kept = n / 2;
-        *k *= 2;
+        step = *k * 2;
+        have = n / 2;
     }
     else if (n * 2 < most) {
         next = n * 2;
     }
     if (v == PLK_VERDICT_LEAK) {
-        need = persist_rounds(*k, before);
+        need = persist_rounds(step, before);
         if (need < next) {
             next = (unsigned)need;
         }
@@ -550,10 +548,28 @@ extend_rounds(runner *R, unsigned n, unsigned least, unsigned most,
     if (next < least) {
         next = least;
     }
-    if (next <= *kept) {
-        next = *kept + 1;
+    if (next > most) {
+        next = most;
     }
-    return next > most ? most : next;
+    if (next <= have) {
+        next = have + 1;
+    }
+    /* What the time budget leaves: rounds of a slow test must not run
+     * far past it. */
+    if ((double)(next - have) * step > afford) {
+        next = have + (unsigned)(afford / step);
+        if (next <= have) {
+            return 0;
+        }
+    }
+    if (have < n) {
+        for (j = 1; j <= have; j++) {
+            R->samples[j] = R->samples[2 * j];
+        }
+        *kept = have;
+        *k = step;
+    }
+    return next;
 }
 
 /* Flat rounds in a row that stop a test early: PLK_EARLY_ROUNDS, and
@@ -569,13 +585,18 @@ early_rounds(const plk_config *cfg, unsigned k)
     return n < PLK_EARLY_ROUNDS ? PLK_EARLY_ROUNDS : n;
 }
 
-/* 1 when no gating metric (but those ctl takes out) moved at all in the
- * last rounds of samples[0..n]: enough of them to make PLK_EARLY_ROUNDS
- * and PLK_EARLY_CALLS calls at k calls per round. Exactly zero, not
- * "small": any allocation a call keeps moves blocks, objects or heap by
- * at least one unit. This is the early stop. */
+/* 1 when no gating metric (but those ctl takes out) moved in the last
+ * rounds of samples[0..n]: enough of them to make PLK_EARLY_ROUNDS and
+ * PLK_EARLY_CALLS calls at k calls per round. The counted metrics
+ * (blocks, objects, refs, descriptors, threads) must not move at all:
+ * any allocation a call keeps moves them by a unit. The heap may move
+ * within a band narrower than its noise floor per round (divided as in
+ * judge when strict): malloc's own bookkeeping moves it by a few bytes
+ * now and then, a fit would judge such a band clean all the same, and a
+ * slow test should not pay rounds for it. This is the early stop. */
 static int
-quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl)
+quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl,
+            int strict)
 {
     unsigned w = early_rounds(R->cfg, k), i;
     int m;
@@ -584,14 +605,23 @@ quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl)
         return 0;
     }
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        double band = R->cfg->floor[m] /
+                      (strict ? PLK_SCREEN_DIVISOR : 1.0);
+        int64_t lo, hi;
+
         if (!(R->available & (1u << m)) || !metric_gating((plk_metric)m) ||
             (ctl != NULL && !ctl->gate[m])) {
             continue;
         }
-        for (i = n - w; i < n; i++) {
-            if (R->samples[i + 1].v[m] != R->samples[i].v[m]) {
-                return 0;
-            }
+        lo = hi = R->samples[n - w].v[m];
+        for (i = n - w + 1; i <= n; i++) {
+            int64_t v = R->samples[i].v[m];
+
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (hi != lo && (double)hi - (double)lo >= band) {
+            return 0;
         }
     }
     return 1;
@@ -802,9 +832,9 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
     const plk_config *cfg = R->cfg;
     plk_test_result *t = rec(s, tr);
     PyObject *res = NULL, *cleaner = NULL;
-    double t0 = plk_now(), start, best = -1.0;
+    double t0 = plk_now(), start, best = -1.0, elapsed;
     unsigned k = tr->k, w, n, i, least, most;
-    unsigned long before;
+    unsigned long before, made;
     thread_watch tw;
     int rc = 0, frozen = 0, st = -1, proven = 0;
     int patience = PLK_THREAD_SETTLE_ATTEMPTS;
@@ -897,7 +927,7 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
         }
         if (n < least) {
             /* Flat lately: stop when the whole series says clean. */
-            if (quiet_since(R, n, k, &tr->ctl) &&
+            if (quiet_since(R, n, k, &tr->ctl, 0) &&
                 judge(R, t, (size_t)n + 1, k, before, &tr->ctl, 0,
                       NULL) == PLK_VERDICT_CLEAN) {
                 v = PLK_VERDICT_CLEAN;
@@ -915,7 +945,14 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
             plk_now() - start > PLK_TEST_BUDGET_S) {
             break;
         }
-        n = extend_rounds(R, n, least, most, &k, before, v, &i);
+        elapsed = plk_now() - start;
+        made = t->total_calls - before;
+        n = extend_rounds(R, n, least, most, &k, before, v,
+                          made > 0 && elapsed > 0.0
+                              ? (PLK_TEST_BUDGET_S - elapsed) /
+                                    (elapsed / (double)made)
+                              : (double)UINT_MAX,
+                          &i);
         if (n == 0) {
             n = i;
             break;
@@ -1037,7 +1074,8 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
         }
         if (judge(R, &grp, (size_t)rounds + 1, total, 0, NULL, 1, NULL) ==
             PLK_VERDICT_CLEAN &&
-            (rounds >= least || quiet_since(R, rounds, lowest, NULL))) {
+            (rounds >= least ||
+             quiet_since(R, rounds, lowest, NULL, 1))) {
             break;
         }
         if (rounds >= least) {
