@@ -26,10 +26,10 @@ def _next():
 
 
 def _work():
-    """About a millisecond of a slow library call: the test is called
+    """Half a millisecond of a slow library call: the test is called
     only a few times per round, so a cache it fills one entry per call
     takes many rounds to fill."""
-    time.sleep(0.001)
+    time.sleep(0.0005)
 
 
 # -- caches filled one entry per call, up to a cap -------------------------

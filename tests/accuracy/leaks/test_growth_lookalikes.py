@@ -21,9 +21,9 @@ def _next():
 
 
 def _work():
-    """About a millisecond of a slow library call, as in the clean
+    """Half a millisecond of a slow library call, as in the clean
     look-alikes: only a few calls per round."""
-    time.sleep(0.001)
+    time.sleep(0.0005)
 
 
 _ERROR_LOG = []
