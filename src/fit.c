@@ -243,6 +243,44 @@ plk_fit_normal_p(double z)
     return erfc(fabs(z) / sqrt(2.0));
 }
 
+/* The shape of the growth: where the series rises by tol (at least one
+ * unit) above the level of its previous rise, the longest wait between
+ * rises (counting from sample 0 to the first), the rounds since the last
+ * one, and the largest fall below an earlier sample. A leak rises again
+ * and again, at its own pace; a cache that has filled stops rising, and
+ * one that churns falls as much as it rises. */
+static void
+fit_shape(plk_fit *out, const int64_t *y, size_t n, double tol)
+{
+    double level = (double)y[0];
+    double peak = (double)y[0];
+    size_t last = 0;
+    size_t i;
+
+    out->rises = 0;
+    out->longest_wait = 0;
+    out->drawdown = 0.0;
+    for (i = 1; i < n; i++) {
+        double v = (double)y[i];
+
+        if (v > level && v - level >= tol) {
+            out->rises++;
+            if (i - last > out->longest_wait) {
+                out->longest_wait = i - last;
+            }
+            last = i;
+            level = v;
+        }
+        if (v > peak) {
+            peak = v;
+        }
+        else if (peak - v > out->drawdown) {
+            out->drawdown = peak - v;
+        }
+    }
+    out->quiet = n - 1 - last;
+}
+
 int
 plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
                const plk_fit_params *params, double *scratch)
@@ -293,6 +331,11 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
     late = (double)y[n - 1] - (double)y[n - 1 - m];
     out->late_slope = late / (double)m;
 
+    fit_shape(out, y, n, params->floor_per_round);
+    out->saturated = 0;
+    out->irregular = 0;
+    out->persisted = 1;
+
     if (out->all_zero) {
         out->verdict = PLK_VERDICT_CLEAN;
     }
@@ -323,10 +366,34 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
         int trend = out->mk_s > 0.0 && out->mk_p < params->alpha &&
                     slope > 0.0 && slope >= params->floor_per_round;
 
+        unsigned long calls = params->calls_before +
+                              (unsigned long)(n - 1) *
+                                  params->calls_per_round;
+
+        /* Growth that stopped: nothing rose over the last third of the
+         * rounds, a stretch at least twice the longest wait between two
+         * rises before it (a leak that grows in rare steps keeps
+         * rising at its own pace). Whatever the trend, a cache filled. */
+        out->saturated = out->rises > 0 && out->quiet >= m &&
+                         out->quiet >= 2 * out->longest_wait;
+        /* Growth over the series no larger than twice its largest fall:
+         * a full cache whose content churns moves up and down around a
+         * level, and its rises never outrun its falls for long. */
+        out->irregular = out->drawdown > 0.0 &&
+                         slope * (double)(n - 1) < 2.0 * out->drawdown;
+        /* A cache capped at C entries filling one per call grows like a
+         * leak for C calls: steady growth proves a leak only once the
+         * test has been called persist_calls times by the last sample. */
+        out->persisted = params->persist_calls == 0 ||
+                         calls >= params->persist_calls;
+
         /* Either sign alone is not enough: an early trend that has
          * flattened is a filled cache, and late growth without a
          * significant trend may be warm-up that has not settled yet. */
-        if (trend && growing_now) {
+        if (out->saturated) {
+            out->verdict = PLK_VERDICT_CLEAN;
+        }
+        else if (trend && growing_now && !out->irregular) {
             out->verdict = PLK_VERDICT_LEAK;
         }
         else if (!trend && !growing_now) {

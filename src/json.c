@@ -277,6 +277,17 @@ put_metric(jw *j, plk_metric id, const plk_metric_result *m)
     jw_close(j, "}");
     jw_int(j, "net", m->fit.net);
     jw_bool(j, "all_zero", m->fit.all_zero);
+    /* Why growth was or was not taken for a leak (see the README's
+     * "Bounded is not a leak"). */
+    jw_open(j, "growth", "{");
+    jw_int(j, "rises", (int64_t)m->fit.rises);
+    jw_int(j, "longest_wait", (int64_t)m->fit.longest_wait);
+    jw_int(j, "quiet", (int64_t)m->fit.quiet);
+    jw_num(j, "drawdown", m->fit.drawdown);
+    jw_bool(j, "saturated", m->fit.saturated);
+    jw_bool(j, "irregular", m->fit.irregular);
+    jw_bool(j, "persisted", m->fit.persisted);
+    jw_close(j, "}");
     jw_key(j, "series");
     jw_puts(j, "[");
     for (i = 0; m->series != NULL && i < m->n; i++) {

@@ -93,6 +93,13 @@ static const field metric_fields[] = {
     F_ENUM(13, plk_metric_result, fit.all_zero, 0, 1),
     F_ENUM(14, plk_metric_result, fit.verdict, PLK_VERDICT_CLEAN,
            PLK_VERDICT_LEAK),
+    F_UINT(15, plk_metric_result, fit.rises),
+    F_UINT(16, plk_metric_result, fit.longest_wait),
+    F_UINT(17, plk_metric_result, fit.quiet),
+    F_REAL(18, plk_metric_result, fit.drawdown),
+    F_ENUM(19, plk_metric_result, fit.saturated, 0, 1),
+    F_ENUM(20, plk_metric_result, fit.irregular, 0, 1),
+    F_ENUM(21, plk_metric_result, fit.persisted, 0, 1),
 };
 
 /* Every member of plk_suite_result but its tests (sent one by one). */

@@ -690,6 +690,143 @@ test_fit__sustained_verdicts(void **state)
     check_verdicts(with_drops, ARRAY_LEN(with_drops), &usual);
 }
 
+/* A series given by its per-round deltas (y[0] = 0), a pattern repeated
+ * to fill n rounds, judged with the usual floor. */
+typedef struct growth_case {
+    const char *name;
+    int64_t deltas[32];
+    size_t period;      /* deltas repeat with this period */
+    size_t rounds;      /* n - 1 */
+    size_t flat_after;  /* deltas are 0 from this round on (0: never) */
+    unsigned long k;    /* calls per round */
+    unsigned long before;
+    plk_verdict want;
+    int saturated;
+    int irregular;
+    int persisted;
+} growth_case;
+
+static void
+check_growth(const growth_case *cases, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        const growth_case *c = &cases[i];
+        plk_fit_params params = trend_params();
+        int64_t y[129];
+        plk_fit fit;
+        size_t r;
+
+        assert_true(c->rounds < ARRAY_LEN(y) && c->period > 0 &&
+                    c->period <= ARRAY_LEN(c->deltas));
+        y[0] = 0;
+        for (r = 1; r <= c->rounds; r++) {
+            int64_t d = c->deltas[(r - 1) % c->period];
+
+            if (c->flat_after != 0 && r > c->flat_after) {
+                d = 0;
+            }
+            y[r] = y[r - 1] + d;
+        }
+        params.calls_per_round = c->k;
+        params.calls_before = c->before;
+        params.persist_calls = 2048;
+        fit_or_fail(&fit, y, c->rounds + 1, &params);
+        if (fit.verdict != c->want || fit.saturated != c->saturated ||
+            fit.irregular != c->irregular ||
+            fit.persisted != c->persisted) {
+            fail_msg("%s: verdict %s, want %s; saturated %d/%d, irregular "
+                     "%d/%d, persisted %d/%d (slope %g, late %g, p %g, "
+                     "rises %zu, wait %zu, quiet %zu, drawdown %g)",
+                     c->name, plk_verdict_name(fit.verdict),
+                     plk_verdict_name(c->want), fit.saturated,
+                     c->saturated, fit.irregular, c->irregular,
+                     fit.persisted, c->persisted, fit.slope,
+                     fit.late_slope, fit.mk_p, fit.rises,
+                     fit.longest_wait, fit.quiet, fit.drawdown);
+        }
+    }
+}
+
+static void
+test_fit__bounded_growth(void **state)
+{
+    static const growth_case cases[] = {
+        /* A full lru_cache churning on random keys: the object deltas of
+         * a real run, once judged a leak of 2.12 objects per call. */
+        {"full cache churning",
+         {0, -21, 0, 0, 0, 0, 0, 15, 0, 0, 6, 0, 0, 6, 3, 0}, 16, 16, 0,
+         8, 400, PLK_VERDICT_SUSPICIOUS, 0, 1, 0},
+        /* The same, called on: it keeps moving around its level. */
+        {"full cache churning, longer",
+         {0, -21, 0, 0, 0, 0, 0, 15, 0, 0, 6, 0, 0, 6, 3, 0,
+          0, -6, 0, 0, -9, 0, 0, 0, 4, 0, -2, 0, 0, 0, 4, 0}, 32, 128, 0,
+         8, 400, PLK_VERDICT_CLEAN, 1, 1, 0},
+        /* An error log capped at 100 entries, two calls a round, four
+         * blocks a call: full after 43 rounds, flat for the last third. */
+        {"cache capped at 100, full", {4}, 1, 64, 43, 2, 10,
+         PLK_VERDICT_CLEAN, 1, 0, 0},
+        /* Full only 8 rounds ago: still a leak by its trend, but one
+         * that has not persisted, so the test gets more calls. */
+        {"cache capped at 100, just full", {4}, 1, 64, 56, 2, 10,
+         PLK_VERDICT_LEAK, 0, 0, 0},
+        /* The same error log, never capped: steady, but 138 calls cannot
+         * tell it from a cache of 1,024 entries. */
+        {"one entry per call, 138 calls", {4}, 1, 64, 0, 2, 10,
+         PLK_VERDICT_LEAK, 0, 0, 0},
+        {"one entry per call, 2,058 calls", {128}, 1, 64, 0, 32, 10,
+         PLK_VERDICT_LEAK, 0, 0, 1},
+        /* Free lists filling one size class at a time: growth falling
+         * round after round, then none. */
+        {"size classes filling",
+         {30, 21, 15, 11, 8, 6, 4, 3, 2, 2, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0,
+          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 32, 32, 0, 100, 300,
+         PLK_VERDICT_CLEAN, 1, 0, 1},
+        /* Still filling its last classes: slowing, so not a leak yet. */
+        {"size classes, still filling",
+         {30, 21, 15, 11, 8, 6, 4, 3, 2, 2, 1, 1, 1, 0, 1, 1}, 16, 16, 0,
+         100, 300, PLK_VERDICT_SUSPICIOUS, 0, 0, 0},
+        /* A leak every 50th call at 100 calls a round: two a round. */
+        {"every 50th call, 100 calls a round", {2}, 1, 24, 0, 100, 300,
+         PLK_VERDICT_LEAK, 0, 0, 1},
+        /* At 25 calls a round: one step every other round. */
+        {"every 50th call, 25 calls a round", {0, 1}, 2, 64, 0, 25, 500,
+         PLK_VERDICT_LEAK, 0, 0, 1},
+        /* At 2 calls a round one step in 25 rounds is below the floor;
+         * the rounds get more calls only while the verdict is open. */
+        {"every 50th call, 2 calls a round",
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+          0, 0, 0, 1}, 25, 64, 0, 2, 10, PLK_VERDICT_CLEAN, 0, 0, 0},
+        {"every third call, one call a round", {0, 0, 1}, 3, 63, 0, 1, 5,
+         PLK_VERDICT_LEAK, 0, 0, 0},
+        {"every third call, 32 calls a round", {11, 10, 11}, 3, 64, 0, 32,
+         5, PLK_VERDICT_LEAK, 0, 0, 1},
+        /* Growth that pauses and resumes at its own pace is a leak... */
+        {"leak with plateaus", {3, 3, 3, 3, 0, 0, 0, 0}, 8, 64, 0, 100, 300,
+         PLK_VERDICT_LEAK, 0, 0, 1},
+        /* ...but a plateau as long as the growth before it, and twice
+         * any pause, is a cache that filled. */
+        {"growth then a long plateau", {3, 3, 3, 3, 0, 0, 0, 0}, 8, 64, 24,
+         100, 300, PLK_VERDICT_CLEAN, 1, 0, 1},
+        /* One step: the state a first call leaves behind. */
+        {"one-off step, early", {0, 0, 0, 5}, 4, 40, 4, 100, 300,
+         PLK_VERDICT_CLEAN, 1, 0, 1},
+        /* A step halfway is significant, but needs as long again flat. */
+        {"one-off step, halfway",
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5}, 11, 20, 11, 100, 300,
+         PLK_VERDICT_SUSPICIOUS, 0, 0, 1},
+        {"one-off step, halfway, called on",
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5}, 11, 40, 11, 100, 300,
+         PLK_VERDICT_CLEAN, 1, 0, 1},
+        /* A leak under churn: the growth outruns the falls. */
+        {"leak under churn", {5, 5, -6, 9, 5, 3, -4, 8}, 8, 48, 0, 100,
+         300, PLK_VERDICT_LEAK, 0, 0, 1},
+    };
+
+    check_growth(cases, ARRAY_LEN(cases));
+}
+
 static void
 test_fit__usage_errors(void **state)
 {
@@ -731,6 +868,7 @@ main(void)
         cmocka_unit_test(test_fit__series_fields),
         cmocka_unit_test(test_fit__trend_verdicts),
         cmocka_unit_test(test_fit__sustained_verdicts),
+        cmocka_unit_test(test_fit__bounded_growth),
         cmocka_unit_test(test_fit__usage_errors),
     };
 

@@ -165,6 +165,9 @@ build_result(plk_run_result *r)
     m->fit.slope = 3;
     m->fit.mk_p = NAN;
     m->fit.verdict = PLK_VERDICT_LEAK;
+    m->fit.rises = 4;
+    m->fit.drawdown = 2.5;
+    m->fit.persisted = 1;
     t->loc_file = xstrdup("app/cache.py");
     t->loc_line = 7;
     t->diagnosis = xstrdup("{\"sites\": [{\"file\": \"app/cache.py\", "
@@ -221,6 +224,11 @@ test_json__render(void **state)
                                  FFFD "\""));
     assert_non_null(strstr(text, "\"series\": [10, 13, 16, 19, 22]"));
     assert_non_null(strstr(text, "\"deltas\": [3, 3, 3, 3]"));
+    assert_non_null(strstr(text, "\"growth\": {"));
+    assert_non_null(strstr(text, "\"rises\": 4,"));
+    assert_non_null(strstr(text, "\"drawdown\": 2.5,"));
+    assert_non_null(strstr(text, "\"saturated\": false,"));
+    assert_non_null(strstr(text, "\"persisted\": true\n"));
     /* NaN has no JSON form. */
     assert_non_null(strstr(text, "\"p\": null"));
     assert_non_null(strstr(text, "\"location\": {"));

@@ -69,6 +69,13 @@ fill_test(plk_test_result *t)
         mr->fit.net = -5 * m;
         mr->fit.all_zero = m == 0;
         mr->fit.verdict = (plk_verdict)(m % 3);
+        mr->fit.rises = (size_t)m * 3;
+        mr->fit.longest_wait = (size_t)m + 1;
+        mr->fit.quiet = 7;
+        mr->fit.drawdown = 21.5 * m;
+        mr->fit.saturated = m % 2;
+        mr->fit.irregular = m == 4;
+        mr->fit.persisted = m != 1;
     }
 }
 
@@ -134,6 +141,13 @@ assert_test_equal(const plk_test_result *a, const plk_test_result *b)
         assert_int_equal(x->fit.net, y->fit.net);
         assert_int_equal(x->fit.all_zero, y->fit.all_zero);
         assert_int_equal(x->fit.verdict, y->fit.verdict);
+        assert_int_equal(x->fit.rises, y->fit.rises);
+        assert_int_equal(x->fit.longest_wait, y->fit.longest_wait);
+        assert_int_equal(x->fit.quiet, y->fit.quiet);
+        assert_true(x->fit.drawdown == y->fit.drawdown);
+        assert_int_equal(x->fit.saturated, y->fit.saturated);
+        assert_int_equal(x->fit.irregular, y->fit.irregular);
+        assert_int_equal(x->fit.persisted, y->fit.persisted);
     }
 }
 

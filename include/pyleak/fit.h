@@ -32,6 +32,14 @@ typedef struct plk_fit_params {
     /* The late part of the series must still grow at least this fraction
      * of the overall slope (plateau check). */
     double late_fraction;
+    /* Persistence (trend judge): a bounded cache that fills one entry per
+     * call looks like a leak until it is full, so growth only proves a
+     * leak once the test has been called persist_calls times in all by
+     * the last sample: calls_before calls before the first sample, then
+     * calls_per_round per round. persist_calls 0: no such proof asked. */
+    unsigned long calls_per_round;
+    unsigned long calls_before;
+    unsigned long persist_calls;
 } plk_fit_params;
 
 typedef struct plk_fit {
@@ -44,6 +52,15 @@ typedef struct plk_fit {
     double mk_p;         /* two-sided p-value */
     int64_t net;         /* y[n-1] - y[0] */
     int all_zero;        /* every delta is zero */
+    /* Rises: rounds where the series first reaches the floor above the
+     * level of the rise before (sample 0 to start with). */
+    size_t rises;        /* how many */
+    size_t longest_wait; /* most rounds from one rise (or 0) to the next */
+    size_t quiet;        /* rounds since the last rise (or since 0) */
+    double drawdown;     /* largest fall below an earlier sample */
+    int saturated;       /* growth that stopped: see plk_fit_series */
+    int irregular;       /* growth no larger than the falls around it */
+    int persisted;       /* the series reaches params->persist_calls */
     plk_verdict verdict;
 } plk_fit;
 
@@ -51,8 +68,12 @@ typedef struct plk_fit {
 size_t plk_fit_scratch_size(size_t n);
 
 /* Fit y[0..n-1] (one sample per round, rounds equally spaced) and judge it
- * with params. scratch must hold plk_fit_scratch_size(n) doubles; the fit
- * allocates nothing. Returns 0, or PLK_EUSAGE when n < 2 or an argument is
+ * with params. With the trend judge, growth that stopped (saturated) is
+ * clean whatever the trend; growth no larger than twice the largest fall
+ * (irregular: a full cache churning) is at most suspicious; a leak that
+ * has not persisted has persisted == 0, and more calls may clear it.
+ * scratch must hold plk_fit_scratch_size(n) doubles; the fit allocates
+ * nothing. Returns 0, or PLK_EUSAGE when n < 2 or an argument is
  * NULL. */
 int plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
                    const plk_fit_params *params, double *scratch);

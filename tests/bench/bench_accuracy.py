@@ -3,7 +3,8 @@
 
 Runs the binary on tests/accuracy/leaks and tests/accuracy/clean and
 prints, per test, the verdict, the rounds (warm-up + measured) and calls
-per round it used, its wall time, and the metrics that flagged it; then
+per round it used (the last, for a test whose calls per round doubled),
+its calls in all, its time, and the metrics that flagged it; then
 true/false positives and negatives and the total wall time.
 
     tests/bench/bench_accuracy.py [--pyleak build/pyleak-ci]
@@ -35,8 +36,9 @@ def main():
     args = ap.parse_args()
     counts = dict(tp=0, fn=0, tn=0, fp=0)
     total = 0.0
-    print("%-45s %-7s %-8s %6s %6s %8s  %s" % (
-        "test", "label", "verdict", "rounds", "calls", "time", "flagged by"))
+    print("%-45s %-7s %-8s %6s %6s %6s %8s  %s" % (
+        "test", "label", "verdict", "rounds", "calls", "total", "time",
+        "flagged by"))
     with tempfile.TemporaryDirectory() as tmp:
         for sub in ("leaks", "clean"):
             wall, root = run(args.pyleak, repo / "tests" / "accuracy" / sub,
@@ -62,10 +64,11 @@ def main():
                 key = ("tp" if leaked else "fn") if label == "leak" else \
                     ("fp" if leaked else "tn")
                 counts[key] += 1
-                print("%-45s %-7s %-8s %6s %6s %7.2fs  %s" % (
+                print("%-45s %-7s %-8s %6s %6s %6s %7.2fs  %s" % (
                     tc.get("name")[:45], label, verdict, rounds,
-                    props.get("pyleak.calls", "-"), float(tc.get("time")),
-                    ",".join(flagged)))
+                    props.get("pyleak.calls", "-"),
+                    props.get("pyleak.total_calls", "-"),
+                    float(tc.get("time")), ",".join(flagged)))
     print()
     print("true positives %(tp)d, false negatives %(fn)d, true negatives "
           "%(tn)d, false positives %(fp)d" % counts)

@@ -245,3 +245,21 @@ def test_every_clean_test_passes(accuracy):
                 lines.append(describe(run.cases.get(name)))
         pytest.fail("\n".join(lines), pytrace=False)
     assert r.code == 0, (r.code, r.stdout[-2000:], r.stderr[-2000:])
+
+
+def test_bounded_growth_is_followed_past_its_bound(accuracy):
+    """A cache that fills one entry per call is only told from a leak by
+    calling it past its cap, and a leak is only called one once it has
+    grown for 2,048 calls: the calls each case got say that this is how
+    its verdict was reached, within the rounds a verdict rests on."""
+    wanted = [(accuracy.clean, "test_clean_error_log_capped_at_100", 100),
+              (accuracy.clean, "test_clean_cache_capped_at_1024", 1024),
+              (accuracy.leaks, "test_leak_error_log_unbounded", 2047),
+              (accuracy.leaks, "test_leak_memo_unbounded", 2047)]
+    for run, name, past in wanted:
+        p = props(run.case(name))
+        assert int(p["pyleak.total_calls"]) > past, (name, p)
+        # The series a verdict rests on stays within --max-rounds (64 by
+        # default), its rounds merged as their calls doubled.
+        deltas = p["pyleak.blocks.deltas"].split()
+        assert len(deltas) == int(p["pyleak.rounds"]) <= 64, (name, p)

@@ -112,6 +112,10 @@ def test_json_report(reports):
     assert len(series) == leak["rounds"] + 1
     assert blocks["deltas"] == [b - a for a, b in zip(series, series[1:])]
     assert blocks["trend"]["p"] < 0.05
+    # A leak is final once it grew for 2,048 calls in all.
+    assert blocks["growth"]["persisted"] is True
+    assert blocks["growth"]["saturated"] is False
+    assert leak["total_calls"] >= 2048
     assert leak["diagnosis"] is None or isinstance(leak["diagnosis"], dict)
     # Every call made is counted: at least the first call and one per
     # measured round.
