@@ -54,10 +54,15 @@ for version in 3.9 3.10 3.11 3.12 3.13; do
     venv=$PWD/build-$version/venv
     mkdir -p "build-$version"
     ci/pyvenv.sh "$python" "$venv"
+    files=$matrix_e2e
+    if [ "$version" = 3.11 ]; then
+        # Debian's 3.11 builds above run every e2e file already.
+        files="test_accuracy.py test_versions.py test_diagnose.py"
+    fi
     run "build-$version" -DPython_EXECUTABLE="$python" \
         -DPYLEAK_TEST_DRIVER=/usr/bin/python3.11 \
         -DPYLEAK_TEST_VENV="$venv" \
-        -DPYLEAK_E2E_TESTS="$(echo $matrix_e2e)"
+        -DPYLEAK_E2E_TESTS="$(echo $files)"
     if [ "$version" = 3.13 ]; then
         run build-public -DPython_EXECUTABLE="$python" \
             -DPYLEAK_PUBLIC_API_ONLY=ON \
