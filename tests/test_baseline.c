@@ -15,8 +15,8 @@
 
 #include "testutil.h"
 
-#include "pyleak/baseline.h"
-#include "pyleak/util.h"
+#include "report/baseline.h"
+#include "base/util.h"
 
 static char *root;     /* a fresh folder, the working directory */
 static char *old_cwd;

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "pyleak/config.h"
+#include "config/config.h"
 
 #define MAX_ARGS 16
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control.h"
+#include "engine/control.h"
 
 static int
 setup_python(void **state)

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "interp.h"
-#include "pyleak/diagnose.h"
-#include "pyleak/malloc_trace.h"
-#include "pyleak/util.h"
+#include "engine/interp.h"
+#include "engine/diagnose.h"
+#include "engine/malloc_trace.h"
+#include "base/util.h"
 
 extern const char plk_interp_source[];
 extern const char plk_harness_source[];

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "pyleak/discover.h"
+#include "plan/discover.h"
 
 /* The temporary tree every case reads; made once by the group setup. */
 static char *root;      /* as mkdtemp returned it */

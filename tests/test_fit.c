@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyleak/error.h"
-#include "pyleak/fit.h"
+#include "base/error.h"
+#include "base/fit.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

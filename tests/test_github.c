@@ -17,10 +17,10 @@
 
 #include "testutil.h"
 
-#include "pyleak/github.h"
-#include "pyleak/html.h"
-#include "pyleak/result.h"
-#include "pyleak/sanitize.h"
+#include "report/github.h"
+#include "report/html.h"
+#include "base/result.h"
+#include "base/sanitize.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -18,9 +18,9 @@
 
 #include "testutil.h"
 
-#include "pyleak/html.h"
-#include "pyleak/jsontree.h"
-#include "pyleak/result.h"
+#include "report/html.h"
+#include "report/jsontree.h"
+#include "base/result.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "interp.h"
-#include "pyleak/metric.h"
+#include "engine/interp.h"
+#include "base/metric.h"
 
 static int
 setup_python(void **state)

@@ -18,8 +18,8 @@
 
 #include "testutil.h"
 
-#include "pyleak/json.h"
-#include "pyleak/result.h"
+#include "report/json.h"
+#include "base/result.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"

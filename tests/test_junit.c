@@ -23,8 +23,8 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 
-#include "pyleak/junit.h"
-#include "pyleak/result.h"
+#include "report/junit.h"
+#include "base/result.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "interp.h"
-#include "pyleak/malloc_trace.h"
+#include "engine/interp.h"
+#include "engine/malloc_trace.h"
 
 /* Sizes no one else allocates while a test runs, to find our blocks. */
 #define SIZE_A 12345

@@ -16,7 +16,7 @@
 
 #include "testutil.h"
 
-#include "pyleak/config.h"
+#include "config/config.h"
 
 #define MAX_ITEMS 8
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "pyleak/record.h"
-#include "pyleak/util.h"
+#include "pool/record.h"
+#include "base/util.h"
 
 /* A test record with every field set to something distinct. */
 static void

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "interp.h"
-#include "pyleak/sample.h"
+#include "engine/interp.h"
+#include "engine/sample.h"
 
 static int
 setup_python(void **state)

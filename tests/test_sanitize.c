@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "pyleak/sanitize.h"
+#include "base/sanitize.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define ROWS(t) (t), sizeof(t) / sizeof((t)[0])

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "pyleak/shard.h"
-#include "pyleak/util.h"
+#include "plan/shard.h"
+#include "base/util.h"
 
 static char *
 write_temp(const char *text)

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "pyleak/toml.h"
-#include "pyleak/util.h"
+#include "config/toml.h"
+#include "base/util.h"
 
 /* A compact, unambiguous rendering of a tree to compare against:
  * tables {k=v,...} in document order, arrays [a,b], strings "..." with

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "pyleak/error.h"
-#include "pyleak/metric.h"
-#include "pyleak/util.h"
+#include "base/error.h"
+#include "base/metric.h"
+#include "base/util.h"
 
 static void
 test_util__strlist_push(void **state)

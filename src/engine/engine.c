@@ -1,0 +1,2193 @@
+/* Running every test in rounds, sampling after each, and judging it. */
+#define _GNU_SOURCE 1
+#include <Python.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/pytext.h"
+#include "engine/diagnose.h"
+#include "plan/discover.h"
+#include "engine/interp.h"
+#include "engine/engine.h"
+#include "base/fit.h"
+#include "report/summary.h"
+#include "engine/sample.h"
+#include "base/util.h"
+
+#include "engine/control.h"
+
+extern const char plk_interp_source[];
+extern const char plk_harness_source[];
+extern const char plk_pyleak_source[];
+extern const char plk_legacy_source[];
+extern const char plk_keyword_source[];
+extern const char plk_pytest_source[];
+
+/* A test that keeps looking suspicious gets more rounds, but never past
+ * this much wall time for its measured rounds. */
+#define PLK_TEST_BUDGET_S 60.0
+/* Threads that are finishing get this many waits to go away before a
+ * sample is taken, each twice as long as the one before, from 1 ms (about
+ * 2 s in all). Counted in attempts, with a collection between them, and
+ * paid only while there are more threads than before the test. */
+#define PLK_THREAD_SETTLE_ATTEMPTS 11
+#define PLK_THREAD_SETTLE_SHORT 4
+/* A test (or a screened group) whose gating metrics stayed exactly flat
+ * over its first PLK_EARLY_ROUNDS measured rounds is clean and stops
+ * there. Three: two flat rounds happen by chance to tests that allocate
+ * and free in step; three in a row in every metric did not, on CPython's
+ * own test modules, precede later growth. The rounds must also span
+ * PLK_EARLY_CALLS calls, so a leak every second, third or fourth call
+ * cannot fall between them when a slow test is called once per round. */
+#define PLK_EARLY_ROUNDS 3
+#define PLK_EARLY_CALLS 4
+/* A test that screening calls more than once per round (one of a
+ * quarter of --round-ms or less) is screened a third of this many times
+ * per round at least, so that the PLK_EARLY_ROUNDS flat rounds of an
+ * early stop hold this many calls: a leak every 50th call cannot fall
+ * between them. Slower tests keep the PLK_EARLY_CALLS guarantee. */
+#define PLK_EARLY_SPARSE_CALLS 64
+/* Screening calls each test an eighth of its calibrated calls per round
+ * (at least once) and divides the floors by as much, so a group's series
+ * is as sensitive per call as a test's own rounds, for an eighth of the
+ * calls. Its verdict rests mostly on exact zeros, which one kept
+ * allocation per round breaks whatever the calls; a group that is not
+ * clean costs a closer look, never a verdict. */
+#define PLK_SCREEN_DIVISOR 8
+/* Steady growth is a leak only once the test has been called this many
+ * times in all: a cache capped at up to about 1,300 entries that fills one
+ * entry per call has then been full for the last third of the rounds.
+ * Within the budget, a test that needs more calls than --max-rounds
+ * rounds hold gets more calls per round (see extend_rounds). */
+#define PLK_PERSIST_CALLS 2048
+
+struct plk_engine {
+    const plk_config *cfg;
+    plk_engine_events ev;
+    PyObject *h;           /* the harness module */
+    PyObject *collect;     /* harness.collect: three full collections */
+    PyObject *freeze;      /* gc.freeze */
+    PyObject *unfreeze;    /* gc.unfreeze */
+    plk_sample *samples;   /* cap_rounds + 1 rows, reused per test */
+    double *scratch;       /* fit scratch for cap_rounds + 1 samples */
+    unsigned cap_rounds;
+    int patience;          /* thread settling attempts (thread_watch) */
+    unsigned available;
+    char *cwd;
+    int interrupted;
+    const plk_strlist *skip; /* ids of tests not to run (borrowed) */
+    plk_engine_share share;  /* claim NULL: this process runs it all */
+    PyObject *module;      /* the file's module being run (borrowed) */
+};
+
+typedef struct plk_engine runner;
+
+/* -- small Python helpers ------------------------------------------------ */
+
+
+static char *
+attr_text(PyObject *o, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(o, name);
+    char *out;
+
+    if (v == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    out = plk__py_text(v);
+    Py_DECREF(v);
+    return out;
+}
+
+/* Take the pending Python exception. Returns PLK_EINTR for Ctrl-C, else
+ * PLK_EPYTHON with *out_text (if non-NULL) set to its traceback. */
+static int
+take_exception(runner *R, char **out_text, char **out_type)
+{
+    PyObject *type, *value, *tb, *text = NULL;
+    int rc = PLK_EPYTHON;
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (type != NULL &&
+        PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
+        R->interrupted = 1;
+        rc = PLK_EINTR;
+    }
+    if (value != NULL && tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    if (out_type != NULL) {
+        *out_type = type ? attr_text(type, "__name__") : NULL;
+    }
+    if (out_text != NULL) {
+        *out_text = NULL;
+        if (value != NULL) {
+            text = PyObject_CallMethod(R->h, "_format", "O", value);
+            if (text == NULL) {
+                PyErr_Clear();
+                *out_text = plk__py_text(value);
+            }
+            else {
+                *out_text = plk__py_text(text);
+            }
+        }
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return rc;
+}
+
+/* Fill t from a result tuple (outcome, exc_type, message, traceback). */
+static void
+set_outcome(plk_test_result *t, PyObject *res)
+{
+    char *what;
+
+    if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) < 4) {
+        t->outcome = PLK_OUTCOME_ERROR;
+        free(t->message);
+        t->message = plk_strdup("harness returned a malformed result");
+        return;
+    }
+    what = plk__py_text(PyTuple_GET_ITEM(res, 0));
+    if (what != NULL && strcmp(what, "skipped") == 0) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+    }
+    else if (what != NULL && strcmp(what, "failed") == 0) {
+        t->outcome = PLK_OUTCOME_FAILED;
+    }
+    else {
+        t->outcome = PLK_OUTCOME_ERROR;
+    }
+    free(what);
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
+    t->message = plk__py_text(PyTuple_GET_ITEM(res, 2));
+    t->details = plk__py_text(PyTuple_GET_ITEM(res, 3));
+}
+
+/* The embedded Python modules, in import order: each may import the
+ * ones before it. `pyleak_ci` is the module tests import for per-test
+ * control (the same file pip installs); `_pyleak_legacy` answers the
+ * old `import pyleak` when nothing installed does. */
+static const struct {
+    const char *name;
+    const char *file;
+    const char *source;
+} embedded[] = {
+    {"_pyleak_interp", "<pyleak-interp>", plk_interp_source},
+    {"pyleak_ci", "<pyleak_ci>", plk_pyleak_source},
+    {"_pyleak_legacy", "<pyleak-legacy>", plk_legacy_source},
+    {"_pyleak_harness", "<pyleak-harness>", plk_harness_source},
+    {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source},
+    {"_pyleak_pytest", "<pyleak-pytest>", plk_pytest_source},
+};
+
+static PyObject *
+load_harness(plk_error *err)
+{
+    PyObject *code, *mod, *harness = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof(embedded) / sizeof(embedded[0]); i++) {
+        code = Py_CompileString(embedded[i].source, embedded[i].file,
+                                Py_file_input);
+        if (code == NULL) {
+            goto fail;
+        }
+        mod = PyImport_ExecCodeModule(embedded[i].name, code);
+        Py_DECREF(code);
+        if (mod == NULL) {
+            goto fail;
+        }
+        if (strcmp(embedded[i].name, "_pyleak_harness") == 0) {
+            harness = mod;
+        }
+        else {
+            Py_DECREF(mod); /* sys.modules keeps it */
+        }
+    }
+    return harness;
+fail:
+    Py_XDECREF(harness);
+    PyErr_Print();
+    plk_error_set(err, PLK_EINTERNAL, "cannot load the pyleak-ci harness");
+    return NULL;
+}
+
+char *
+plk_timestamp_now(void)
+{
+    char buf[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return plk_strdup(buf);
+}
+
+/* -- events ---------------------------------------------------------------- */
+
+static void
+ev_suite_start(runner *R, const plk_suite_result *s)
+{
+    if (R->ev.suite_start != NULL) {
+        R->ev.suite_start(R->ev.ctx, s);
+    }
+}
+
+static void
+ev_suite_done(runner *R, const plk_suite_result *s)
+{
+    if (R->ev.suite_done != NULL) {
+        R->ev.suite_done(R->ev.ctx, s);
+    }
+}
+
+static void
+ev_test_begin(runner *R, const plk_suite_result *s, const plk_test_result *t)
+{
+    if (R->ev.test_begin != NULL) {
+        R->ev.test_begin(R->ev.ctx, s, (size_t)(t - s->tests));
+    }
+}
+
+static void
+ev_test_done(runner *R, const plk_suite_result *s, const plk_test_result *t)
+{
+    if (R->ev.test_done != NULL) {
+        R->ev.test_done(R->ev.ctx, s, (size_t)(t - s->tests));
+    }
+}
+
+/* -- rounds --------------------------------------------------------------- */
+
+/* Call the test k times. 0: all passed; 1: *res holds a result tuple;
+ * -1: a Python exception escaped (Ctrl-C or harness trouble). */
+static int
+call_k(PyObject *call, unsigned k, PyObject **res, unsigned long *made)
+{
+    unsigned i;
+
+    for (i = 0; i < k; i++) {
+        PyObject *r = PyObject_CallNoArgs(call);
+
+        (*made)++;
+        if (r == NULL) {
+            return -1;
+        }
+        if (r != Py_None) {
+            *res = r;
+            return 1;
+        }
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+/* How the threads of a test are judged settled: the count to come back
+ * to, and how many doubling naps to wait for it before a sample. The
+ * patience carries over from one test or group to the next within a
+ * file: threads that outlived a full wait will not go while the next
+ * group of the same tests is screened either. */
+typedef struct thread_watch {
+    long long baseline;
+    int *patience;
+} thread_watch;
+
+static long long
+count_threads(void)
+{
+    return plk_sample_count_dir("/proc/self/task");
+}
+
+/* Sleep 2^attempt ms with the GIL released, so finishing threads run. */
+static void
+nap(int attempt)
+{
+    Py_BEGIN_ALLOW_THREADS
+    usleep(1000u << attempt);
+    Py_END_ALLOW_THREADS
+}
+
+/* Threads that the first calls joined may still be on their way out, so
+ * the baseline is taken once the count has stopped falling. */
+static void
+thread_watch_init(runner *R, thread_watch *tw)
+{
+    long long next;
+    int attempt;
+
+    tw->patience = &R->patience;
+    tw->baseline = count_threads();
+    for (attempt = 0; attempt < 6; attempt++) {
+        nap(attempt);
+        next = count_threads();
+        if (next >= tw->baseline) {
+            break;
+        }
+        tw->baseline = next;
+    }
+}
+
+/* Restore caches, collect, let finishing threads go, then sample. */
+static int
+settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
+{
+    PyObject *r;
+    int attempt;
+
+    r = PyObject_CallNoArgs(cleaner);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    r = PyObject_CallNoArgs(R->collect);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    for (attempt = 0;
+         attempt < *tw->patience && count_threads() > tw->baseline;
+         attempt++) {
+        nap(attempt);
+        r = PyObject_CallNoArgs(R->collect);
+        if (r == NULL) {
+            return -1;
+        }
+        Py_DECREF(r);
+    }
+    plk_sample_take(out);
+    /* Threads that outlived a full wait will not go in the next round
+     * either (a leak); waiting as long again would only cost time. A
+     * round whose threads went while we waited restores full patience;
+     * one with nothing to wait for is no evidence either way. The
+     * baseline only ever comes down: a thread still leaving when it was
+     * taken must not hide a later one. */
+    if (out->v[PLK_METRIC_THREADS] > tw->baseline) {
+        *tw->patience = PLK_THREAD_SETTLE_SHORT;
+    }
+    else if (attempt > 0) {
+        *tw->patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    }
+    if (out->v[PLK_METRIC_THREADS] < tw->baseline) {
+        tw->baseline = out->v[PLK_METRIC_THREADS];
+    }
+    return 0;
+}
+
+static int
+metric_gating(plk_metric m)
+{
+    /* Resident memory moves in pages and with the allocator's moods; it
+     * corroborates the other metrics but never fails a test alone. */
+    return m != PLK_METRIC_RSS;
+}
+
+/* Room for n measured rounds (a control may ask for more than
+ * --max-rounds). */
+static int
+ensure_rounds(runner *R, unsigned n)
+{
+    plk_sample *samples;
+    double *scratch;
+    size_t need;
+
+    if (n <= R->cap_rounds) {
+        return 0;
+    }
+    need = plk_fit_scratch_size((size_t)n + 1);
+    samples = realloc(R->samples, ((size_t)n + 1) * sizeof(*samples));
+    if (samples == NULL) {
+        return PLK_ENOMEM;
+    }
+    R->samples = samples;
+    scratch = need < SIZE_MAX / sizeof(double)
+                  ? realloc(R->scratch, need * sizeof(double))
+                  : NULL;
+    if (scratch == NULL) {
+        return PLK_ENOMEM;
+    }
+    R->scratch = scratch;
+    R->cap_rounds = n;
+    return 0;
+}
+
+/* Fit every metric over samples[0..n] into t; returns the worst verdict
+ * among the gating metrics. ctl (NULL: none) takes metrics out of the
+ * verdict or sets their per-call threshold. strict is for screening a
+ * group: no threshold applies (its calls are many tests'), and the
+ * floors shrink as the calls per round do, so that a group's series is
+ * as sensitive per call as a test's own. A group that is not clean only
+ * costs a closer look, never a verdict. Otherwise before is the calls
+ * made before samples[0], and *proven (when not NULL) is set to 1 when a
+ * gating metric's leak has persisted over PLK_PERSIST_CALLS calls. */
+static plk_verdict
+judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls,
+      unsigned long before, const plk_control *ctl, int strict,
+      int *proven)
+{
+    plk_verdict worst = PLK_VERDICT_CLEAN;
+    int64_t *y;
+    int m;
+
+    if (proven != NULL) {
+        *proven = 0;
+    }
+    y = malloc(nsamples * sizeof(*y));
+    if (y == NULL) {
+        return PLK_VERDICT_CLEAN;
+    }
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        plk_metric_result *mr = &t->metrics[m];
+        plk_fit_params p;
+        double threshold = R->cfg->threshold[m];
+        size_t i;
+
+        if (!(R->available & (1u << m))) {
+            continue;
+        }
+        for (i = 0; i < nsamples; i++) {
+            y[i] = R->samples[i].v[m];
+        }
+        p.judge = (m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS)
+                      ? PLK_JUDGE_SUSTAINED
+                      : PLK_JUDGE_TREND;
+        p.floor_per_round = R->cfg->floor[m] /
+                            (strict ? PLK_SCREEN_DIVISOR : 1.0);
+        p.alpha = R->cfg->alpha;
+        p.late_fraction = 0.5;
+        p.calls_per_round = calls;
+        p.calls_before = before;
+        p.persist_calls = strict ? 0 : PLK_PERSIST_CALLS;
+        mr->measured = 1;
+        mr->gating = metric_gating((plk_metric)m) &&
+                     (ctl == NULL || ctl->gate[m]);
+        if (ctl != NULL && ctl->threshold[m] >= 0.0) {
+            threshold = ctl->threshold[m];
+        }
+        if (strict) {
+            threshold = 0.0;
+        }
+        if (plk_fit_series(&mr->fit, y, nsamples, &p, R->scratch) != 0) {
+            continue;
+        }
+        mr->per_call = mr->fit.slope / (double)(calls ? calls : 1);
+        if (p.judge == PLK_JUDGE_SUSTAINED) {
+            mr->per_call = (double)mr->fit.net /
+                           (double)((nsamples - 1) * (calls ? calls : 1));
+        }
+        if (mr->fit.verdict != PLK_VERDICT_CLEAN &&
+            mr->per_call <= threshold && threshold > 0) {
+            /* Allowed by the user's threshold. */
+            mr->fit.verdict = PLK_VERDICT_CLEAN;
+        }
+        if (mr->gating && mr->fit.verdict > worst) {
+            worst = mr->fit.verdict;
+        }
+        if (mr->gating && mr->fit.verdict == PLK_VERDICT_LEAK &&
+            mr->fit.persisted && proven != NULL) {
+            *proven = 1;
+        }
+    }
+    free(y);
+    return worst;
+}
+
+/* Rounds needed at k calls per round for the calls after before to
+ * reach PLK_PERSIST_CALLS. */
+static unsigned long
+persist_rounds(unsigned k, unsigned long before)
+{
+    if (before >= PLK_PERSIST_CALLS) {
+        return 0;
+    }
+    return (PLK_PERSIST_CALLS - before + k - 1) / (k ? k : 1);
+}
+
+/* A verdict v left open after n rounds of *k calls (before: the calls
+ * made before samples[0]; afford: the calls the time budget has left):
+ * the rounds the series should reach next, or 0 when the budget of
+ * rounds, calls per round or time is spent. Twice the rounds, up to
+ * most, and for a leak that has not persisted no more than it takes to
+ * reach PLK_PERSIST_CALLS. With most rounds done, the series is thinned
+ * to every other sample (*kept of them, as rounds of twice the calls)
+ * and the next rounds have twice the calls: the calls double at every
+ * step either way, so a cache that fills is seen full after at most
+ * about twice the calls it takes, and a rare leak gets its calls in few
+ * rounds. */
+static unsigned
+extend_rounds(runner *R, unsigned n, unsigned least, unsigned most,
+              unsigned *k, unsigned long before, plk_verdict v,
+              double afford, unsigned *kept)
+{
+    unsigned long need;
+    unsigned next = most, step = *k, have = n, j;
+
+    *kept = n;
+    if (n >= most) {
+        if (n < 2 || *k > R->cfg->max_calls / 2) {
+            return 0;
+        }
+        step = *k * 2;
+        have = n / 2;
+    }
+    else if (n * 2 < most) {
+        next = n * 2;
+    }
+    if (v == PLK_VERDICT_LEAK) {
+        need = persist_rounds(step, before);
+        if (need < next) {
+            next = (unsigned)need;
+        }
+    }
+    if (next < least) {
+        next = least;
+    }
+    if (next > most) {
+        next = most;
+    }
+    if (next <= have) {
+        next = have + 1;
+    }
+    /* What the time budget leaves: rounds of a slow test must not run
+     * far past it. */
+    if ((double)(next - have) * step > afford) {
+        next = have + (unsigned)(afford / step);
+        if (next <= have) {
+            return 0;
+        }
+    }
+    if (have < n) {
+        for (j = 1; j <= have; j++) {
+            R->samples[j] = R->samples[2 * j];
+        }
+        *kept = have;
+        *k = step;
+    }
+    return next;
+}
+
+/* Flat rounds in a row that stop a test early: PLK_EARLY_ROUNDS, and
+ * enough that they hold PLK_EARLY_CALLS calls at k calls per round. */
+static unsigned
+early_rounds(const plk_config *cfg, unsigned k)
+{
+    unsigned n = (PLK_EARLY_CALLS + k - 1) / (k ? k : 1);
+
+    if (cfg->thorough) {
+        return cfg->min_rounds;
+    }
+    return n < PLK_EARLY_ROUNDS ? PLK_EARLY_ROUNDS : n;
+}
+
+/* 1 when no gating metric (but those ctl takes out) moved in the last
+ * rounds of samples[0..n]: enough of them to make PLK_EARLY_ROUNDS and
+ * PLK_EARLY_CALLS calls at k calls per round. The counted metrics
+ * (blocks, objects, refs, descriptors, threads) must not move at all:
+ * any allocation a call keeps moves them by a unit. The heap may move
+ * within a band narrower than its noise floor per round (divided as in
+ * judge when strict): malloc's own bookkeeping moves it by a few bytes
+ * now and then, a fit would judge such a band clean all the same, and a
+ * slow test should not pay rounds for it. This is the early stop. */
+static int
+quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl,
+            int strict)
+{
+    unsigned w = early_rounds(R->cfg, k), i;
+    int m;
+
+    if (n < w) {
+        return 0;
+    }
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        double band = R->cfg->floor[m] /
+                      (strict ? PLK_SCREEN_DIVISOR : 1.0);
+        int64_t lo, hi;
+
+        if (!(R->available & (1u << m)) || !metric_gating((plk_metric)m) ||
+            (ctl != NULL && !ctl->gate[m])) {
+            continue;
+        }
+        lo = hi = R->samples[n - w].v[m];
+        for (i = n - w + 1; i <= n; i++) {
+            int64_t v = R->samples[i].v[m];
+
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (hi != lo && (double)hi - (double)lo >= band) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+keep_series(runner *R, plk_test_result *t, size_t nsamples)
+{
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        plk_metric_result *mr = &t->metrics[m];
+        size_t i;
+
+        if (!mr->measured) {
+            continue;
+        }
+        free(mr->series);
+        mr->series = malloc(nsamples * sizeof(int64_t));
+        mr->n = mr->series ? nsamples : 0;
+        for (i = 0; i < mr->n; i++) {
+            mr->series[i] = R->samples[i].v[m];
+        }
+    }
+}
+
+static void
+set_error_text(plk_test_result *t, const char *type, const char *message,
+               char *details)
+{
+    t->outcome = PLK_OUTCOME_ERROR;
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = plk_strdup(type);
+    t->message = plk_strdup(message);
+    t->details = details;
+}
+
+/* -- one test's phases ---------------------------------------------------- */
+
+/* A test of the file being run, from its item to its verdict. */
+typedef struct test_run {
+    size_t index;      /* its record: s->tests[index] */
+    PyObject *call;    /* the harness's call wrapper (new reference) */
+    plk_control ctl;
+    unsigned k;        /* calls per round, from calibration */
+    unsigned ks;       /* calls per round while screening */
+    double spent;      /* seconds of the test so far */
+    double first_dt;   /* seconds its first call took */
+    int live;          /* 1 while it still needs a verdict */
+    int begun;         /* its first call was made */
+    int reported;      /* test_done was sent */
+    /* A test that passed its first call and failed a later one is
+     * measured again with its fixtures around every call (see
+     * repeat_wider); until then its verdict waits. */
+    PyObject *item;    /* its harness item (borrowed) */
+    int rescope;       /* 1: to be measured again so */
+    unsigned long fail_call; /* the call that failed, 1-based; 0: none */
+    char *fail_msg;    /* what that failure said */
+    char *fail_details;
+} test_run;
+
+static plk_test_result *
+rec(plk_suite_result *s, const test_run *tr)
+{
+    return &s->tests[tr->index];
+}
+
+/* Record why the calls of a test stopped: its own failure or skip
+ * (st > 0, *res a result tuple, consumed), or an exception that escaped
+ * the wrapper (st < 0). The test has its verdict then. Returns
+ * PLK_EINTR for Ctrl-C, else 0. */
+static int
+record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
+            PyObject **res)
+{
+    plk_test_result *t = rec(s, tr);
+    char *text = NULL;
+    int rc;
+
+    tr->live = 0;
+    if (st > 0) {
+        set_outcome(t, *res);
+        Py_CLEAR(*res);
+        if ((t->outcome == PLK_OUTCOME_FAILED ||
+             t->outcome == PLK_OUTCOME_ERROR) &&
+            t->total_calls > 1 && tr->fail_call == 0) {
+            /* It passed its first call: it may not be repeatable one
+             * call at a time. A failing first call stays a failure. */
+            tr->fail_call = t->total_calls;
+            tr->fail_msg = plk_strdup(t->message ? t->message : "");
+            tr->fail_details = t->details ? plk_strdup(t->details) : NULL;
+            tr->rescope = 1;
+        }
+        return 0;
+    }
+    rc = take_exception(R, &text, NULL);
+    if (rc == PLK_EINTR) {
+        set_error_text(t, "KeyboardInterrupt",
+                       "interrupted before the test finished", text);
+        return rc;
+    }
+    set_error_text(t, "pyleak.HarnessError",
+                   "pyleak-ci could not run this test", text);
+    return 0;
+}
+
+/* Call the test k times as part of a phase, telling a watchdog first. */
+static int
+phase_calls(runner *R, plk_suite_result *s, test_run *tr, unsigned k,
+            PyObject **res)
+{
+    double t0 = plk_now();
+    int st;
+
+    ev_test_begin(R, s, rec(s, tr));
+    st = call_k(tr->call, k, res, &rec(s, tr)->total_calls);
+    tr->spent += plk_now() - t0;
+    return st;
+}
+
+/* The first call, with its output captured for the report. */
+static int
+first_call(runner *R, plk_suite_result *s, test_run *tr)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *res = NULL, *r;
+    int st;
+
+    r = PyObject_CallMethod(R->h, "begin_capture", NULL);
+    Py_XDECREF(r);
+    tr->begun = 1;
+    tr->first_dt = plk_now();
+    st = phase_calls(R, s, tr, 1, &res);
+    tr->first_dt = plk_now() - tr->first_dt;
+    r = PyObject_CallMethod(R->h, "end_capture", NULL);
+    if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
+        t->stdout_text = plk__py_text(PyTuple_GET_ITEM(r, 0));
+        t->stderr_text = plk__py_text(PyTuple_GET_ITEM(r, 1));
+        Py_DECREF(r);
+    }
+    else if (r != NULL) {
+        Py_DECREF(r);
+    }
+    else if (st >= 0) {
+        PyErr_Clear();
+    }
+    return st != 0 ? record_stop(R, s, tr, st, &res) : 0;
+}
+
+/* Calls per round for a test that takes dt seconds per call. */
+static unsigned
+calls_for(const plk_config *cfg, double dt)
+{
+    double target = cfg->round_ms / 1000.0, want;
+
+    if (dt >= target) {
+        return 1;
+    }
+    want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
+    return want > (double)cfg->max_calls ? cfg->max_calls
+                                         : want < 1.0 ? 1 : (unsigned)want;
+}
+
+/* Calibrate: enough calls per round that a small per-call leak adds up
+ * to steady growth per round. This second call is timed; the first may
+ * have paid for imports. */
+static int
+calibrate(runner *R, plk_suite_result *s, test_run *tr)
+{
+    const plk_config *cfg = R->cfg;
+    PyObject *res = NULL;
+    double t0, dt, target = cfg->round_ms / 1000.0;
+    unsigned sparse;
+    int st;
+
+    /* A first call so slow that screening would call the test once per
+     * round anyway: a second call would only cost time. Its K, from the
+     * first call, may be low if that call paid for imports; the warm-up
+     * rounds of a test measured alone time it again. */
+    /* Before the second call, so that the one-time work it moves (3.9
+     * and 3.10's inline caches) happens in that call, not in a round. */
+    plk_interp_prime();
+    tr->k = calls_for(cfg, tr->first_dt);
+    if (tr->first_dt * PLK_SCREEN_DIVISOR >= target) {
+        goto done;
+    }
+    t0 = plk_now();
+    st = phase_calls(R, s, tr, 1, &res);
+    dt = plk_now() - t0;
+    if (st != 0) {
+        return record_stop(R, s, tr, st, &res);
+    }
+    /* A call only ever takes longer than it needs (the machine is busy,
+     * the first paid for imports): the quicker of the two is the test's
+     * own time. */
+    tr->k = calls_for(cfg, dt < tr->first_dt ? dt : tr->first_dt);
+done:
+    tr->ks = (tr->k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
+    sparse = (PLK_EARLY_SPARSE_CALLS + PLK_EARLY_ROUNDS - 1) /
+             PLK_EARLY_ROUNDS;
+    if (tr->ks > 1 && tr->ks < sparse) {
+        tr->ks = sparse;
+    }
+    rec(s, tr)->calls = tr->k;
+    return 0;
+}
+
+static int
+freeze_heap(runner *R, int *frozen)
+{
+    PyObject *r = PyObject_CallNoArgs(*frozen ? R->unfreeze : R->freeze);
+
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    *frozen = !*frozen;
+    return 0;
+}
+
+/* A test measured on its own, from its warm-up to its verdict (and its
+ * diagnosis when it leaks). Its first call and calibration are done.
+ * Returns 0, or PLK_EINTR when interrupted. */
+static int
+measure_alone(runner *R, plk_suite_result *s, test_run *tr)
+{
+    const plk_config *cfg = R->cfg;
+    plk_test_result *t = rec(s, tr);
+    PyObject *res = NULL, *cleaner = NULL;
+    double t0 = plk_now(), start, best = -1.0, elapsed;
+    double before_spent = tr->spent;
+    unsigned k = tr->k, w, n, i, least, most;
+    unsigned long before, made;
+    thread_watch tw;
+    int rc = 0, frozen = 0, st = -1, proven = 0;
+    int patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    plk_verdict v = PLK_VERDICT_CLEAN;
+
+    t->screened = 0;
+    /* A control's rounds is a floor for the first verdict, the early
+     * stop and the cap alike. */
+    least = cfg->min_rounds > tr->ctl.rounds ? cfg->min_rounds
+                                             : tr->ctl.rounds;
+    most = cfg->max_rounds > least ? cfg->max_rounds : least;
+    if (ensure_rounds(R, most) != 0) {
+        set_error_text(t, "pyleak.HarnessError",
+                       "out of memory for the rounds of this test", NULL);
+        tr->live = 0;
+        goto done;
+    }
+    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
+    if (cleaner == NULL) {
+        goto stopped;
+    }
+    /* A test measured alone gets full patience whatever came before (its
+     * own threads may take their time), and keeps what it learns to
+     * itself. */
+    thread_watch_init(R, &tw);
+    tw.patience = &patience;
+    for (w = 0; w < cfg->warmup; w++) {
+        double w0 = plk_now();
+
+        st = phase_calls(R, s, tr, k, &res);
+        if (st != 0) {
+            goto stopped;
+        }
+        st = -1;
+        /* Time the test again, warm now: the first calls may have paid
+         * for imports, or been judged from one call only. The quickest
+         * round is the test's own pace; a slower one was the machine's
+         * (another process, a collection). */
+        w0 = (plk_now() - w0) / (double)k;
+        if (best < 0.0 || w0 < best) {
+            best = w0;
+        }
+        k = calls_for(cfg, best);
+        t->calls = tr->k = k;
+        if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+            goto stopped;
+        }
+        t->warmup++;
+    }
+    if (cfg->warmup == 0 &&
+        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        goto stopped;
+    }
+    /* What exists now is the test's steady state; freezing it keeps the
+     * collections of the measured rounds from walking the whole heap. */
+    if (freeze_heap(R, &frozen) != 0) {
+        goto stopped;
+    }
+    /* One more restore before the baseline: caches the restore replaces
+     * (ctypes' type caches) were just frozen, and the copies it throws
+     * away now stay in the permanent generation. Let that happen once,
+     * before measuring, not in the first measured round. */
+    if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        goto stopped;
+    }
+    /* Every call so far (first, calibration, screening, warm-up) filled
+     * what the test fills: they count towards a leak's persistence. */
+    before = t->total_calls;
+
+    n = early_rounds(cfg, k);
+    if (n < tr->ctl.rounds) {
+        n = tr->ctl.rounds;
+    }
+    if (n > least) {
+        n = least;
+    }
+    i = 0;
+    start = plk_now();
+    for (;;) {
+        while (i < n) {
+            st = phase_calls(R, s, tr, k, &res);
+            if (st != 0) {
+                goto stopped;
+            }
+            st = -1;
+            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
+                goto stopped;
+            }
+            i++;
+        }
+        if (n < least) {
+            /* Flat lately: stop when the whole series says clean. */
+            if (quiet_since(R, n, k, &tr->ctl, 0) &&
+                judge(R, t, (size_t)n + 1, k, before, &tr->ctl, 0,
+                      NULL) == PLK_VERDICT_CLEAN) {
+                v = PLK_VERDICT_CLEAN;
+                break;
+            }
+            n++;
+            continue;
+        }
+        v = judge(R, t, (size_t)n + 1, k, before, &tr->ctl, 0, &proven);
+        /* A leak is final once it has persisted; growth that is small,
+         * slowing, irregular or not yet persistent gets more calls until
+         * it is clean, proven, or out of budget (then a leak that has
+         * grown steadily all along stays one). */
+        if (v == PLK_VERDICT_CLEAN || (v == PLK_VERDICT_LEAK && proven) ||
+            plk_now() - start > PLK_TEST_BUDGET_S) {
+            break;
+        }
+        elapsed = plk_now() - start;
+        made = t->total_calls - before;
+        n = extend_rounds(R, n, least, most, &k, before, v,
+                          made > 0 && elapsed > 0.0
+                              ? (PLK_TEST_BUDGET_S - elapsed) /
+                                    (elapsed / (double)made)
+                              : (double)UINT_MAX,
+                          &i);
+        if (n == 0) {
+            n = i;
+            break;
+        }
+    }
+    t->rounds = n;
+    t->calls = tr->k = k;
+    keep_series(R, t, (size_t)n + 1);
+    tr->live = 0;
+    if (v == PLK_VERDICT_LEAK) {
+        t->outcome = PLK_OUTCOME_LEAKED;
+        free(t->message);
+        free(t->details);
+        t->message = plk_leak_summary(t);
+        t->details = plk_leak_details(t);
+        ev_test_begin(R, s, t);
+        if (plk_diagnose(R->h, tr->call, k, t, cfg) == PLK_EINTR) {
+            R->interrupted = 1;
+            rc = PLK_EINTR;
+        }
+    }
+    else {
+        t->outcome = PLK_OUTCOME_PASSED;
+    }
+    goto done;
+
+stopped:
+    rc = record_stop(R, s, tr, st, &res);
+done:
+    if (frozen && freeze_heap(R, &frozen) != 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(cleaner);
+    /* The calls of its phases added their own time already; all of this
+     * measurement's time counts once. */
+    tr->spent = before_spent + (plk_now() - t0);
+    return rc;
+}
+
+/* -- screening ------------------------------------------------------------ */
+
+/* Harness trouble outside any one test's calls (a restore or a
+ * collection raised): Ctrl-C stops the run, anything else only the
+ * screening. Returns PLK_EINTR or 0. */
+static int
+screen_trouble(runner *R)
+{
+    int rc = take_exception(R, NULL, NULL);
+
+    return rc == PLK_EINTR ? rc : 0;
+}
+
+/* Screen tests that share their fixtures (one class with its setUpClass,
+ * or a file's functions) together: every round calls each of them ks
+ * times, then one restore, collection and sample serve them all. The
+ * group's series is judged with the floors only: when it is clean, so is
+ * every test in it; otherwise (or when one fails on a later call and so
+ * gets its verdict) *out_clean is 0 and the live ones need a closer look.
+ * Returns 0, or PLK_EINTR when interrupted. */
+static int
+screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
+       int *out_clean)
+{
+    const plk_config *cfg = R->cfg;
+    PyObject *res = NULL, *cleaner = NULL;
+    plk_test_result grp;
+    double t0 = plk_now(), own = 0.0, share;
+    unsigned least = cfg->min_rounds, rounds, i, total = 0, lowest = 0;
+    int rc = 0, frozen = 0, st, m;
+    thread_watch tw;
+    size_t j;
+
+    *out_clean = 0;
+    memset(&grp, 0, sizeof(grp));
+    for (j = 0; j < n; j++) {
+        own -= g[j]->spent;
+        total += g[j]->ks;
+        if (lowest == 0 || g[j]->ks < lowest) {
+            lowest = g[j]->ks;
+        }
+    }
+    if (ensure_rounds(R, least) != 0) {
+        goto done;
+    }
+    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
+    if (cleaner == NULL) {
+        rc = screen_trouble(R);
+        goto done;
+    }
+    thread_watch_init(R, &tw);
+    /* No warm-up rounds: each test's first call (and its calibration
+     * call, if it had one) was its warm-up. What they did not settle
+     * shows as a step in the first rounds, which the early stop (flat
+     * rounds in a row, not from the start) and the fit both allow for. */
+    if (settle(R, cleaner, &tw, &R->samples[0]) != 0 ||
+        freeze_heap(R, &frozen) != 0 ||
+        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        rc = screen_trouble(R);
+        goto done;
+    }
+    rounds = early_rounds(cfg, lowest);
+    if (rounds > least) {
+        rounds = least;
+    }
+    i = 0;
+    for (;;) {
+        while (i < rounds) {
+            for (j = 0; j < n; j++) {
+                st = phase_calls(R, s, g[j], g[j]->ks, &res);
+                if (st != 0) {
+                    rc = record_stop(R, s, g[j], st, &res);
+                    goto done;
+                }
+            }
+            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
+                rc = screen_trouble(R);
+                goto done;
+            }
+            i++;
+        }
+        if (judge(R, &grp, (size_t)rounds + 1, total, 0, NULL, 1, NULL) ==
+            PLK_VERDICT_CLEAN &&
+            (rounds >= least ||
+             quiet_since(R, rounds, lowest, NULL, 1))) {
+            break;
+        }
+        if (rounds >= least) {
+            goto done;
+        }
+        rounds++;
+    }
+    *out_clean = 1;
+    keep_series(R, &grp, (size_t)rounds + 1);
+    for (j = 0; j < n; j++) {
+        plk_test_result *t = rec(s, g[j]);
+
+        t->outcome = PLK_OUTCOME_PASSED;
+        t->warmup = 0;
+        t->rounds = rounds;
+        t->calls = g[j]->ks;
+        t->screened = (unsigned)n;
+        g[j]->live = 0;
+        for (m = 0; m < PLK_METRIC__COUNT; m++) {
+            plk_metric_result *to = &t->metrics[m];
+            const plk_metric_result *from = &grp.metrics[m];
+
+            free(to->series);
+            *to = *from;
+            to->series = NULL;
+            to->n = 0;
+            if (from->series != NULL && from->n > 0) {
+                to->series = malloc(from->n * sizeof(int64_t));
+                if (to->series != NULL) {
+                    memcpy(to->series, from->series,
+                           from->n * sizeof(int64_t));
+                    to->n = from->n;
+                }
+            }
+        }
+    }
+done:
+    if (frozen && freeze_heap(R, &frozen) != 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(cleaner);
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        free(grp.metrics[m].series);
+    }
+    /* The restores and collections served the whole group: each test
+     * carries an equal share of them. */
+    for (j = 0; j < n; j++) {
+        own += g[j]->spent;
+    }
+    share = (plk_now() - t0 - own) / (double)n;
+    for (j = 0; j < n; j++) {
+        g[j]->spent += share;
+    }
+    return rc;
+}
+
+/* -- files and items ------------------------------------------------------ */
+
+static int
+fill_identity(plk_test_result *t, PyObject *item)
+{
+    PyObject *line;
+
+    t->id = attr_text(item, "id");
+    t->classname = attr_text(item, "classname");
+    t->name = attr_text(item, "name");
+    t->file = attr_text(item, "file");
+    line = PyObject_GetAttrString(item, "line");
+    if (line != NULL) {
+        t->line = PyLong_AsLong(line);
+        if (t->line == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            t->line = 0;
+        }
+        Py_DECREF(line);
+    }
+    else {
+        PyErr_Clear();
+    }
+    return t->id && t->classname && t->name && t->file ? 0 : PLK_ENOMEM;
+}
+
+/* Call a harness fixture function (class_setup, module_teardown, ...).
+ * Returns NULL on success, else a new reference to a result tuple; on an
+ * escaped exception returns NULL and sets *rc. */
+static PyObject *
+fixture(runner *R, const char *fn, PyObject *arg, int *rc)
+{
+    PyObject *r = PyObject_CallMethod(R->h, fn, "O", arg);
+    char *text = NULL;
+
+    if (r == NULL) {
+        *rc = take_exception(R, &text, NULL);
+        if (*rc != PLK_EINTR) {
+            /* Turn harness trouble into an error result the caller
+             * reports like any other. */
+            r = Py_BuildValue("(ssss)", "error", "pyleak.HarnessError",
+                              fn, text ? text : "");
+            *rc = 0;
+        }
+        free(text);
+        return r;
+    }
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* An extra error record for a fixture that failed after its tests. */
+static void
+add_fixture_error(plk_suite_result *s, PyObject *res, const char *classname,
+                  const char *name, const char *file)
+{
+    plk_test_result *t = plk_suite_result_add_test(s);
+
+    if (t == NULL) {
+        return;
+    }
+    t->classname = plk_strdup(classname);
+    t->name = plk_strdup(name);
+    t->file = plk_strdup(file);
+    t->id = plk_asprintf("%s::%s", file ? file : "", name);
+    set_outcome(t, res);
+    if (t->outcome != PLK_OUTCOME_SKIPPED) {
+        t->outcome = PLK_OUTCOME_ERROR;
+    }
+}
+
+/* The class whose setUpClass ran, and how that went. */
+typedef struct class_state {
+    PyObject *cls;     /* new reference; NULL: none */
+    PyObject *fail;    /* its setUpClass result when that failed */
+    char *name;        /* dotted class name, for a teardown error */
+} class_state;
+
+/* Close the class whose tests just finished: tearDownClass and class
+ * cleanups, with an extra error record when they fail. */
+static void
+leave_class(runner *R, plk_suite_result *s, class_state *cs, int *rc)
+{
+    if (cs->cls != NULL && cs->fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "class_teardown", cs->cls, rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, cs->name, "tearDownClass", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_CLEAR(cs->fail);
+    Py_CLEAR(cs->cls);
+    free(cs->name);
+    cs->name = NULL;
+}
+
+/* Below this many tests a group that is not clean is not split again:
+ * its tests are measured alone. */
+#define PLK_SCREEN_SPLIT_MIN 4
+
+/* Keep the live tests of g[0..n) at its front; returns how many. */
+static size_t
+only_live(test_run **g, size_t n)
+{
+    size_t j, live = 0;
+
+    for (j = 0; j < n; j++) {
+        if (g[j]->live) {
+            g[live++] = g[j];
+        }
+    }
+    return live;
+}
+
+static int
+alone_all(runner *R, plk_suite_result *s, test_run **g, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (g[j]->live) {
+            rc = measure_alone(R, s, g[j]);
+        }
+    }
+    return rc;
+}
+
+/* Find the tests of a group that did not screen clean: screen each half
+ * again and follow the half that is
+ * not clean. A leak among many clean tests costs a few screenings of
+ * shrinking groups, not a full measurement of every test. When both
+ * halves are not clean, leaks are many: their tests are measured alone
+ * rather than split further. Returns 0, or PLK_EINTR. */
+static int
+narrow(runner *R, plk_suite_result *s, test_run **g, size_t n)
+{
+    size_t live = only_live(g, n), half;
+    int rc, clean_a = 0, clean_b = 0;
+
+    if (live < PLK_SCREEN_SPLIT_MIN) {
+        return alone_all(R, s, g, live);
+    }
+    half = live / 2;
+    rc = screen(R, s, g, half, &clean_a);
+    if (rc == 0 && !R->interrupted) {
+        size_t rest = only_live(g + half, live - half);
+
+        rc = rest >= 2 ? screen(R, s, g + half, rest, &clean_b) : 0;
+        clean_b = clean_b || rest == 0;
+        if (rc == 0 && rest == 1) {
+            rc = alone_all(R, s, g + half, 1);
+            clean_b = 1;
+        }
+    }
+    if (rc != 0 || R->interrupted) {
+        return rc;
+    }
+    if (!clean_a && !clean_b) {
+        return alone_all(R, s, g, live);
+    }
+    if (!clean_a) {
+        return narrow(R, s, g, half);
+    }
+    if (!clean_b) {
+        return narrow(R, s, g + half, live - half);
+    }
+    return 0;
+}
+
+/* Mark every test of a segment that has no verdict yet as interrupted. */
+static void
+interrupt_rest(plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < n; j++) {
+        if (trs[j].live) {
+            set_error_text(rec(s, &trs[j]), "KeyboardInterrupt",
+                           trs[j].begun
+                               ? "interrupted before the test finished"
+                               : "interrupted before the test ran",
+                           NULL);
+            trs[j].live = 0;
+        }
+    }
+}
+
+/* Send test_done, in the order of the tests, for those of the segment
+ * that have their verdict: up to the first that is still running, so
+ * that progress reads in the file's order although screening finishes
+ * tests out of it. */
+static void
+finish(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < n && !trs[j].live && !trs[j].rescope; j++) {
+        if (!trs[j].reported) {
+            rec(s, &trs[j])->time = trs[j].spent;
+            trs[j].reported = 1;
+            ev_test_done(R, s, rec(s, &trs[j]));
+        }
+    }
+}
+
+/* Read an item into its record and decide whether it runs: a malformed
+ * item, a failed setUpModule, a skip or a bad control settle it here. */
+static void
+prepare(runner *R, plk_suite_result *s, test_run *tr, PyObject *item,
+        PyObject *mod_fail)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *skip, *call, *control;
+    plk_error err = {0};
+
+    fill_identity(t, item);
+    skip = PyObject_GetAttrString(item, "skip");
+    call = PyObject_GetAttrString(item, "call");
+    control = PyObject_GetAttrString(item, "control");
+    if (skip == NULL || call == NULL) {
+        PyErr_Clear();
+        set_error_text(t, "pyleak.HarnessError", "malformed test item",
+                       NULL);
+        goto done;
+    }
+    if (control == NULL) {
+        PyErr_Clear();
+    }
+    if (mod_fail != NULL) {
+        set_outcome(t, mod_fail);
+    }
+    else if (skip != Py_None) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+        t->message = plk__py_text(skip);
+    }
+    else if (plk_control_parse(&tr->ctl, control, &err) != 0) {
+        set_error_text(t, "pyleak.ControlError", err.message, NULL);
+    }
+    else if (tr->ctl.skip != NULL) {
+        t->outcome = PLK_OUTCOME_SKIPPED;
+        t->message = plk_asprintf("pyleak.skip: %s", tr->ctl.skip);
+    }
+    else {
+        if (tr->ctl.note != NULL) {
+            free(t->note);
+            t->note = plk_strdup(tr->ctl.note);
+        }
+        tr->call = call;
+        call = NULL;
+        tr->live = 1;
+    }
+done:
+    plk_error_clear(&err);
+    Py_XDECREF(skip);
+    Py_XDECREF(call);
+    Py_XDECREF(control);
+}
+
+static void
+harness_call(runner *R, const char *fn)
+{
+    PyObject *r = PyObject_CallMethod(R->h, fn, NULL);
+
+    if (r == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(r);
+}
+
+/* What each level of repeat_wider puts around every call. */
+static const char *const rescope_what[] = {
+    NULL, "its class's fixtures", "its module's fixtures"};
+
+/* A test whose first call passed and a later call failed: measure it
+ * again with its class's fixtures around every call, then with its
+ * module's too (harness.rescope), as it repeats under a runner that
+ * repeats whole classes or modules. The first level at which it passes
+ * gives its verdict. When it fails at every level it is "not
+ * repeatable": a skip, or a failure with --fail-not-repeatable. Returns
+ * 0 or PLK_EINTR. */
+static int
+repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
+{
+    plk_test_result *t = rec(s, tr);
+    PyObject *module = R->module != NULL ? R->module : Py_None;
+    char *tried = NULL;
+    int level, rc = 0;
+
+    tr->rescope = 0;
+    for (level = 1; level <= 2 && rc == 0 && !R->interrupted; level++) {
+        PyObject *r = PyObject_CallMethod(R->h, "rescope", "OOi", tr->item,
+                                          module, level);
+        PyObject *fix;
+
+        if (r == NULL) {
+            rc = screen_trouble(R);
+            break;
+        }
+        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+            Py_DECREF(r);
+            continue;
+        }
+        Py_XDECREF(tr->call);
+        tr->call = PyTuple_GET_ITEM(r, 0);
+        Py_INCREF(tr->call);
+        tr->live = 1;
+        /* Its fixtures make every call slower: the warm-up times it
+         * again from one call per round. */
+        tr->k = 1;
+        /* The failure is kept in tr; what follows is a new verdict. */
+        free(t->exc_type);
+        free(t->message);
+        free(t->details);
+        t->exc_type = t->message = t->details = NULL;
+        rc = measure_alone(R, s, tr);
+        fix = PyObject_CallNoArgs(PyTuple_GET_ITEM(r, 1));
+        if (fix == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(fix);
+        Py_DECREF(r);
+        if (t->outcome == PLK_OUTCOME_PASSED ||
+            t->outcome == PLK_OUTCOME_LEAKED) {
+            char *note = plk_asprintf(
+                "%s%spassed once, failed on call %lu when repeated "
+                "alone (%s); measured with %s around every call",
+                t->note ? t->note : "", t->note ? "; " : "",
+                tr->fail_call, tr->fail_msg, rescope_what[level]);
+
+            free(t->note);
+            t->note = note;
+            free(tried);
+            return rc;
+        }
+        free(tried);
+        tried = plk_asprintf("Measured again with %s around every call, "
+                             "it failed too: %s\n", rescope_what[level],
+                             t->message ? t->message : "");
+    }
+    if (rc != 0 || R->interrupted) {
+        free(tried);
+        return rc;
+    }
+    t->outcome = R->cfg->fail_not_repeatable ? PLK_OUTCOME_FAILED
+                                             : PLK_OUTCOME_SKIPPED;
+    free(t->exc_type);
+    free(t->message);
+    free(t->details);
+    t->exc_type = plk_strdup(PLK_NOT_REPEATABLE);
+    t->message = plk_asprintf("not repeatable: passed once, failed on "
+                              "call %lu: %s", tr->fail_call, tr->fail_msg);
+    t->details = plk_asprintf("%s%s%s", tr->fail_details
+                                            ? tr->fail_details : "",
+                              tried ? "\n" : "", tried ? tried : "");
+    free(tried);
+    return 0;
+}
+
+/* repeat_wider for every test of the segment that waits for it. */
+static int
+repeat_pending(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (trs[j].rescope) {
+            rc = repeat_wider(R, s, &trs[j]);
+            finish(R, s, trs, n);
+        }
+    }
+    return rc;
+}
+
+/* --thorough: each test from its first call to its verdict before the
+ * next test's first call, in the file's order, so that no test runs
+ * before an earlier one is judged. */
+static int
+one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
+{
+    size_t j;
+    int rc = 0;
+
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (!trs[j].live) {
+            continue;
+        }
+        rc = first_call(R, s, &trs[j]);
+        harness_call(R, "mute");
+        if (rc == 0 && trs[j].live) {
+            rc = calibrate(R, s, &trs[j]);
+        }
+        if (rc == 0 && trs[j].live) {
+            rc = measure_alone(R, s, &trs[j]);
+        }
+        harness_call(R, "unmute");
+        finish(R, s, trs, n);
+    }
+    return rc;
+}
+
+/* Run items[lo..hi), which share their class (or have none): first calls
+ * and calibration one test at a time, then the ones without a control
+ * screened together, then whatever is left measured alone. */
+static int
+run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
+            Py_ssize_t hi, PyObject *cls, class_state *cs,
+            PyObject *mod_fail)
+{
+    size_t n = (size_t)(hi - lo), j, ng = 0, base = s->ntests, nlive = 0;
+    test_run *trs = NULL;
+    test_run **group = NULL;
+    PyObject *r;
+    int rc = 0, muted = 0, clean = 0, slow;
+
+    R->patience = PLK_THREAD_SETTLE_ATTEMPTS;
+    trs = calloc(n, sizeof(*trs));
+    group = calloc(n, sizeof(*group));
+    if (trs == NULL || group == NULL) {
+        rc = PLK_ENOMEM;
+        goto done;
+    }
+    /* Records first, all of them: adding one may move the others. */
+    for (j = 0; j < n; j++) {
+        if (plk_suite_result_add_test(s) == NULL) {
+            rc = PLK_ENOMEM;
+            n = j;
+            goto done;
+        }
+        trs[j].index = base + j;
+    }
+    for (j = 0; j < n; j++) {
+        trs[j].item = PyList_GET_ITEM(items, lo + (Py_ssize_t)j);
+        prepare(R, s, &trs[j], PyList_GET_ITEM(items, lo + (Py_ssize_t)j),
+                mod_fail);
+        nlive += (size_t)trs[j].live;
+    }
+    if (nlive > 0 && cls != NULL && cls != Py_None && cls != cs->cls) {
+        /* setUpClass is the code of the class's first test too. */
+        for (j = 0; j < n && !trs[j].live; j++) {
+        }
+        ev_test_begin(R, s, rec(s, &trs[j]));
+        cs->cls = cls;
+        Py_INCREF(cls);
+        cs->name = plk_strdup(rec(s, &trs[0])->classname);
+        cs->fail = fixture(R, "class_setup", cls, &rc);
+    }
+    finish(R, s, trs, n);
+    for (j = 0; j < n; j++) {
+        if (!trs[j].live) {
+            continue;
+        }
+        if (rc != 0) {
+            set_error_text(rec(s, &trs[j]), "KeyboardInterrupt",
+                           "interrupted in setUpClass", NULL);
+            trs[j].live = 0;
+        }
+        else if (cs->fail != NULL && cls == cs->cls) {
+            set_outcome(rec(s, &trs[j]), cs->fail);
+            trs[j].live = 0;
+        }
+    }
+    finish(R, s, trs, n);
+    if (R->cfg->thorough) {
+        rc = one_by_one(R, s, trs, n);
+        if (rc == 0 && !R->interrupted) {
+            harness_call(R, "mute");
+            rc = repeat_pending(R, s, trs, n);
+            harness_call(R, "unmute");
+        }
+        goto done;
+    }
+    for (j = 0; j < n && rc == 0; j++) {
+        if (trs[j].live) {
+            rc = first_call(R, s, &trs[j]);
+            finish(R, s, trs, n);
+        }
+    }
+    r = PyObject_CallMethod(R->h, "mute", NULL);
+    Py_XDECREF(r);
+    muted = 1;
+    for (j = 0; j < n && rc == 0; j++) {
+        if (trs[j].live) {
+            rc = calibrate(R, s, &trs[j]);
+            finish(R, s, trs, n);
+        }
+    }
+    /* Two groups: tests called once per round need more rounds before
+     * their early stop (PLK_EARLY_CALLS calls) than the others, and
+     * should not hold those back. */
+    for (slow = 1; slow >= 0 && rc == 0; slow--) {
+        ng = 0;
+        for (j = 0; j < n; j++) {
+            if (trs[j].live && !trs[j].ctl.present &&
+                (early_rounds(R->cfg, trs[j].ks) > PLK_EARLY_ROUNDS) ==
+                    slow) {
+                group[ng++] = &trs[j];
+            }
+        }
+        if (ng == 0) {
+            continue;
+        }
+        rc = screen(R, s, group, ng, &clean);
+        if (rc == 0 && !clean && !R->interrupted) {
+            rc = narrow(R, s, group, ng);
+        }
+        finish(R, s, trs, n);
+    }
+    for (j = 0; j < n && rc == 0 && !R->interrupted; j++) {
+        if (trs[j].live) {
+            rc = measure_alone(R, s, &trs[j]);
+            finish(R, s, trs, n);
+        }
+    }
+    if (rc == 0 && !R->interrupted) {
+        rc = repeat_pending(R, s, trs, n);
+    }
+done:
+    if (muted) {
+        r = PyObject_CallMethod(R->h, "unmute", NULL);
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    if (trs == NULL) {
+        free(group);
+        return rc;
+    }
+    if (rc == PLK_EINTR || R->interrupted) {
+        interrupt_rest(s, trs, n);
+    }
+    for (j = 0; j < n; j++) {
+        /* Interrupted before it was measured again: its failure
+         * stands. */
+        trs[j].rescope = 0;
+        if (trs[j].live) {
+            /* Only trouble of pyleak-ci's own (out of memory) leaves a
+             * test without a verdict. */
+            set_error_text(rec(s, &trs[j]), "pyleak.HarnessError",
+                           "pyleak-ci could not finish this test", NULL);
+            trs[j].live = 0;
+        }
+    }
+    finish(R, s, trs, n);
+    for (j = 0; j < n; j++) {
+        Py_XDECREF(trs[j].call);
+        plk_control_clear(&trs[j].ctl);
+        free(trs[j].fail_msg);
+        free(trs[j].fail_details);
+    }
+    free(trs);
+    free(group);
+    return rc;
+}
+
+static PyObject *
+item_class(PyObject *item)
+{
+    PyObject *cls = PyObject_GetAttrString(item, "cls");
+
+    if (cls == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    /* The item holds the class: a borrowed reference will do. */
+    Py_DECREF(cls);
+    return cls;
+}
+
+/* Tell the caller every test that is about to run, before any does. */
+static void
+announce(runner *R, plk_suite_result *s, PyObject *items)
+{
+    Py_ssize_t i;
+
+    for (i = 0; R->ev.test_collected && i < PyList_GET_SIZE(items); i++) {
+        plk_test_result t = {0};
+
+        fill_identity(&t, PyList_GET_ITEM(items, i));
+        R->ev.test_collected(R->ev.ctx, s, &t);
+        plk_test_result_free(&t);
+    }
+}
+
+/* Is item's id in the skip set? */
+static int
+skipped(runner *R, PyObject *item)
+{
+    char *id;
+    size_t i;
+    int found = 0;
+
+    if (R->skip == NULL || R->skip->count == 0) {
+        return 0;
+    }
+    id = attr_text(item, "id");
+    for (i = 0; id != NULL && i < R->skip->count && !found; i++) {
+        found = strcmp(R->skip->items[i], id) == 0;
+    }
+    free(id);
+    return found;
+}
+
+/* One group of a shared file: the items of one class (or the file's
+ * other tests) that run here, all of them but the skipped ones. */
+static PyObject *
+group_items(runner *R, PyObject *all, Py_ssize_t lo, Py_ssize_t hi)
+{
+    PyObject *items = PyList_New(0);
+    Py_ssize_t i;
+
+    for (i = lo; items != NULL && i < hi; i++) {
+        PyObject *item = PyList_GET_ITEM(all, i);
+
+        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
+            Py_CLEAR(items);
+        }
+    }
+    if (items == NULL) {
+        PyErr_Clear();
+    }
+    return items;
+}
+
+/* Where group g (of the class runs in all) starts; *out_hi: its end. */
+static Py_ssize_t
+group_bounds(PyObject *all, size_t g, Py_ssize_t *out_hi)
+{
+    Py_ssize_t i = 0, j = 0, n = PyList_GET_SIZE(all);
+    size_t k = 0;
+
+    while (i < n) {
+        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
+
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
+        }
+        if (k++ == g) {
+            break;
+        }
+        i = j;
+    }
+    *out_hi = j;
+    return i;
+}
+
+/* Another process may run some of this file's groups (see
+ * plk_engine_share): run the ones this process claims, in the
+ * direction it was given, with module and class fixtures around them. */
+static int
+run_shared(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
+{
+    class_state cs = {NULL, NULL, NULL};
+    PyObject *mod_fail = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(all), i = 0, j;
+    size_t ngroups = 0, k, *starts = calloc((size_t)n + 1, sizeof(*starts));
+    int rc = 0, set_up = 0;
+
+    if (starts == NULL) {
+        return PLK_ENOMEM;
+    }
+    R->module = module;
+    while (i < n) {
+        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
+
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
+        }
+        starts[ngroups++] = (size_t)i;
+        i = j;
+    }
+    if (R->share.groups != NULL) {
+        R->share.groups(R->share.ctx, ngroups, starts);
+    }
+    free(starts);
+    for (k = 0; k < ngroups && !R->interrupted && rc == 0; k++) {
+        size_t g = R->share.backwards ? ngroups - 1 - k : k;
+        Py_ssize_t hi, lo = group_bounds(all, g, &hi);
+        PyObject *items = group_items(R, all, lo, hi);
+
+        if (items == NULL) {
+            rc = PLK_ENOMEM;
+            break;
+        }
+        /* A group whose tests all have records (from a worker that died
+         * after them) is nobody's work. */
+        if (PyList_GET_SIZE(items) == 0 ||
+            !R->share.claim(R->share.ctx, g)) {
+            Py_DECREF(items);
+            continue;
+        }
+        if (!set_up) {
+            set_up = 1;
+            mod_fail = fixture(R, "module_setup", module, &rc);
+        }
+        if (rc == 0) {
+            PyObject *cls = item_class(PyList_GET_ITEM(items, 0));
+
+            if (cs.cls != NULL && cls != cs.cls) {
+                leave_class(R, s, &cs, &rc);
+            }
+            rc = run_segment(R, s, items, 0, PyList_GET_SIZE(items), cls,
+                             &cs, mod_fail);
+        }
+        Py_DECREF(items);
+    }
+    leave_class(R, s, &cs, &rc);
+    if (set_up && mod_fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "module_teardown", module, &rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_XDECREF(mod_fail);
+    return rc;
+}
+
+static int
+run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
+{
+    Py_ssize_t i, j, n;
+    class_state cs = {NULL, NULL, NULL};
+    PyObject *mod_fail = NULL, *items;
+    int rc = 0;
+
+    announce(R, s, all);
+    R->module = module;
+    if (R->share.claim != NULL) {
+        return run_shared(R, s, module, all);
+    }
+    /* The tests to run: all but those in the skip set. */
+    items = PyList_New(0);
+    if (items == NULL) {
+        PyErr_Clear();
+        return PLK_ENOMEM;
+    }
+    for (i = 0; i < PyList_GET_SIZE(all); i++) {
+        PyObject *item = PyList_GET_ITEM(all, i);
+
+        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
+            PyErr_Clear();
+            Py_DECREF(items);
+            return PLK_ENOMEM;
+        }
+    }
+    n = PyList_GET_SIZE(items);
+    mod_fail = fixture(R, "module_setup", module, &rc);
+    if (rc != 0) {
+        Py_DECREF(items);
+        return rc;
+    }
+    i = 0;
+    while (i < n && !R->interrupted && rc == 0) {
+        PyObject *cls = item_class(PyList_GET_ITEM(items, i));
+
+        for (j = i + 1;
+             j < n && item_class(PyList_GET_ITEM(items, j)) == cls; j++) {
+        }
+        if (cs.cls != NULL && cls != cs.cls) {
+            leave_class(R, s, &cs, &rc);
+        }
+        rc = run_segment(R, s, items, i, j, cls, &cs, mod_fail);
+        i = j;
+    }
+    leave_class(R, s, &cs, &rc);
+    if (mod_fail == NULL && !R->interrupted) {
+        PyObject *res = fixture(R, "module_teardown", module, &rc);
+
+        if (res != NULL) {
+            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
+            Py_DECREF(res);
+        }
+    }
+    Py_XDECREF(mod_fail);
+    Py_DECREF(items);
+    return rc;
+}
+
+/* Handle what collect_file/collect_callable returned. */
+static int
+run_collected(runner *R, plk_suite_result *s, PyObject *res,
+              plk_error *err)
+{
+    char *kind;
+    int rc = 0;
+
+    if (res == NULL) {
+        char *text = NULL, *type = NULL;
+
+        rc = take_exception(R, &text, &type);
+        s->error_type = type ? type : plk_strdup("pyleak.HarnessError");
+        s->error_message = plk_strdup("pyleak-ci could not collect tests");
+        s->error_details = text;
+        return rc == PLK_EINTR ? rc : 0;
+    }
+    kind = plk__py_text(PyTuple_GET_ITEM(res, 0));
+    if (kind != NULL && strcmp(kind, "ok") == 0) {
+        PyObject *module = PyTuple_GET_ITEM(res, 1);
+        PyObject *items = PyTuple_GET_ITEM(res, 2);
+
+        if (s->file == NULL) {
+            char *f = attr_text(module, "__file__");
+            s->file = f ? plk_discover_relpath(f, R->cwd) : NULL;
+            free(f);
+        }
+        ev_suite_start(R, s);
+        rc = run_items(R, s, module, items);
+        R->module = NULL;
+    }
+    else if (kind != NULL && strcmp(kind, "skip") == 0) {
+        plk_test_result *t = plk_suite_result_add_test(s);
+
+        ev_suite_start(R, s);
+        if (t != NULL) {
+            t->classname = plk_strdup(s->name);
+            t->name = plk_strdup("<module>");
+            t->file = plk_strdup(s->file);
+            t->id = plk_strdup(s->file ? s->file : s->name);
+            t->outcome = PLK_OUTCOME_SKIPPED;
+            t->message = plk__py_text(PyTuple_GET_ITEM(res, 1));
+            ev_test_done(R, s, t);
+        }
+    }
+    else if (kind != NULL && strcmp(kind, "usage") == 0) {
+        /* The command line names something that is not there: a usage
+         * error, not a test result. */
+        char *msg = plk__py_text(PyTuple_GET_ITEM(res, 2));
+
+        rc = plk_error_set(err, PLK_EUSAGE, "%s", msg ? msg : "bad target");
+        free(msg);
+        free(kind);
+        return rc;
+    }
+    else {
+        s->error_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
+        s->error_message = plk__py_text(PyTuple_GET_ITEM(res, 2));
+        s->error_details = plk__py_text(PyTuple_GET_ITEM(res, 3));
+        ev_suite_start(R, s);
+    }
+    free(kind);
+    ev_suite_done(R, s);
+    return rc;
+}
+
+static int
+run_file(runner *R, plk_run_result *out, const char *path,
+         const char *selector, plk_error *err)
+{
+    plk_suite_result *s;
+    char *module = NULL, *root = NULL;
+    PyObject *res;
+    double t0 = plk_now();
+    int rc;
+
+    rc = plk_discover_module_name(&module, &root, path, err);
+    if (rc != 0) {
+        return rc;
+    }
+    s = plk_run_result_add_suite(out);
+    if (s == NULL) {
+        free(module);
+        free(root);
+        return PLK_ENOMEM;
+    }
+    s->name = module;
+    s->file = plk_discover_relpath(path, R->cwd);
+    s->timestamp = plk_timestamp_now();
+    {
+        char *abs = realpath(path, NULL);
+
+        res = PyObject_CallMethod(R->h, "collect_file", "ssssss",
+                                  abs ? abs : path, module, root, s->file,
+                                  selector ? selector : "",
+                                  R->cfg->keyword ? R->cfg->keyword : "");
+        free(abs);
+    }
+    free(root);
+    rc = run_collected(R, s, res, err);
+    Py_XDECREF(res);
+    s->time = plk_now() - t0;
+    return rc;
+}
+
+static int
+run_module(runner *R, plk_run_result *out, const plk_target *tg,
+           plk_error *err)
+{
+    plk_suite_result *s = plk_run_result_add_suite(out);
+    PyObject *res;
+    double t0 = plk_now();
+    int rc;
+
+    if (s == NULL) {
+        return PLK_ENOMEM;
+    }
+    s->name = plk_strdup(tg->module);
+    s->timestamp = plk_timestamp_now();
+    res = PyObject_CallMethod(R->h, "collect_callable", "ss", tg->module,
+                              tg->attr);
+    rc = run_collected(R, s, res, err);
+    Py_XDECREF(res);
+    if (s->file == NULL) {
+        s->file = plk_strdup(tg->module);
+    }
+    s->time = plk_now() - t0;
+    return rc;
+}
+
+int
+plk_engine_new(plk_engine **out, const plk_config *cfg,
+               const plk_engine_events *ev, plk_error *err)
+{
+    runner *R = calloc(1, sizeof(*R));
+    PyObject *gc = NULL;
+
+    *out = R;
+    if (R == NULL) {
+        return plk_error_set(err, PLK_ENOMEM, "out of memory");
+    }
+    R->cfg = cfg;
+    if (ev != NULL) {
+        R->ev = *ev;
+    }
+    R->available = plk_sample_available();
+    R->cwd = getcwd(NULL, 0);
+    R->samples = calloc((size_t)cfg->max_rounds + 1, sizeof(plk_sample));
+    R->scratch = malloc(plk_fit_scratch_size((size_t)cfg->max_rounds + 1) *
+                        sizeof(double));
+    R->cap_rounds = cfg->max_rounds;
+    if (R->cwd == NULL || R->samples == NULL || R->scratch == NULL) {
+        return plk_error_set(err, PLK_ENOMEM,
+                             "out of memory for %u rounds", cfg->max_rounds);
+    }
+    R->h = load_harness(err);
+    if (R->h == NULL) {
+        return PLK_EINTERNAL;
+    }
+    /* SIGTERM (a CI job cancelled) stops the run like Ctrl-C: the tests
+     * that finished are still reported. */
+    {
+        PyObject *r = PyObject_CallMethod(R->h, "stop_on_sigterm", NULL);
+
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    /* Random state reset before every call, unless --no-reseed. */
+    {
+        PyObject *r = PyObject_CallMethod(R->h, "set_reseed", "i",
+                                          cfg->reseed);
+
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+    }
+    R->collect = PyObject_GetAttrString(R->h, "collect");
+    gc = PyImport_ImportModule("gc");
+    if (gc != NULL) {
+        R->freeze = PyObject_GetAttrString(gc, "freeze");
+        R->unfreeze = PyObject_GetAttrString(gc, "unfreeze");
+        Py_DECREF(gc);
+    }
+    if (R->collect == NULL || R->freeze == NULL || R->unfreeze == NULL) {
+        PyErr_Print();
+        return plk_error_set(err, PLK_EINTERNAL,
+                             "cannot set up the harness");
+    }
+    return 0;
+}
+
+void
+plk_engine_free(plk_engine *R)
+{
+    if (R == NULL) {
+        return;
+    }
+    Py_XDECREF(R->h);
+    Py_XDECREF(R->collect);
+    Py_XDECREF(R->freeze);
+    Py_XDECREF(R->unfreeze);
+    free(R->samples);
+    free(R->scratch);
+    free(R->cwd);
+    free(R);
+}
+
+int
+plk_engine_run_target(plk_engine *R, plk_run_result *out,
+                      const plk_target *tg, plk_error *err)
+{
+    if (tg->kind == PLK_TARGET_MODULE) {
+        return run_module(R, out, tg, err);
+    }
+    return run_file(R, out, tg->path, tg->selector, err);
+}
+
+void
+plk_engine_set_share(plk_engine *R, const plk_engine_share *share)
+{
+    memset(&R->share, 0, sizeof(R->share));
+    if (share != NULL) {
+        R->share = *share;
+    }
+}
+
+void
+plk_engine_set_skip(plk_engine *R, const plk_strlist *ids)
+{
+    R->skip = ids;
+}
+
+int
+plk_engine_interrupted(const plk_engine *R)
+{
+    return R->interrupted;
+}
