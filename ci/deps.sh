@@ -8,7 +8,7 @@ packages=(
     python3.11-venv python3-pytest python3-yaml libpython3.11-testsuite
     python3-exceptiongroup python3-tomli  # pytest on the 3.9/3.10 test venvs
     python3-numpy python3-hypothesis
-    libxml2-dev libxml2-utils libcmocka-dev
+    libxml2-dev libxml2-utils libcmocka-dev libjansson-dev
     libclang-rt-14-dev valgrind
     chromium
 )
