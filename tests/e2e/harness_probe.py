@@ -13,9 +13,9 @@ import sys
 import types
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                   "src")
+                   "src", "engine")
 MODULES = [("_pyleak_interp", "interp.py"),
-           ("pyleak_ci", "../python/pyleak_ci/__init__.py"),
+           ("pyleak_ci", "../../python/pyleak_ci/__init__.py"),
            ("_pyleak_harness", "harness.py"),
            ("_pyleak_keyword", "keyword.py"),
            ("_pyleak_pytest", "collect_pytest.py")]
