@@ -258,14 +258,15 @@ read_leak(plk_baseline *b, const plk_toml_value *t, int line,
     per_call = plk_toml_get(t, "per-call");
     reason = plk_toml_get(t, "reason");
     for (j = 0; j < 4; j++) {
-        const plk_toml_value *v = plk_toml_get(t, fields[j]);
+        const plk_toml_value *field = plk_toml_get(t, fields[j]);
 
-        if (v == NULL) {
+        if (field == NULL) {
             return bad(err, b->path, line, "[[leak]] has no %s",
                        fields[j]);
         }
-        if (j != 2 && (v->type != PLK_TOML_STRING || v->u.str.len == 0)) {
-            return bad(err, b->path, v->line,
+        if (j != 2 &&
+            (field->type != PLK_TOML_STRING || field->u.str.len == 0)) {
+            return bad(err, b->path, field->line,
                        "%s: expected a non-empty string", fields[j]);
         }
     }
