@@ -27,7 +27,7 @@ LEAKS_DIR = ACCURACY / "leaks"
 CLEAN_DIR = ACCURACY / "clean"
 
 LABEL_METRICS = ("refs", "blocks", "objects", "heap", "fds", "threads")
-# Every metric the report may carry, in the README's order.
+# Every metric the report may carry, in the order of docs/metrics.md.
 REPORT_METRICS = ("refs", "blocks", "objects", "heap", "rss", "fds",
                   "threads")
 MIN_CASES = 18
