@@ -43,7 +43,8 @@ const char *plk_strerror(int code);
  * `return plk_error_set(err, PLK_EIO, "...")`. */
 int plk_error_set(plk_error *err, int code, const char *fmt, ...)
     PLK_PRINTF(3, 4);
-int plk_error_setv(plk_error *err, int code, const char *fmt, va_list ap);
+int plk_error_setv(plk_error *err, int code, const char *fmt, va_list ap)
+    PLK_PRINTF(3, 0);
 /* Replace the detail text (a copy is taken). */
 void plk_error_set_detail(plk_error *err, const char *detail);
 /* Free what the record owns and reset it; accepts NULL. */

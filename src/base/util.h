@@ -25,7 +25,7 @@ char *plk_strdup(const char *s);
 char *plk_strndup(const char *s, size_t n);
 /* Formatted allocation; NULL when out of memory. */
 char *plk_asprintf(const char *fmt, ...) PLK_PRINTF(1, 2);
-char *plk_vasprintf(const char *fmt, va_list ap);
+char *plk_vasprintf(const char *fmt, va_list ap) PLK_PRINTF(1, 0);
 
 /* Monotonic time in seconds. */
 double plk_now(void);
