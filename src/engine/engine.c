@@ -20,6 +20,7 @@
 #include "base/util.h"
 
 #include "engine/control.h"
+#include "policy/policy.h"
 
 extern const char plk_interp_source[];
 extern const char plk_harness_source[];
@@ -28,43 +29,12 @@ extern const char plk_legacy_source[];
 extern const char plk_keyword_source[];
 extern const char plk_pytest_source[];
 
-/* A test that keeps looking suspicious gets more rounds, but never past
- * this much wall time for its measured rounds. */
-#define PLK_TEST_BUDGET_S 60.0
 /* Threads that are finishing get this many waits to go away before a
  * sample is taken, each twice as long as the one before, from 1 ms (about
  * 2 s in all). Counted in attempts, with a collection between them, and
  * paid only while there are more threads than before the test. */
 #define PLK_THREAD_SETTLE_ATTEMPTS 11
 #define PLK_THREAD_SETTLE_SHORT 4
-/* A test (or a screened group) whose gating metrics stayed exactly flat
- * over its first PLK_EARLY_ROUNDS measured rounds is clean and stops
- * there. Three: two flat rounds happen by chance to tests that allocate
- * and free in step; three in a row in every metric did not, on CPython's
- * own test modules, precede later growth. The rounds must also span
- * PLK_EARLY_CALLS calls, so a leak every second, third or fourth call
- * cannot fall between them when a slow test is called once per round. */
-#define PLK_EARLY_ROUNDS 3
-#define PLK_EARLY_CALLS 4
-/* A test that screening calls more than once per round (one of a
- * quarter of --round-ms or less) is screened a third of this many times
- * per round at least, so that the PLK_EARLY_ROUNDS flat rounds of an
- * early stop hold this many calls: a leak every 50th call cannot fall
- * between them. Slower tests keep the PLK_EARLY_CALLS guarantee. */
-#define PLK_EARLY_SPARSE_CALLS 64
-/* Screening calls each test an eighth of its calibrated calls per round
- * (at least once) and divides the floors by as much, so a group's series
- * is as sensitive per call as a test's own rounds, for an eighth of the
- * calls. Its verdict rests mostly on exact zeros, which one kept
- * allocation per round breaks whatever the calls; a group that is not
- * clean costs a closer look, never a verdict. */
-#define PLK_SCREEN_DIVISOR 8
-/* Steady growth is a leak only once the test has been called this many
- * times in all: a cache capped at up to about 1,300 entries that fills one
- * entry per call has then been full for the last third of the rounds.
- * Within the budget, a test that needs more calls than --max-rounds
- * rounds hold gets more calls per round (see extend_rounds). */
-#define PLK_PERSIST_CALLS 2048
 
 struct plk_engine {
     const plk_config *cfg;
@@ -73,9 +43,8 @@ struct plk_engine {
     PyObject *collect;     /* harness.collect: three full collections */
     PyObject *freeze;      /* gc.freeze */
     PyObject *unfreeze;    /* gc.unfreeze */
-    plk_sample *samples;   /* cap_rounds + 1 rows, reused per test */
-    double *scratch;       /* fit scratch for cap_rounds + 1 samples */
-    unsigned cap_rounds;
+    plk_policy pol;        /* the rules, from cfg */
+    plk_rounds rounds;     /* series buffers, reused per test */
     int patience;          /* thread settling attempts (thread_watch) */
     unsigned available;
     char *cwd;
@@ -388,274 +357,6 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
     return 0;
 }
 
-static int
-metric_gating(plk_metric m)
-{
-    /* Resident memory moves in pages and with the allocator's moods; it
-     * corroborates the other metrics but never fails a test alone. */
-    return m != PLK_METRIC_RSS;
-}
-
-/* Room for n measured rounds (a control may ask for more than
- * --max-rounds). */
-static int
-ensure_rounds(runner *R, unsigned n)
-{
-    plk_sample *samples;
-    double *scratch;
-    size_t need;
-
-    if (n <= R->cap_rounds) {
-        return 0;
-    }
-    need = plk_fit_scratch_size((size_t)n + 1);
-    samples = realloc(R->samples, ((size_t)n + 1) * sizeof(*samples));
-    if (samples == NULL) {
-        return PLK_ENOMEM;
-    }
-    R->samples = samples;
-    scratch = need < SIZE_MAX / sizeof(double)
-                  ? realloc(R->scratch, need * sizeof(double))
-                  : NULL;
-    if (scratch == NULL) {
-        return PLK_ENOMEM;
-    }
-    R->scratch = scratch;
-    R->cap_rounds = n;
-    return 0;
-}
-
-/* Fit every metric over samples[0..n] into t; returns the worst verdict
- * among the gating metrics. ctl (NULL: none) takes metrics out of the
- * verdict or sets their per-call threshold. strict is for screening a
- * group: no threshold applies (its calls are many tests'), and the
- * floors shrink as the calls per round do, so that a group's series is
- * as sensitive per call as a test's own. A group that is not clean only
- * costs a closer look, never a verdict. Otherwise before is the calls
- * made before samples[0], and *proven (when not NULL) is set to 1 when a
- * gating metric's leak has persisted over PLK_PERSIST_CALLS calls. */
-static plk_verdict
-judge(runner *R, plk_test_result *t, size_t nsamples, unsigned calls,
-      unsigned long before, const plk_control *ctl, int strict,
-      int *proven)
-{
-    plk_verdict worst = PLK_VERDICT_CLEAN;
-    int64_t *y;
-    int m;
-
-    if (proven != NULL) {
-        *proven = 0;
-    }
-    y = malloc(nsamples * sizeof(*y));
-    if (y == NULL) {
-        return PLK_VERDICT_CLEAN;
-    }
-    for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        plk_metric_result *mr = &t->metrics[m];
-        plk_fit_params p;
-        double threshold = R->cfg->threshold[m];
-        size_t i;
-
-        if (!(R->available & (1u << m))) {
-            continue;
-        }
-        for (i = 0; i < nsamples; i++) {
-            y[i] = R->samples[i].v[m];
-        }
-        p.judge = (m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS)
-                      ? PLK_JUDGE_SUSTAINED
-                      : PLK_JUDGE_TREND;
-        p.floor_per_round = R->cfg->floor[m] /
-                            (strict ? PLK_SCREEN_DIVISOR : 1.0);
-        p.alpha = R->cfg->alpha;
-        p.late_fraction = 0.5;
-        p.calls_per_round = calls;
-        p.calls_before = before;
-        p.persist_calls = strict ? 0 : PLK_PERSIST_CALLS;
-        mr->measured = 1;
-        mr->gating = metric_gating((plk_metric)m) &&
-                     (ctl == NULL || ctl->gate[m]);
-        if (ctl != NULL && ctl->threshold[m] >= 0.0) {
-            threshold = ctl->threshold[m];
-        }
-        if (strict) {
-            threshold = 0.0;
-        }
-        if (plk_fit_series(&mr->fit, y, nsamples, &p, R->scratch) != 0) {
-            continue;
-        }
-        mr->per_call = mr->fit.slope / (double)(calls ? calls : 1);
-        if (p.judge == PLK_JUDGE_SUSTAINED) {
-            mr->per_call = (double)mr->fit.net /
-                           (double)((nsamples - 1) * (calls ? calls : 1));
-        }
-        if (mr->fit.verdict != PLK_VERDICT_CLEAN &&
-            mr->per_call <= threshold && threshold > 0) {
-            /* Allowed by the user's threshold. */
-            mr->fit.verdict = PLK_VERDICT_CLEAN;
-        }
-        if (mr->gating && mr->fit.verdict > worst) {
-            worst = mr->fit.verdict;
-        }
-        if (mr->gating && mr->fit.verdict == PLK_VERDICT_LEAK &&
-            mr->fit.persisted && proven != NULL) {
-            *proven = 1;
-        }
-    }
-    free(y);
-    return worst;
-}
-
-/* Rounds needed at k calls per round for the calls after before to
- * reach PLK_PERSIST_CALLS. */
-static unsigned long
-persist_rounds(unsigned k, unsigned long before)
-{
-    if (before >= PLK_PERSIST_CALLS) {
-        return 0;
-    }
-    return (PLK_PERSIST_CALLS - before + k - 1) / (k ? k : 1);
-}
-
-/* A verdict v left open after n rounds of *k calls (before: the calls
- * made before samples[0]; afford: the calls the time budget has left):
- * the rounds the series should reach next, or 0 when the budget of
- * rounds, calls per round or time is spent. Twice the rounds, up to
- * most, and for a leak that has not persisted no more than it takes to
- * reach PLK_PERSIST_CALLS. With most rounds done, the series is thinned
- * to every other sample (*kept of them, as rounds of twice the calls)
- * and the next rounds have twice the calls: the calls double at every
- * step either way, so a cache that fills is seen full after at most
- * about twice the calls it takes, and a rare leak gets its calls in few
- * rounds. */
-static unsigned
-extend_rounds(runner *R, unsigned n, unsigned least, unsigned most,
-              unsigned *k, unsigned long before, plk_verdict v,
-              double afford, unsigned *kept)
-{
-    unsigned long need;
-    unsigned next = most, step = *k, have = n, j;
-
-    *kept = n;
-    if (n >= most) {
-        if (n < 2 || *k > R->cfg->max_calls / 2) {
-            return 0;
-        }
-        step = *k * 2;
-        have = n / 2;
-    }
-    else if (n * 2 < most) {
-        next = n * 2;
-    }
-    if (v == PLK_VERDICT_LEAK) {
-        need = persist_rounds(step, before);
-        if (need < next) {
-            next = (unsigned)need;
-        }
-    }
-    if (next < least) {
-        next = least;
-    }
-    if (next > most) {
-        next = most;
-    }
-    if (next <= have) {
-        next = have + 1;
-    }
-    /* What the time budget leaves: rounds of a slow test must not run
-     * far past it. */
-    if ((double)(next - have) * step > afford) {
-        next = have + (unsigned)(afford / step);
-        if (next <= have) {
-            return 0;
-        }
-    }
-    if (have < n) {
-        for (j = 1; j <= have; j++) {
-            R->samples[j] = R->samples[2 * j];
-        }
-        *kept = have;
-        *k = step;
-    }
-    return next;
-}
-
-/* Flat rounds in a row that stop a test early: PLK_EARLY_ROUNDS, and
- * enough that they hold PLK_EARLY_CALLS calls at k calls per round. */
-static unsigned
-early_rounds(const plk_config *cfg, unsigned k)
-{
-    unsigned n = (PLK_EARLY_CALLS + k - 1) / (k ? k : 1);
-
-    if (cfg->thorough) {
-        return cfg->min_rounds;
-    }
-    return n < PLK_EARLY_ROUNDS ? PLK_EARLY_ROUNDS : n;
-}
-
-/* 1 when no gating metric (but those ctl takes out) moved in the last
- * rounds of samples[0..n]: enough of them to make PLK_EARLY_ROUNDS and
- * PLK_EARLY_CALLS calls at k calls per round. The counted metrics
- * (blocks, objects, refs, descriptors, threads) must not move at all:
- * any allocation a call keeps moves them by a unit. The heap may move
- * within a band narrower than its noise floor per round (divided as in
- * judge when strict): malloc's own bookkeeping moves it by a few bytes
- * now and then, a fit would judge such a band clean all the same, and a
- * slow test should not pay rounds for it. This is the early stop. */
-static int
-quiet_since(runner *R, unsigned n, unsigned k, const plk_control *ctl,
-            int strict)
-{
-    unsigned w = early_rounds(R->cfg, k), i;
-    int m;
-
-    if (n < w) {
-        return 0;
-    }
-    for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        double band = R->cfg->floor[m] /
-                      (strict ? PLK_SCREEN_DIVISOR : 1.0);
-        int64_t lo, hi;
-
-        if (!(R->available & (1u << m)) || !metric_gating((plk_metric)m) ||
-            (ctl != NULL && !ctl->gate[m])) {
-            continue;
-        }
-        lo = hi = R->samples[n - w].v[m];
-        for (i = n - w + 1; i <= n; i++) {
-            int64_t v = R->samples[i].v[m];
-
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        if (hi != lo && (double)hi - (double)lo >= band) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static void
-keep_series(runner *R, plk_test_result *t, size_t nsamples)
-{
-    int m;
-
-    for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        plk_metric_result *mr = &t->metrics[m];
-        size_t i;
-
-        if (!mr->measured) {
-            continue;
-        }
-        free(mr->series);
-        mr->series = malloc(nsamples * sizeof(int64_t));
-        mr->n = mr->series ? nsamples : 0;
-        for (i = 0; i < mr->n; i++) {
-            mr->series[i] = R->samples[i].v[m];
-        }
-    }
-}
-
 static void
 set_error_text(plk_test_result *t, const char *type, const char *message,
                char *details)
@@ -715,9 +416,8 @@ record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
     if (st > 0) {
         set_outcome(t, *res);
         Py_CLEAR(*res);
-        if ((t->outcome == PLK_OUTCOME_FAILED ||
-             t->outcome == PLK_OUTCOME_ERROR) &&
-            t->total_calls > 1 && tr->fail_call == 0) {
+        if (plk_policy_rescope(t->outcome, t->total_calls) &&
+            tr->fail_call == 0) {
             /* It passed its first call: it may not be repeatable one
              * call at a time. A failing first call stays a failure. */
             tr->fail_call = t->total_calls;
@@ -781,60 +481,38 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
     return st != 0 ? record_stop(R, s, tr, st, &res) : 0;
 }
 
-/* Calls per round for a test that takes dt seconds per call. */
-static unsigned
-calls_for(const plk_config *cfg, double dt)
-{
-    double target = cfg->round_ms / 1000.0, want;
-
-    if (dt >= target) {
-        return 1;
-    }
-    want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
-    return want > (double)cfg->max_calls ? cfg->max_calls
-                                         : want < 1.0 ? 1 : (unsigned)want;
-}
-
 /* Calibrate: enough calls per round that a small per-call leak adds up
  * to steady growth per round. This second call is timed; the first may
  * have paid for imports. */
 static int
 calibrate(runner *R, plk_suite_result *s, test_run *tr)
 {
-    const plk_config *cfg = R->cfg;
     PyObject *res = NULL;
-    double t0, dt, target = cfg->round_ms / 1000.0;
-    unsigned sparse;
+    double t0, dt;
     int st;
 
+    /* Before the second call, so that the one-time work it moves (3.9
+     * and 3.10's inline caches) happens in that call, not in a round. */
+    plk_interp_prime();
+    tr->k = plk_policy_calls_for(&R->pol, tr->first_dt);
     /* A first call so slow that screening would call the test once per
      * round anyway: a second call would only cost time. Its K, from the
      * first call, may be low if that call paid for imports; the warm-up
      * rounds of a test measured alone time it again. */
-    /* Before the second call, so that the one-time work it moves (3.9
-     * and 3.10's inline caches) happens in that call, not in a round. */
-    plk_interp_prime();
-    tr->k = calls_for(cfg, tr->first_dt);
-    if (tr->first_dt * PLK_SCREEN_DIVISOR >= target) {
-        goto done;
+    if (plk_policy_second_call(&R->pol, tr->first_dt)) {
+        t0 = plk_now();
+        st = phase_calls(R, s, tr, 1, &res);
+        dt = plk_now() - t0;
+        if (st != 0) {
+            return record_stop(R, s, tr, st, &res);
+        }
+        /* A call only ever takes longer than it needs (the machine is
+         * busy, the first paid for imports): the quicker of the two is
+         * the test's own time. */
+        tr->k = plk_policy_calls_for(&R->pol,
+                                     dt < tr->first_dt ? dt : tr->first_dt);
     }
-    t0 = plk_now();
-    st = phase_calls(R, s, tr, 1, &res);
-    dt = plk_now() - t0;
-    if (st != 0) {
-        return record_stop(R, s, tr, st, &res);
-    }
-    /* A call only ever takes longer than it needs (the machine is busy,
-     * the first paid for imports): the quicker of the two is the test's
-     * own time. */
-    tr->k = calls_for(cfg, dt < tr->first_dt ? dt : tr->first_dt);
-done:
-    tr->ks = (tr->k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
-    sparse = (PLK_EARLY_SPARSE_CALLS + PLK_EARLY_ROUNDS - 1) /
-             PLK_EARLY_ROUNDS;
-    if (tr->ks > 1 && tr->ks < sparse) {
-        tr->ks = sparse;
-    }
+    tr->ks = plk_policy_screen_calls(tr->k);
     rec(s, tr)->calls = tr->k;
     return 0;
 }
@@ -852,31 +530,45 @@ freeze_heap(runner *R, int *frozen)
     return 0;
 }
 
+/* The limits a test's control sets, for the policy. */
+static void
+limits_of(const plk_control *ctl, plk_test_limits *lim)
+{
+    int m;
+
+    plk_test_limits_none(lim);
+    lim->rounds = ctl->rounds;
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        if (!ctl->gate[m]) {
+            lim->ungated |= 1u << m;
+        }
+        lim->threshold[m] = ctl->threshold[m];
+    }
+}
+
 /* A test measured on its own, from its warm-up to its verdict (and its
  * diagnosis when it leaks). Its first call and calibration are done.
- * Returns 0, or PLK_EINTR when interrupted. */
+ * The policy decides the rounds; this makes the calls and takes the
+ * samples. Returns 0, or PLK_EINTR when interrupted. */
 static int
 measure_alone(runner *R, plk_suite_result *s, test_run *tr)
 {
     const plk_config *cfg = R->cfg;
     plk_test_result *t = rec(s, tr);
     PyObject *res = NULL, *cleaner = NULL;
-    double t0 = plk_now(), start, best = -1.0, elapsed;
+    double t0 = plk_now(), start, best = -1.0;
     double before_spent = tr->spent;
-    unsigned k = tr->k, w, n, i, least, most;
-    unsigned long before, made;
+    unsigned k = tr->k, w;
     thread_watch tw;
-    int rc = 0, frozen = 0, st = -1, proven = 0;
+    int rc = 0, frozen = 0, st = -1, more;
     int patience = PLK_THREAD_SETTLE_ATTEMPTS;
-    plk_verdict v = PLK_VERDICT_CLEAN;
+    plk_test_limits lim;
+    plk_measure m;
+    plk_sample sample;
 
     t->screened = 0;
-    /* A control's rounds is a floor for the first verdict, the early
-     * stop and the cap alike. */
-    least = cfg->min_rounds > tr->ctl.rounds ? cfg->min_rounds
-                                             : tr->ctl.rounds;
-    most = cfg->max_rounds > least ? cfg->max_rounds : least;
-    if (ensure_rounds(R, most) != 0) {
+    limits_of(&tr->ctl, &lim);
+    if (plk_measure_alone(&m, &R->rounds, &R->pol, &lim, t->metrics) != 0) {
         set_error_text(t, "pyleak.HarnessError",
                        "out of memory for the rounds of this test", NULL);
         tr->live = 0;
@@ -907,15 +599,14 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
         if (best < 0.0 || w0 < best) {
             best = w0;
         }
-        k = calls_for(cfg, best);
+        k = plk_policy_calls_for(&R->pol, best);
         t->calls = tr->k = k;
-        if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        if (settle(R, cleaner, &tw, &sample) != 0) {
             goto stopped;
         }
         t->warmup++;
     }
-    if (cfg->warmup == 0 &&
-        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+    if (cfg->warmup == 0 && settle(R, cleaner, &tw, &sample) != 0) {
         goto stopped;
     }
     /* What exists now is the test's steady state; freezing it keeps the
@@ -927,79 +618,36 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
      * (ctypes' type caches) were just frozen, and the copies it throws
      * away now stay in the permanent generation. Let that happen once,
      * before measuring, not in the first measured round. */
-    if (settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+    if (settle(R, cleaner, &tw, &sample) != 0) {
         goto stopped;
     }
     /* Every call so far (first, calibration, screening, warm-up) filled
      * what the test fills: they count towards a leak's persistence. */
-    before = t->total_calls;
-
-    n = early_rounds(cfg, k);
-    if (n < tr->ctl.rounds) {
-        n = tr->ctl.rounds;
-    }
-    if (n > least) {
-        n = least;
-    }
-    i = 0;
     start = plk_now();
-    for (;;) {
-        while (i < n) {
-            st = phase_calls(R, s, tr, k, &res);
-            if (st != 0) {
-                goto stopped;
-            }
-            st = -1;
-            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
-                goto stopped;
-            }
-            i++;
+    more = plk_measure_start(&m, &sample, k, t->total_calls);
+    while (more) {
+        st = phase_calls(R, s, tr, m.k, &res);
+        if (st != 0) {
+            goto stopped;
         }
-        if (n < least) {
-            /* Flat lately: stop when the whole series says clean. */
-            if (quiet_since(R, n, k, &tr->ctl, 0) &&
-                judge(R, t, (size_t)n + 1, k, before, &tr->ctl, 0,
-                      NULL) == PLK_VERDICT_CLEAN) {
-                v = PLK_VERDICT_CLEAN;
-                break;
-            }
-            n++;
-            continue;
+        st = -1;
+        if (settle(R, cleaner, &tw, &sample) != 0) {
+            goto stopped;
         }
-        v = judge(R, t, (size_t)n + 1, k, before, &tr->ctl, 0, &proven);
-        /* A leak is final once it has persisted; growth that is small,
-         * slowing, irregular or not yet persistent gets more calls until
-         * it is clean, proven, or out of budget (then a leak that has
-         * grown steadily all along stays one). */
-        if (v == PLK_VERDICT_CLEAN || (v == PLK_VERDICT_LEAK && proven) ||
-            plk_now() - start > PLK_TEST_BUDGET_S) {
-            break;
-        }
-        elapsed = plk_now() - start;
-        made = t->total_calls - before;
-        n = extend_rounds(R, n, least, most, &k, before, v,
-                          made > 0 && elapsed > 0.0
-                              ? (PLK_TEST_BUDGET_S - elapsed) /
-                                    (elapsed / (double)made)
-                              : (double)UINT_MAX,
-                          &i);
-        if (n == 0) {
-            n = i;
-            break;
-        }
+        more = plk_measure_add(&m, &sample, plk_now() - start);
     }
-    t->rounds = n;
-    t->calls = tr->k = k;
-    keep_series(R, t, (size_t)n + 1);
+    t->rounds = m.have;
+    t->calls = tr->k = m.k;
+    plk_measure_keep(&m, t->metrics);
     tr->live = 0;
-    if (v == PLK_VERDICT_LEAK) {
+    if (m.verdict == PLK_VERDICT_LEAK) {
         t->outcome = PLK_OUTCOME_LEAKED;
         free(t->message);
         free(t->details);
         t->message = plk_leak_summary(t);
         t->details = plk_leak_details(t);
         ev_test_begin(R, s, t);
-        if (plk_diagnose(R->h, tr->call, k, t, cfg) == PLK_EINTR) {
+        if (plk_diagnose(R->h, tr->call, m.k, t, cfg) == PLK_EINTR) {
             R->interrupted = 1;
             rc = PLK_EINTR;
         }
@@ -1047,13 +695,14 @@ static int
 screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
        int *out_clean)
 {
-    const plk_config *cfg = R->cfg;
     PyObject *res = NULL, *cleaner = NULL;
     plk_test_result grp;
     double t0 = plk_now(), own = 0.0, share;
-    unsigned least = cfg->min_rounds, rounds, i, total = 0, lowest = 0;
-    int rc = 0, frozen = 0, st, m;
+    unsigned total = 0, lowest = 0;
+    int rc = 0, frozen = 0, st, m, more;
     thread_watch tw;
+    plk_measure ms;
+    plk_sample sample;
     size_t j;
 
     *out_clean = 0;
@@ -1065,7 +714,8 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
             lowest = g[j]->ks;
         }
     }
-    if (ensure_rounds(R, least) != 0) {
+    if (plk_measure_group(&ms, &R->rounds, &R->pol, lowest, total,
+                          grp.metrics) != 0) {
         goto done;
     }
     cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
@@ -1078,51 +728,38 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
      * call, if it had one) was its warm-up. What they did not settle
      * shows as a step in the first rounds, which the early stop (flat
      * rounds in a row, not from the start) and the fit both allow for. */
-    if (settle(R, cleaner, &tw, &R->samples[0]) != 0 ||
+    if (settle(R, cleaner, &tw, &sample) != 0 ||
         freeze_heap(R, &frozen) != 0 ||
-        settle(R, cleaner, &tw, &R->samples[0]) != 0) {
+        settle(R, cleaner, &tw, &sample) != 0) {
         rc = screen_trouble(R);
         goto done;
     }
-    rounds = early_rounds(cfg, lowest);
-    if (rounds > least) {
-        rounds = least;
-    }
-    i = 0;
-    for (;;) {
-        while (i < rounds) {
-            for (j = 0; j < n; j++) {
-                st = phase_calls(R, s, g[j], g[j]->ks, &res);
-                if (st != 0) {
-                    rc = record_stop(R, s, g[j], st, &res);
-                    goto done;
-                }
-            }
-            if (settle(R, cleaner, &tw, &R->samples[i + 1]) != 0) {
-                rc = screen_trouble(R);
+    more = plk_measure_start(&ms, &sample, total, 0);
+    while (more) {
+        for (j = 0; j < n; j++) {
+            st = phase_calls(R, s, g[j], g[j]->ks, &res);
+            if (st != 0) {
+                rc = record_stop(R, s, g[j], st, &res);
                 goto done;
             }
-            i++;
         }
-        if (judge(R, &grp, (size_t)rounds + 1, total, 0, NULL, 1, NULL) ==
-            PLK_VERDICT_CLEAN &&
-            (rounds >= least ||
-             quiet_since(R, rounds, lowest, NULL, 1))) {
-            break;
-        }
-        if (rounds >= least) {
+        if (settle(R, cleaner, &tw, &sample) != 0) {
+            rc = screen_trouble(R);
             goto done;
         }
-        rounds++;
+        more = plk_measure_add(&ms, &sample, 0.0);
+    }
+    if (ms.verdict != PLK_VERDICT_CLEAN) {
+        goto done;
     }
     *out_clean = 1;
-    keep_series(R, &grp, (size_t)rounds + 1);
+    plk_measure_keep(&ms, grp.metrics);
     for (j = 0; j < n; j++) {
         plk_test_result *t = rec(s, g[j]);
 
         t->outcome = PLK_OUTCOME_PASSED;
         t->warmup = 0;
-        t->rounds = rounds;
+        t->rounds = ms.have;
         t->calls = g[j]->ks;
         t->screened = (unsigned)n;
         g[j]->live = 0;
@@ -1267,7 +904,6 @@ leave_class(runner *R, plk_suite_result *s, class_state *cs, int *rc)
 
 /* Below this many tests a group that is not clean is not split again:
  * its tests are measured alone. */
-#define PLK_SCREEN_SPLIT_MIN 4
 
 /* Keep the live tests of g[0..n) at its front; returns how many. */
 static size_t
@@ -1306,13 +942,12 @@ alone_all(runner *R, plk_suite_result *s, test_run **g, size_t n)
 static int
 narrow(runner *R, plk_suite_result *s, test_run **g, size_t n)
 {
-    size_t live = only_live(g, n), half;
+    size_t live = only_live(g, n), half = plk_policy_split(live);
     int rc, clean_a = 0, clean_b = 0;
 
-    if (live < PLK_SCREEN_SPLIT_MIN) {
+    if (half == 0) {
         return alone_all(R, s, g, live);
     }
-    half = live / 2;
     rc = screen(R, s, g, half, &clean_a);
     if (rc == 0 && !R->interrupted) {
         size_t rest = only_live(g + half, live - half);
@@ -1327,14 +962,15 @@ narrow(runner *R, plk_suite_result *s, test_run **g, size_t n)
     if (rc != 0 || R->interrupted) {
         return rc;
     }
-    if (!clean_a && !clean_b) {
+    switch (plk_policy_narrow(clean_a, clean_b)) {
+    case PLK_NARROW_ALONE:
         return alone_all(R, s, g, live);
-    }
-    if (!clean_a) {
+    case PLK_NARROW_FIRST:
         return narrow(R, s, g, half);
-    }
-    if (!clean_b) {
+    case PLK_NARROW_SECOND:
         return narrow(R, s, g + half, live - half);
+    case PLK_NARROW_DONE:
+        break;
     }
     return 0;
 }
@@ -1440,7 +1076,7 @@ harness_call(runner *R, const char *fn)
 }
 
 /* What each level of repeat_wider puts around every call. */
-static const char *const rescope_what[] = {
+static const char *const rescope_what[PLK_RESCOPE_LEVELS + 1] = {
     NULL, "its class's fixtures", "its module's fixtures"};
 
 /* A test whose first call passed and a later call failed: measure it
@@ -1459,7 +1095,7 @@ repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
     int level, rc = 0;
 
     tr->rescope = 0;
-    for (level = 1; level <= 2 && rc == 0 && !R->interrupted; level++) {
+    for (level = 1; level <= PLK_RESCOPE_LEVELS && rc == 0 && !R->interrupted; level++) {
         PyObject *r = PyObject_CallMethod(R->h, "rescope", "OOi", tr->item,
                                           module, level);
         PyObject *fix;
@@ -1664,8 +1300,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
         ng = 0;
         for (j = 0; j < n; j++) {
             if (trs[j].live && !trs[j].ctl.present &&
-                (early_rounds(R->cfg, trs[j].ks) > PLK_EARLY_ROUNDS) ==
-                    slow) {
+                plk_policy_slow(&R->pol, trs[j].ks) == slow) {
                 group[ng++] = &trs[j];
             }
         }
@@ -2081,6 +1716,27 @@ run_module(runner *R, plk_run_result *out, const plk_target *tg,
     return rc;
 }
 
+/* The rules' settings, from the run's. */
+static void
+policy_of(const plk_config *cfg, unsigned available, plk_policy *p)
+{
+    int m;
+
+    memset(p, 0, sizeof(*p));
+    p->min_rounds = cfg->min_rounds;
+    p->max_rounds = cfg->max_rounds;
+    p->max_calls = cfg->max_calls;
+    p->round_ms = cfg->round_ms;
+    p->alpha = cfg->alpha;
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        p->floor[m] = cfg->floor[m];
+        p->threshold[m] = cfg->threshold[m];
+    }
+    p->available = available;
+    p->thorough = cfg->thorough;
+    p->budget_s = PLK_TEST_BUDGET_S;
+}
+
 int
 plk_engine_new(plk_engine **out, const plk_config *cfg,
                const plk_engine_events *ev, plk_error *err)
@@ -2098,11 +1754,9 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
     }
     R->available = plk_sample_available();
     R->cwd = getcwd(NULL, 0);
-    R->samples = calloc((size_t)cfg->max_rounds + 1, sizeof(plk_sample));
-    R->scratch = malloc(plk_fit_scratch_size((size_t)cfg->max_rounds + 1) *
-                        sizeof(double));
-    R->cap_rounds = cfg->max_rounds;
-    if (R->cwd == NULL || R->samples == NULL || R->scratch == NULL) {
+    policy_of(cfg, R->available, &R->pol);
+    if (R->cwd == NULL ||
+        plk_rounds_reserve(&R->rounds, cfg->max_rounds) != 0) {
         return plk_error_set(err, PLK_ENOMEM,
                              "out of memory for %u rounds", cfg->max_rounds);
     }
@@ -2155,8 +1809,7 @@ plk_engine_free(plk_engine *R)
     Py_XDECREF(R->collect);
     Py_XDECREF(R->freeze);
     Py_XDECREF(R->unfreeze);
-    free(R->samples);
-    free(R->scratch);
+    plk_rounds_free(&R->rounds);
     free(R->cwd);
     free(R);
 }
