@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/metric.h"
+#include "base/strindex.h"
 #include "base/util.h"
 
 static void
@@ -307,6 +308,49 @@ test_util__now(void **state)
     assert_true(b >= a);
 }
 
+/* Keys map to their values in the order added; unknown keys and NULL
+ * find nothing; growth keeps every key. */
+static void
+test_util__strindex(void **state)
+{
+    plk_strindex ix = {0};
+    const size_t *v;
+    size_t n, i;
+    char key[32];
+
+    (void)state;
+    assert_null(plk_strindex_get(&ix, "a", &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(plk_strindex_has(&ix, NULL), 0);
+    assert_int_equal(plk_strindex_add(&ix, NULL, 1), PLK_EUSAGE);
+    assert_int_equal(plk_strindex_add(&ix, "t.py::a", 7), 0);
+    assert_int_equal(plk_strindex_add(&ix, "t.py::b", 8), 0);
+    assert_int_equal(plk_strindex_add(&ix, "t.py::a", 9), 0);
+    v = plk_strindex_get(&ix, "t.py::a", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0], 7);
+    assert_int_equal(v[1], 9);
+    assert_int_equal(plk_strindex_has(&ix, "t.py::b"), 1);
+    assert_int_equal(plk_strindex_has(&ix, "t.py::"), 0);
+    assert_int_equal(plk_strindex_has(&ix, ""), 0);
+    /* Ten thousand keys: every one still found with its own value. */
+    for (i = 0; i < 10000; i++) {
+        snprintf(key, sizeof(key), "k%zu", i);
+        assert_int_equal(plk_strindex_add(&ix, key, i), 0);
+    }
+    for (i = 0; i < 10000; i++) {
+        snprintf(key, sizeof(key), "k%zu", i);
+        v = plk_strindex_get(&ix, key, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(v[0], i);
+    }
+    assert_int_equal(ix.nentries, 10002);
+    assert_true(ix.nslots >= 2 * ix.nentries);
+    plk_strindex_free(&ix);
+    assert_int_equal(plk_strindex_has(&ix, "k1"), 0);
+    plk_strindex_free(&ix);
+}
+
 int
 main(void)
 {
@@ -324,6 +368,7 @@ main(void)
         cmocka_unit_test(test_util__error_set),
         cmocka_unit_test(test_util__metric_names),
         cmocka_unit_test(test_util__now),
+        cmocka_unit_test(test_util__strindex),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

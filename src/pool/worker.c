@@ -22,6 +22,7 @@
 #include "pool/record.h"
 #include "base/util.h"
 #include "pool/worker.h"
+#include "base/strindex.h"
 #include "engine/embed.h"
 
 /* Crash and timeout tracebacks kept for the report, at most. */
@@ -187,6 +188,11 @@ typedef struct unit {
     plk_test_result *collected; /* identities, in run order */
     size_t ncollected, capcollected;
     plk_strlist reported;     /* ids with a record: skipped by a new worker */
+    /* The same, indexed: with thousands of tests in a file, each record
+     * costs the parent a lookup, not a scan. */
+    plk_strindex by_id;       /* id -> its places in collected */
+    plk_strindex records;     /* id -> one value per record so far */
+    plk_strindex is_done;     /* ids in reported */
     long *keys;               /* order of suite.tests (keep_collected_order) */
     uint32_t *owners;         /* token of the worker that sent each one */
     size_t capkeys;
@@ -313,14 +319,17 @@ copy_identity(plk_test_result *out, const plk_test_result *t)
 static int
 is_reported(const unit *u, const char *id)
 {
-    size_t i;
+    return plk_strindex_has(&u->is_done, id);
+}
 
-    for (i = 0; id != NULL && i < u->reported.count; i++) {
-        if (strcmp(u->reported.items[i], id) == 0) {
-            return 1;
-        }
+/* The test id has a record now: a replacement worker skips it. */
+static void
+mark_reported(unit *u, const char *id)
+{
+    if (id != NULL) {
+        plk_strlist_push(&u->reported, id);
+        plk_strindex_add(&u->is_done, id, 0);
     }
-    return 0;
 }
 
 /* Index of the test id among the collected ones, or -1 (a fixture's
@@ -328,73 +337,60 @@ is_reported(const unit *u, const char *id)
 static long
 collected_index(const unit *u, const char *id)
 {
-    size_t i;
+    size_t n;
+    const size_t *at = plk_strindex_get(&u->by_id, id, &n);
 
-    for (i = 0; id != NULL && i < u->ncollected; i++) {
-        if (u->collected[i].id != NULL &&
-            strcmp(u->collected[i].id, id) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return n > 0 ? (long)at[0] : -1;
 }
 
 /* Like collected_index, for a file whose tests do not all have ids of
- * their own (classes made by a factory): the n-th record of an id is
- * the n-th test collected with it. */
+ * their own (classes made by a factory): the n-th record of an id (n
+ * counts from 0) is the n-th test collected with it. */
 static long
-collected_nth(const unit *u, const char *id)
+collected_nth(const unit *u, const char *id, size_t nth)
 {
-    size_t i, n = 0;
+    size_t n;
+    const size_t *at = plk_strindex_get(&u->by_id, id, &n);
 
-    for (i = 0; id != NULL && i + 1 < u->suite.ntests; i++) {
-        n += u->suite.tests[i].id != NULL &&
-             strcmp(u->suite.tests[i].id, id) == 0;
-    }
-    for (i = 0; id != NULL && i < u->ncollected; i++) {
-        if (u->collected[i].id != NULL &&
-            strcmp(u->collected[i].id, id) == 0 && n-- == 0) {
-            return (long)i;
-        }
-    }
-    return collected_index(u, id);
+    return nth < n ? (long)at[nth] : collected_index(u, id);
 }
 
-/* Where a record of w with this id was collected. Tests can share an id
- * (classes made by a factory): the one in a group w claimed is it. */
+/* Where a record of w with this id was collected, the nth record of
+ * that id. Tests can share an id (classes made by a factory): the one in
+ * a group w claimed is it. */
 static long
-collected_for(const pool *P, const unit *u, const worker *w, const char *id)
+collected_for(const pool *P, const unit *u, const worker *w, const char *id,
+              size_t nth)
 {
     const claim_table *t;
-    size_t i, g = 0, n;
+    const size_t *at;
+    size_t i, g = 0, n, count;
     long found = -1;
 
     if (P->claims == NULL || w == NULL || id == NULL) {
-        return collected_nth(u, id);
+        return collected_nth(u, id, nth);
     }
     t = &P->claims[u - P->units];
     n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
     if (n > PLK_CLAIM_SLOTS) {
         n = PLK_CLAIM_SLOTS;
     }
-    for (i = 0; i < u->ncollected; i++) {
-        while (g + 1 < n && t->first[g + 1] <= i) {
+    at = plk_strindex_get(&u->by_id, id, &count);
+    /* The places come in order, so the group only moves forwards. */
+    for (i = 0; i < count; i++) {
+        while (g + 1 < n && t->first[g + 1] <= at[i]) {
             g++;
-        }
-        if (u->collected[i].id == NULL ||
-            strcmp(u->collected[i].id, id) != 0) {
-            continue;
         }
         if (n == 0 ||
             __atomic_load_n(&t->slot[g], __ATOMIC_ACQUIRE) != w->token) {
             continue;
         }
         if (found >= 0) {
-            return collected_nth(u, id); /* twice in its own groups */
+            return collected_nth(u, id, nth); /* twice in its own groups */
         }
-        found = (long)i;
+        found = (long)at[i];
     }
-    return found >= 0 ? found : collected_nth(u, id);
+    return found >= 0 ? found : collected_nth(u, id, nth);
 }
 
 /* Is t the record of a failing tearDownModule (see run.c)? */
@@ -416,8 +412,16 @@ is_module_teardown(const unit *u, const plk_test_result *t)
 static void
 keep_collected_order(const pool *P, unit *u, worker *w)
 {
-    size_t i = u->suite.ntests - 1;
-    long mine = collected_for(P, u, w, u->suite.tests[i].id);
+    size_t i = u->suite.ntests - 1, nth = 0;
+    const char *id = u->suite.tests[i].id;
+    long mine;
+
+    /* The records of this id before this one. */
+    if (id != NULL) {
+        plk_strindex_get(&u->records, id, &nth);
+        plk_strindex_add(&u->records, id, 0);
+    }
+    mine = collected_for(P, u, w, id, nth);
 
     if (u->capkeys < u->suite.ntests) {
         size_t cap = u->suite.ntests * 2;
@@ -483,9 +487,7 @@ add_made_up(const pool *P, unit *u, worker *w, const plk_test_result *ident,
     t->exc_type = plk_strdup(exc_type);
     t->message = message;
     t->details = details;
-    if (t->id != NULL) {
-        plk_strlist_push(&u->reported, t->id);
-    }
+    mark_reported(u, t->id);
     keep_collected_order(P, u, w);
 }
 
@@ -549,6 +551,10 @@ apply_record(pool *P, worker *w, plk_record *r)
             u->collected = c;
             u->capcollected = cap;
         }
+        if (r->test.id != NULL &&
+            plk_strindex_add(&u->by_id, r->test.id, u->ncollected) != 0) {
+            break;
+        }
         u->collected[u->ncollected++] = r->test;
         memset(&r->test, 0, sizeof(r->test));
         break;
@@ -572,9 +578,7 @@ apply_record(pool *P, worker *w, plk_record *r)
         }
         *t = r->test;
         memset(&r->test, 0, sizeof(r->test));
-        if (t->id != NULL) {
-            plk_strlist_push(&u->reported, t->id);
-        }
+        mark_reported(u, t->id);
         plk_test_result_free(&w->last_test);
         copy_identity(&w->last_test, t);
         keep_collected_order(P, u, w);
@@ -1549,6 +1553,9 @@ done:
         }
         free(P.units[i].collected);
         plk_strlist_free(&P.units[i].reported);
+        plk_strindex_free(&P.units[i].by_id);
+        plk_strindex_free(&P.units[i].records);
+        plk_strindex_free(&P.units[i].is_done);
         free(P.units[i].keys);
         free(P.units[i].owners);
         free(P.units[i].lost);
