@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/metric.h"
+#include "base/path.h"
 #include "base/strindex.h"
 #include "base/util.h"
 
@@ -351,6 +352,73 @@ test_util__strindex(void **state)
     plk_strindex_free(&ix);
 }
 
+/* One table for the path rules every report shares. */
+static void
+test_util__path_relative(void **state)
+{
+    static const struct {
+        const char *path, *dir, *want;
+    } rows[] = {
+        {"/w/tests/t.py", "/w", "tests/t.py"},
+        {"/w/tests/t.py", "/w/", "tests/t.py"},
+        {"/w", "/w", "."},
+        {"/w/a/t.py", "/w/b", "../a/t.py"},
+        {"/usr/lib/x/t.py", "/usr/share", "../lib/x/t.py"},
+        {"/wx/t.py", "/w", "../wx/t.py"},
+        {"/w", "/w/a/b", "../.."},
+        {"/t.py", "/", "t.py"},
+        {"/", "/", "."},
+        {"pkg/test_a.py", "pkg", "test_a.py"},
+        {"pkg/test_a.py", ".", "../pkg/test_a.py"},
+        {"pkg", "pkg", "."},
+        {"/abs", "rel", NULL},
+        {"rel", "/abs", NULL},
+    };
+    size_t i;
+    int bad = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char *got = plk_path_relative(rows[i].path, rows[i].dir);
+
+        if ((got == NULL) != (rows[i].want == NULL) ||
+            (got != NULL && strcmp(got, rows[i].want) != 0)) {
+            print_error("%s from %s: got %s, want %s\n", rows[i].path,
+                        rows[i].dir, got ? got : "NULL",
+                        rows[i].want ? rows[i].want : "NULL");
+            bad++;
+        }
+        free(got);
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(plk_path_climbs(".."), 1);
+    assert_int_equal(plk_path_climbs("../x"), 1);
+    assert_int_equal(plk_path_climbs("..x"), 0);
+    assert_int_equal(plk_path_climbs("."), 0);
+    assert_int_equal(plk_path_climbs(NULL), 0);
+}
+
+static void
+test_util__path_under(void **state)
+{
+    char *got;
+
+    (void)state;
+    got = plk_path_under("/usr/lib", "/usr");
+    assert_string_equal(got, "lib");
+    free(got);
+    got = plk_path_under("/usr/lib", "/usr/lib");
+    assert_string_equal(got, ".");
+    free(got);
+    /* Outside the base: the path as canonical as it could be made. */
+    got = plk_path_under("/usr/lib", "/usr/share");
+    assert_string_equal(got, "/usr/lib");
+    free(got);
+    got = plk_path_under("/no/such/x.py", "/usr");
+    assert_string_equal(got, "/no/such/x.py");
+    free(got);
+}
+
 int
 main(void)
 {
@@ -369,6 +437,8 @@ main(void)
         cmocka_unit_test(test_util__metric_names),
         cmocka_unit_test(test_util__now),
         cmocka_unit_test(test_util__strindex),
+        cmocka_unit_test(test_util__path_relative),
+        cmocka_unit_test(test_util__path_under),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "plan/discover.h"
+#include "base/path.h"
 
 static int
 ends_with(const char *s, const char *suffix)
@@ -557,29 +558,5 @@ done:
 char *
 plk_discover_relpath(const char *path, const char *base)
 {
-    char *abs_path = realpath(path, NULL);
-    char *abs_base = realpath(base, NULL);
-    const char *p = abs_path != NULL ? abs_path : path;
-    const char *b = abs_base != NULL ? abs_base : base;
-    size_t n = strlen(b);
-    char *out;
-
-    while (n > 1 && b[n - 1] == '/') {
-        n--;
-    }
-    if (strcmp(b, "/") == 0 && p[0] == '/') {
-        out = plk_strdup(p[1] != '\0' ? p + 1 : ".");
-    }
-    else if (strncmp(p, b, n) == 0 && p[n] == '\0') {
-        out = plk_strdup(".");
-    }
-    else if (strncmp(p, b, n) == 0 && p[n] == '/') {
-        out = plk_strdup(p + n + 1);
-    }
-    else {
-        out = plk_strdup(p);
-    }
-    free(abs_path);
-    free(abs_base);
-    return out;
+    return plk_path_under(path, base);
 }

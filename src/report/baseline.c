@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "report/baseline.h"
+#include "base/path.h"
 #include "report/summary.h"
 #include "config/toml.h"
 #include "base/util.h"
@@ -137,48 +138,6 @@ normalize(const char *path)
     return out;
 }
 
-/* abs relative to dir, both normalized and absolute: "../x/y" style. */
-static char *
-relative_to(const char *abs, const char *dir)
-{
-    plk_buf b = {0};
-    size_t common = 0;
-    size_t i;
-
-    if (strcmp(dir, "/") == 0) {
-        return plk_strdup(abs[1] != '\0' ? abs + 1 : ".");
-    }
-    /* The longest prefix of whole components. */
-    for (i = 0;; i++) {
-        if (dir[i] == '\0' && (abs[i] == '/' || abs[i] == '\0')) {
-            common = i;
-            break;
-        }
-        if (abs[i] != dir[i] || abs[i] == '\0') {
-            break;
-        }
-        if (dir[i] == '/') {
-            common = i;
-        }
-    }
-    for (i = common; dir[i] != '\0'; i++) {
-        if (dir[i] == '/') {
-            plk_buf_puts(&b, "../");
-        }
-    }
-    if (abs[common] == '/') {
-        plk_buf_puts(&b, abs + common + 1);
-    }
-    else if (b.len > 0) {
-        b.len--;  /* "../" -> ".." */
-        b.data[b.len] = '\0';
-    }
-    else {
-        plk_buf_puts(&b, ".");
-    }
-    return plk_buf_detach(&b);
-}
-
 char *
 plk_baseline_test_id(const plk_test_result *t, const char *dir)
 {
@@ -197,7 +156,7 @@ plk_baseline_test_id(const plk_test_result *t, const char *dir)
         return plk_strdup(t->id);
     }
     abs = normalize(t->file);
-    rel = abs ? relative_to(abs, dir) : NULL;
+    rel = abs ? plk_path_relative(abs, dir) : NULL;
     out = rel ? plk_asprintf("%s%s", rel, t->id + n) : NULL;
     free(abs);
     free(rel);
