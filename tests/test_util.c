@@ -13,6 +13,7 @@
 #include "base/metric.h"
 #include "base/path.h"
 #include "base/strindex.h"
+#include "base/utf8.h"
 #include "base/util.h"
 
 static void
@@ -419,6 +420,54 @@ test_util__path_under(void **state)
     free(got);
 }
 
+/* Every code point that has an encoding decodes back to itself; the
+ * surrogates and what lies past U+10FFFF have none. */
+static void
+test_util__utf8_round_trip(void **state)
+{
+    uint32_t cp, back;
+    size_t n, bad;
+    char buf[4];
+
+    (void)state;
+    for (cp = 0; cp <= 0x110000; cp++) {
+        n = plk_utf8_encode(cp, buf);
+        if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+            assert_int_equal(n, 0);
+            continue;
+        }
+        assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2
+                                        : cp < 0x10000 ? 3 : 4);
+        assert_int_equal(plk_utf8_decode((const unsigned char *)buf, n,
+                                         &back, &bad),
+                         n);
+        assert_int_equal(back, cp);
+        assert_int_equal(plk_utf8_valid(buf, n), 1);
+    }
+}
+
+static void
+test_util__utf8_invalid(void **state)
+{
+    static const char *const bad_texts[] = {
+        "\xc0\xaf",         /* overlong '/' */
+        "\xe0\x80\xaf",     /* overlong, three bytes */
+        "\xed\xa0\x80",     /* a surrogate */
+        "\xf4\x90\x80\x80", /* past U+10FFFF */
+        "\xff",
+        "a\xe2\x82",        /* cut short */
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad_texts) / sizeof(bad_texts[0]); i++) {
+        assert_int_equal(plk_utf8_valid(bad_texts[i], strlen(bad_texts[i])),
+                         0);
+    }
+    assert_int_equal(plk_utf8_valid("caf\xc3\xa9 \xe2\x82\xac", 9), 1);
+    assert_int_equal(plk_utf8_valid("", 0), 1);
+}
+
 int
 main(void)
 {
@@ -439,6 +488,8 @@ main(void)
         cmocka_unit_test(test_util__strindex),
         cmocka_unit_test(test_util__path_relative),
         cmocka_unit_test(test_util__path_under),
+        cmocka_unit_test(test_util__utf8_round_trip),
+        cmocka_unit_test(test_util__utf8_invalid),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/sanitize.h"
+#include "base/utf8.h"
 
 #define ESC 0x1b
 #define BEL 0x07
@@ -60,64 +61,6 @@ escape_length(const unsigned char *s, size_t i, size_t len)
         return j + 1 - i;
     }
     return j > i + 1 ? j - i : 0;
-}
-
-/* The second-byte ranges are what exclude overlongs, surrogates and code
- * points above U+10FFFF. */
-size_t
-plk_sanitize_utf8_decode(const unsigned char *s, size_t avail,
-                         uint32_t *cp, size_t *bad)
-{
-    unsigned char c = s[0];
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    size_t need;
-    size_t k;
-    uint32_t v;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        v = c & 0x1f;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        v = c & 0x0f;
-        if (c == 0xe0) {
-            lo = 0xa0;
-        }
-        else if (c == 0xed) {
-            hi = 0x9f;
-        }
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        v = c & 0x07;
-        if (c == 0xf0) {
-            lo = 0x90;
-        }
-        else if (c == 0xf4) {
-            hi = 0x8f;
-        }
-    }
-    else {
-        *bad = 1;
-        return 0;
-    }
-    for (k = 1; k <= need; k++) {
-        if (k >= avail || s[k] < lo || s[k] > hi) {
-            *bad = k;
-            return 0;
-        }
-        v = (v << 6) | (s[k] & 0x3f);
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    *cp = v;
-    return need + 1;
 }
 
 static size_t
@@ -186,7 +129,7 @@ plk_sanitize(const char *s, size_t len, int oneline)
             i++;
             continue;
         }
-        n = plk_sanitize_utf8_decode(in + i, len - i, &cp, &bad);
+        n = plk_utf8_decode(in + i, len - i, &cp, &bad);
         if (n == 0) {
             memcpy(out + o, replacement, 3);
             o += 3;

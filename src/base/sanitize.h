@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/utf8.h"
+
 /* Return a newly allocated copy of s[0..len) that is valid UTF-8 and legal
  * XML 1.0 character data:
  *   - ANSI/VT100 escape sequences (CSI "ESC [ ... final", OSC "ESC ] ...
@@ -24,11 +26,7 @@ char *plk_sanitize_str(const char *s, int oneline);
  * UTF-8 boundary and appending "..." when cut. */
 void plk_sanitize_truncate(char *s, size_t max);
 
-/* Decode the UTF-8 character at s[0..avail), avail >= 1, by the rules
- * above. Returns its length in bytes and sets *cp, or returns 0 and sets
- * *bad to the length of the maximal invalid subpart (at least 1), the
- * unit Unicode replaces with one U+FFFD. */
-size_t plk_sanitize_utf8_decode(const unsigned char *s, size_t avail,
-                                uint32_t *cp, size_t *bad);
+/* The decoder the sanitiser uses, under its earlier name. */
+#define plk_sanitize_utf8_decode plk_utf8_decode
 
 #endif

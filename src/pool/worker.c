@@ -23,6 +23,7 @@
 #include "base/util.h"
 #include "pool/worker.h"
 #include "base/strindex.h"
+#include "base/utf8.h"
 #include "engine/embed.h"
 
 /* Crash and timeout tracebacks kept for the report, at most. */
@@ -781,52 +782,6 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     return 0;
 }
 
-/* Is s valid UTF-8 (no overlongs, surrogates or code points past
- * U+10FFFF)? */
-static int
-utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p) {
-        unsigned long c;
-        int n, i;
-
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        if ((*p & 0xe0) == 0xc0) {
-            n = 1;
-            c = *p & 0x1f;
-        }
-        else if ((*p & 0xf0) == 0xe0) {
-            n = 2;
-            c = *p & 0x0f;
-        }
-        else if ((*p & 0xf8) == 0xf0) {
-            n = 3;
-            c = *p & 0x07;
-        }
-        else {
-            return 0;
-        }
-        for (i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                return 0;
-            }
-            c = c << 6 | (p[i] & 0x3f);
-        }
-        if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
-            (n == 3 && c < 0x10000) || c > 0x10ffff ||
-            (c >= 0xd800 && c < 0xe000)) {
-            return 0;
-        }
-        p += n + 1;
-    }
-    return 1;
-}
-
 /* -- when a worker ends --------------------------------------------------- */
 
 static char *
@@ -1485,7 +1440,7 @@ plk_worker_run(plk_run_result *out, plk_engine *E,
             }
             free(root);
             u->suite.file = plk_discover_relpath(tg->path, P.cwd);
-            if (!utf8_valid(tg->path)) {
+            if (!plk_utf8_valid(tg->path, strlen(tg->path))) {
                 /* Module names and test ids are text; this name is not.
                  * Say so instead of failing inside the import. */
                 u->suite.error_type = plk_strdup("pyleak.BadFileName");
