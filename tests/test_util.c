@@ -1,9 +1,12 @@
 /* Unit tests for string lists, buffers, errors and metric names. */
+#define _GNU_SOURCE 1
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -468,6 +471,46 @@ test_util__utf8_invalid(void **state)
     assert_int_equal(plk_utf8_valid("", 0), 1);
 }
 
+static void
+test_util__read_file(void **state)
+{
+    char path[] = "/tmp/plk-read-XXXXXX";
+    plk_buf b = {0};
+    int fd = mkstemp(path), e = -1;
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "wb");
+    assert_non_null(f);
+    fwrite("a\0b\n", 1, 4, f);
+    fclose(f);
+    assert_int_equal(plk_read_file(path, 0, &b, &e), 0);
+    assert_int_equal(e, 0);
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.data, "a\0b\n", 5);
+    /* Past the limit: an error, and the buffer as it was. */
+    assert_int_equal(plk_read_file(path, 3, &b, &e), PLK_EIO);
+    assert_int_equal(e, EFBIG);
+    assert_int_equal(b.len, 4);
+    unlink(path);
+    assert_int_equal(plk_read_file(path, 0, &b, &e), PLK_ENOTFOUND);
+    assert_int_equal(e, ENOENT);
+    assert_int_equal(plk_read_file("/", 0, &b, &e), PLK_EIO);
+    assert_int_equal(b.len, 4);
+    plk_buf_free(&b);
+    /* An empty file still gives a string. */
+    memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(plk_read_file(path, 0, &b, NULL), 0);
+    assert_non_null(b.data);
+    assert_int_equal(b.len, 0);
+    unlink(path);
+    plk_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -490,6 +533,7 @@ main(void)
         cmocka_unit_test(test_util__path_under),
         cmocka_unit_test(test_util__utf8_round_trip),
         cmocka_unit_test(test_util__utf8_invalid),
+        cmocka_unit_test(test_util__read_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,12 @@
 /* Owned strings, string lists, buffers and the clock. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/error.h"
 #include "base/util.h"
 
 char *
@@ -209,4 +211,49 @@ plk_buf_free(plk_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int
+plk_read_file(const char *path, size_t max, plk_buf *out, int *errno_out)
+{
+    size_t start = out->len, n;
+    char chunk[65536];
+    int e = 0, rc = 0;
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL) {
+        e = errno;
+        rc = e == ENOENT ? PLK_ENOTFOUND : PLK_EIO;
+        goto done;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (max > 0 && out->len - start + n > max) {
+            e = EFBIG;
+            rc = PLK_EIO;
+            break;
+        }
+        if (plk_buf_append(out, chunk, n) != 0) {
+            e = ENOMEM;
+            rc = PLK_ENOMEM;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        e = errno ? errno : EIO;
+        rc = PLK_EIO;
+    }
+    fclose(f);
+    if (rc == 0 && out->data == NULL && plk_buf_append(out, "", 0) != 0) {
+        e = ENOMEM;
+        rc = PLK_ENOMEM;
+    }
+done:
+    if (rc != 0 && out->data != NULL) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
+    if (errno_out != NULL) {
+        *errno_out = e;
+    }
+    return rc;
 }

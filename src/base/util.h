@@ -44,4 +44,12 @@ int plk_buf_printf(plk_buf *b, const char *fmt, ...) PLK_PRINTF(2, 3);
 char *plk_buf_detach(plk_buf *b);
 void plk_buf_free(plk_buf *b);
 
+/* Append the whole file at path to out (NUL-terminated after its data,
+ * which may hold NULs of its own). Returns 0, PLK_ENOTFOUND (no such
+ * file), PLK_EIO (unreadable, or larger than max bytes when max > 0) or
+ * PLK_ENOMEM; *errno_out (when not NULL) is the errno of the failure,
+ * EFBIG for a file past max. out keeps what it had on failure. */
+int plk_read_file(const char *path, size_t max, plk_buf *out,
+                  int *errno_out);
+
 #endif
