@@ -1,6 +1,7 @@
-/* Worker processes: fork one per test file from the initialised parent,
- * read their result records, replace the ones that die or hang, and keep
- * the report in file order whatever the timing. */
+/* The parent's worker pool: fork one worker per test file from the
+ * initialised parent, read their result records, replace the ones that
+ * die or hang, and keep the report in file order whatever the timing.
+ * What a worker does once forked is in child.c. */
 #define _GNU_SOURCE 1
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "pool/record.h"
 #include "base/util.h"
 #include "pool/worker.h"
+#include "pool/child.h"
 #include "base/strindex.h"
 #include "base/utf8.h"
 #include "engine/embed.h"
@@ -34,148 +36,6 @@
 /* A worker whose pipe closed gets this long to exit before it is
  * killed (a test may close descriptors it did not open). */
 #define PLK_EOF_WAIT_S 5.0
-
-/* Claim slots per file: groups past the last slot share it, so a file
- * with more groups than this is split at most this finely. */
-#define PLK_CLAIM_SLOTS 255
-
-/* Who runs which group of a file, in memory the parent maps shared
- * before it forks (with more than one job): a worker takes a group by
- * writing its token into the group's empty slot, atomically, so a file
- * can be shared by the worker that started it (from the first group
- * on) and helpers that start later (from the last group back). */
-typedef struct claim_table {
-    uint32_t ngroups;                /* written after collection */
-    uint32_t slot[PLK_CLAIM_SLOTS];  /* 0: free, else the owner's token */
-    uint32_t first[PLK_CLAIM_SLOTS]; /* the collected index it starts at */
-} claim_table;
-
-/* -- the worker's side ---------------------------------------------------- */
-
-/* State of the worker process (unused in the parent). */
-static struct {
-    int fd;
-    plk_buf buf;
-    size_t sent;  /* tests of the suite before this index are sent */
-    claim_table *claims; /* this file's, when it may be shared */
-    uint32_t token;      /* this worker's mark in claims */
-} child = {-1, {0}, 0, NULL, 0};
-
-static void
-share_groups(void *ctx, size_t n, const size_t *starts)
-{
-    size_t g;
-
-    for (g = 0; g < n && g < PLK_CLAIM_SLOTS; g++) {
-        child.claims->first[g] =
-            starts[g] > UINT32_MAX ? UINT32_MAX : (uint32_t)starts[g];
-    }
-    __atomic_store_n(&child.claims->ngroups,
-                     n > UINT32_MAX ? UINT32_MAX : (uint32_t)n,
-                     __ATOMIC_RELEASE);
-}
-
-static int
-share_claim(void *ctx, size_t g)
-{
-    uint32_t *slot =
-        &child.claims->slot[g < PLK_CLAIM_SLOTS ? g : PLK_CLAIM_SLOTS - 1];
-    uint32_t free_slot = 0;
-
-    if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == child.token) {
-        return 1;
-    }
-    return __atomic_compare_exchange_n(slot, &free_slot, child.token, 0,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
-
-static void
-child_flush(void)
-{
-    size_t off = 0;
-
-    while (off < child.buf.len) {
-        ssize_t n = write(child.fd, child.buf.data + off,
-                          child.buf.len - off);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            /* The parent is gone: nobody is left to report to. */
-            _exit(70);
-        }
-        off += (size_t)n;
-    }
-    child.buf.len = 0;
-}
-
-/* Records the engine adds without an event of their own (a failing
- * tearDownClass or tearDownModule) go out before the next test_done or
- * suite_done, so they keep their place in the file's order. */
-static void
-send_quiet_tests(const plk_suite_result *s, size_t upto)
-{
-    for (; child.sent < upto && child.sent < s->ntests; child.sent++) {
-        plk_record_put_test(&child.buf, PLK_REC_TEST,
-                            &s->tests[child.sent]);
-    }
-}
-
-static void
-ev_suite_start(void *ctx, const plk_suite_result *s)
-{
-    child.sent = 0;
-    plk_record_put_suite(&child.buf, PLK_REC_SUITE_START, s);
-    child_flush();
-}
-
-static void
-ev_test_collected(void *ctx, const plk_suite_result *s,
-                  const plk_test_result *t)
-{
-    /* Sent at once: module setup, which comes next, may kill us. */
-    plk_record_put_test(&child.buf, PLK_REC_COLLECTED, t);
-    child_flush();
-}
-
-static void
-ev_test_begin(void *ctx, const plk_suite_result *s, size_t index)
-{
-    /* No quiet tests here: while a group of tests is screened, the tests
-     * before this one may still be waiting for their verdicts. They all
-     * have them by the next test_done, which comes in the tests' order. */
-    plk_record_put_test(&child.buf, PLK_REC_BEGIN, &s->tests[index]);
-    child_flush();
-}
-
-static void
-ev_test_done(void *ctx, const plk_suite_result *s, size_t index)
-{
-    send_quiet_tests(s, index);
-    plk_record_put_test(&child.buf, PLK_REC_TEST, &s->tests[index]);
-    child.sent = index + 1;
-    child_flush();
-}
-
-static void
-ev_suite_done(void *ctx, const plk_suite_result *s)
-{
-    send_quiet_tests(s, s->ntests);
-    plk_record_put_suite(&child.buf, PLK_REC_SUITE_DONE, s);
-    child_flush();
-}
-
-void
-plk_worker_events(plk_engine_events *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->suite_start = ev_suite_start;
-    out->test_collected = ev_test_collected;
-    out->test_begin = ev_test_begin;
-    out->test_done = ev_test_done;
-    out->suite_done = ev_suite_done;
-}
 
 /* -- the parent's bookkeeping --------------------------------------------- */
 
@@ -670,13 +530,10 @@ read_worker(pool *P, worker *w)
 
 /* The worker process: run one target, stream the results, exit. Test
  * code runs here and only here. */
-static void
+static _Noreturn void
 worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
 {
-    plk_run_result res = {0};
-    plk_error err = {0};
     unsigned i;
-    int rc;
 
     /* Ctrl-C and SIGTERM reach the tests as KeyboardInterrupt again, as
      * the interpreter set them up before the parent took them over. */
@@ -690,44 +547,10 @@ worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
             close(P->w[i].fault_fd);
         }
     }
-    /* Results go to the parent's stdout in file order; what a test
-     * writes to descriptor 1 itself goes with the diagnostics. */
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    child.fd = fd;
-    plk_embed_faulthandler(fault_fd);
-    plk_record_put_hello(&child.buf, (int64_t)getpid());
-    child_flush();
-    plk_engine_set_skip(P->E, &u->reported);
-    if (P->claims != NULL) {
-        plk_engine_share share = {0};
-
-        child.claims = &P->claims[u - P->units];
-        share.groups = share_groups;
-        share.claim = share_claim;
-        share.backwards = helper;
-        plk_engine_set_share(P->E, &share);
-    }
-    rc = plk_engine_run_target(P->E, &res, u->tg, &err);
-    if (res.nsuites > 0) {
-        /* The suite as it ended: the engine fills in some of it (import
-         * trouble it could not even report as an event) after its last
-         * event. */
-        plk_record_put_suite(&child.buf, PLK_REC_SUITE_DONE,
-                             &res.suites[res.nsuites - 1]);
-    }
-    if (rc != 0 && rc != PLK_EINTR) {
-        plk_record_put_error(&child.buf, rc,
-                             err.message ? err.message : plk_strerror(rc));
-    }
-    plk_record_put_end(&child.buf, rc);
-    child_flush();
-    plk_embed_flush_stdio();
-    plk_run_result_free(&res);
-    plk_error_clear(&err);
-    plk_buf_free(&child.buf);
-    /* No interpreter finalisation: atexit handlers and destructors of
-     * the tests would run in a process whose results are all sent. */
-    _exit(0);
+    /* Its token is the one start_worker just drew. */
+    plk_child_run(P->E, u->tg, &u->reported,
+                  P->claims != NULL ? &P->claims[u - P->units] : NULL,
+                  P->next_token, helper, fd, fault_fd);
 }
 
 static int
@@ -750,7 +573,6 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     if (++P->next_token == 0) {
         P->next_token = 1;
     }
-    child.token = P->next_token;
     pid = plk_embed_fork();
     if (pid == 0) {
         close(pfd[0]);
@@ -771,7 +593,7 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     w->unit = ui;
     w->last = plk_now();
     w->last_key = -1;
-    w->token = child.token;
+    w->token = P->next_token;
     w->helper = helper;
     if (u->workers++ == 0) {
         u->t0 = w->last;
