@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "config/settings.h"
 #include "config/toml.h"
 
 void
@@ -13,32 +13,7 @@ plk_config_init(plk_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->command = PLK_CMD_NONE;
-    c->warmup = 3;
-    c->min_rounds = 8;
-    c->max_rounds = 64;
-    c->max_calls = 100;
-    c->round_ms = 2.0;
-    c->alpha = 0.01;
-    c->color = PLK_COLOR_AUTO;
-    c->jobs = 0;
-    c->timeout = 300.0;
-    c->diagnose = 1;
-    c->reseed = 1;
-    c->traceback_depth = 16;
-
-    /* Counts that settle to whole numbers after a full collection still
-     * jitter by a fraction of a unit per round on average (a cache slot
-     * refilled every few rounds), so only growth above that is a signal.
-     * malloc and the kernel work in chunks and pages, hence the much
-     * larger floors for heap and rss. */
-    c->floor[PLK_METRIC_REFS] = 0.25;
-    c->floor[PLK_METRIC_BLOCKS] = 0.25;
-    c->floor[PLK_METRIC_OBJECTS] = 0.25;
-    c->floor[PLK_METRIC_HEAP] = 256;
-    c->floor[PLK_METRIC_RSS] = 262144;
-    c->floor[PLK_METRIC_FDS] = 0.5;
-    c->floor[PLK_METRIC_THREADS] = 0.5;
-    /* threshold[] stays 0: by default any growth above the floor fails. */
+    plk_settings_defaults(c);
 }
 
 void
@@ -47,31 +22,19 @@ plk_config_free(plk_config *c)
     if (c == NULL) {
         return;
     }
-    plk_strlist_free(&c->targets);
-    plk_strlist_free(&c->ignore);
-    free(c->junit_xml);
-    free(c->python);
-    free(c->json);
-    free(c->html);
-    free(c->durations_from);
-    free(c->keyword);
-    free(c->baseline);
+    plk_settings_free(c);
     free(c->config_file);
     c->config_file = NULL;
-    c->junit_xml = NULL;
-    c->python = NULL;
-    c->json = NULL;
-    c->html = NULL;
-    c->durations_from = NULL;
-    c->keyword = NULL;
-    c->baseline = NULL;
 }
 
 int
 plk_config_apply_env(plk_config *c, plk_error *err)
 {
-    const char *venv = getenv("VIRTUAL_ENV");
-    const char *no_color = getenv("NO_COLOR");
+    /* The variables are spelled in their rows of the settings table. */
+    const char *venv_name = plk_setting_at(PLK_SET_PYTHON)->env;
+    const char *no_color_name = plk_setting_at(PLK_SET_COLOR)->env;
+    const char *venv = getenv(venv_name);
+    const char *no_color = getenv(no_color_name);
 
     if (venv != NULL && *venv != '\0'
         && c->source[PLK_SET_PYTHON].origin < PLK_FROM_ENV) {
@@ -82,17 +45,17 @@ plk_config_apply_env(plk_config *c, plk_error *err)
         }
         if (access(python, X_OK) != 0) {
             plk_error_set(err, PLK_EUSAGE,
-                          "VIRTUAL_ENV is %s but %s is not there; "
+                          "%s is %s but %s is not there; "
                           "activate a working virtual environment, unset "
-                          "VIRTUAL_ENV, or pass --python",
-                          venv, python);
+                          "%s, or pass --python",
+                          venv_name, venv, python, venv_name);
             free(python);
             return PLK_EUSAGE;
         }
         free(c->python);
         c->python = python;
         c->source[PLK_SET_PYTHON].origin = PLK_FROM_ENV;
-        c->source[PLK_SET_PYTHON].name = "VIRTUAL_ENV";
+        c->source[PLK_SET_PYTHON].name = venv_name;
     }
     /* NO_COLOR beats a colour choice in the file, not an explicit
      * --color always. */
@@ -100,7 +63,7 @@ plk_config_apply_env(plk_config *c, plk_error *err)
         && c->source[PLK_SET_COLOR].origin < PLK_FROM_ENV) {
         c->color = PLK_COLOR_NEVER;
         c->source[PLK_SET_COLOR].origin = PLK_FROM_ENV;
-        c->source[PLK_SET_COLOR].name = "NO_COLOR";
+        c->source[PLK_SET_COLOR].name = no_color_name;
     }
     return 0;
 }

@@ -131,12 +131,6 @@ void plk_config_free(plk_config *c);
  * initialised. Returns 0 or PLK_EUSAGE with err naming the bad flag. */
 int plk_cli_parse(plk_config *c, int argc, char **argv, plk_error *err);
 
-/* Set one value as the flag `option` ("--rounds") would, checked the
- * same way; messages name it as `label` ("rounds"). The caller records
- * the source. Returns 0, or PLK_EUSAGE/PLK_ENOMEM with err set. */
-int plk_cli_set(plk_config *c, const char *option, const char *label,
-                const char *value, plk_error *err);
-
 /* Values from the environment, where no flag gave them: VIRTUAL_ENV for
  * python, NO_COLOR for colour. PLK_EUSAGE when VIRTUAL_ENV is broken. */
 int plk_config_apply_env(plk_config *c, plk_error *err);
