@@ -162,5 +162,7 @@ void plk_config_print(FILE *out, const plk_config *c);
 
 /* Print the --help text. */
 void plk_cli_usage(FILE *out);
+/* Print the pyleak-ci(1) man page (troff) for this version. */
+void plk_cli_man(FILE *out, const char *version);
 
 #endif
