@@ -454,10 +454,12 @@ man_options(FILE *out)
     man_items(out, builtin_flags, N(builtin_flags));
 }
 
-/* What a key takes, its default and its flags, in words. */
+/* What a key takes, its default (as `pyleak-ci config` notes it for
+ * the defaults d) and its flags, in words. */
 static char *
-key_about(const plk_setting_def *s)
+key_about(const plk_setting_def *s, const plk_config *d)
 {
+    const char *note = s->note != NULL ? s->note(d) : NULL;
     plk_buf b = {0};
     char *words = NULL;
     size_t j;
@@ -499,7 +501,7 @@ key_about(const plk_setting_def *s)
         break;
     }
     free(words);
-    plk_buf_puts(&b, " (default: ");
+    plk_buf_puts(&b, "; default: ");
     if (s->kind == PLK_KIND_STRING || s->kind == PLK_KIND_PATH
         || s->kind == PLK_KIND_GLOBS) {
         plk_buf_puts(&b, "none");
@@ -507,14 +509,14 @@ key_about(const plk_setting_def *s)
     else {
         put_default(&b, s);
     }
-    plk_buf_puts(&b, ")");
+    plk_buf_puts(&b, note != NULL ? note : "");
     for (j = 0; j < PLK_SETTING_MAX_FLAGS; j++) {
         const plk_flag *f = &s->flags[j];
 
         if (f->name == NULL) {
             continue;
         }
-        plk_buf_printf(&b, "%s%s", j == 0 ? "; on the command line " : " or ",
+        plk_buf_printf(&b, "%s%s", j == 0 ? "; command line: " : " or ",
                        f->name);
         if (f->metavar == NULL && s->kind != PLK_KIND_BOOL) {
             plk_buf_printf(&b, " (%s)", f->sets);
@@ -524,7 +526,7 @@ key_about(const plk_setting_def *s)
         }
     }
     if (s->env != NULL) {
-        plk_buf_printf(&b, "; from the environment: %s", s->env);
+        plk_buf_printf(&b, "; environment: %s", s->env);
     }
     return plk_buf_detach(&b);
 }
@@ -532,8 +534,10 @@ key_about(const plk_setting_def *s)
 static void
 man_keys(FILE *out)
 {
+    plk_config d;
     size_t i;
 
+    plk_config_init(&d);
     for (i = 0; i < plk_settings_count(); i++) {
         const plk_setting_def *s = plk_setting_at(i);
         char *text;
@@ -541,7 +545,7 @@ man_keys(FILE *out)
         if (s->key == NULL) {
             continue;
         }
-        text = key_about(s);
+        text = key_about(s, &d);
         man_item(out, s->key, text ? text : "");
         free(text);
     }
@@ -553,6 +557,7 @@ man_keys(FILE *out)
             man_item(out, s->flags[0].name, s->not_key);
         }
     }
+    plk_config_free(&d);
 }
 
 void
@@ -568,7 +573,7 @@ plk_cli_man(FILE *out, const char *version)
           out);
     fputs(".TH PYLEAK\\-CI 1 \"\" \"pyleak\\-ci ", out);
     man_text(out, version);
-    fputs("\" \"User Commands\"\n.SH NAME\n"
+    fputs("\" \"User Commands\"\n.nh\n.SH NAME\n"
           "pyleak\\-ci \\- a memory\\-leak gate for Python test suites\n"
           ".SH SYNOPSIS\n.nf\n",
           out);
