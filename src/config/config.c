@@ -268,7 +268,9 @@ put_setting(FILE *out, const plk_config *c, const plk_setting_def *s)
             q = toml_array(v.list, 0, v.list->count);
         }
         else {
-            plk_strlist none = {(char **)&s->def.s, 1, 1};
+            /* No targets: what the run takes instead ("."). */
+            char *instead = (char *)s->def.s;
+            plk_strlist none = {&instead, 1, 1};
 
             q = toml_array(&none, 0, 1);
         }

@@ -21,7 +21,8 @@ typedef enum { PLK_COLOR_AUTO, PLK_COLOR_ALWAYS, PLK_COLOR_NEVER } plk_color;
 
 /* Every setting a user can give, by flag, [tool.pyleak-ci] key or
  * environment variable; the order is the order `pyleak-ci config`
- * prints them in. */
+ * prints them in. Each has one row in the settings table
+ * (config/settings.h), which says everything else about it. */
 typedef enum {
     PLK_SET_PATHS,           /* targets */
     PLK_SET_PYTHON,
