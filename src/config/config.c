@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "config/settings.h"
 #include "config/toml.h"
 
 void
@@ -13,32 +13,7 @@ plk_config_init(plk_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->command = PLK_CMD_NONE;
-    c->warmup = 3;
-    c->min_rounds = 8;
-    c->max_rounds = 64;
-    c->max_calls = 100;
-    c->round_ms = 2.0;
-    c->alpha = 0.01;
-    c->color = PLK_COLOR_AUTO;
-    c->jobs = 0;
-    c->timeout = 300.0;
-    c->diagnose = 1;
-    c->reseed = 1;
-    c->traceback_depth = 16;
-
-    /* Counts that settle to whole numbers after a full collection still
-     * jitter by a fraction of a unit per round on average (a cache slot
-     * refilled every few rounds), so only growth above that is a signal.
-     * malloc and the kernel work in chunks and pages, hence the much
-     * larger floors for heap and rss. */
-    c->floor[PLK_METRIC_REFS] = 0.25;
-    c->floor[PLK_METRIC_BLOCKS] = 0.25;
-    c->floor[PLK_METRIC_OBJECTS] = 0.25;
-    c->floor[PLK_METRIC_HEAP] = 256;
-    c->floor[PLK_METRIC_RSS] = 262144;
-    c->floor[PLK_METRIC_FDS] = 0.5;
-    c->floor[PLK_METRIC_THREADS] = 0.5;
-    /* threshold[] stays 0: by default any growth above the floor fails. */
+    plk_settings_defaults(c);
 }
 
 void
@@ -47,31 +22,19 @@ plk_config_free(plk_config *c)
     if (c == NULL) {
         return;
     }
-    plk_strlist_free(&c->targets);
-    plk_strlist_free(&c->ignore);
-    free(c->junit_xml);
-    free(c->python);
-    free(c->json);
-    free(c->html);
-    free(c->durations_from);
-    free(c->keyword);
-    free(c->baseline);
+    plk_settings_free(c);
     free(c->config_file);
     c->config_file = NULL;
-    c->junit_xml = NULL;
-    c->python = NULL;
-    c->json = NULL;
-    c->html = NULL;
-    c->durations_from = NULL;
-    c->keyword = NULL;
-    c->baseline = NULL;
 }
 
 int
 plk_config_apply_env(plk_config *c, plk_error *err)
 {
-    const char *venv = getenv("VIRTUAL_ENV");
-    const char *no_color = getenv("NO_COLOR");
+    /* The variables are spelled in their rows of the settings table. */
+    const char *venv_name = plk_setting_at(PLK_SET_PYTHON)->env;
+    const char *no_color_name = plk_setting_at(PLK_SET_COLOR)->env;
+    const char *venv = getenv(venv_name);
+    const char *no_color = getenv(no_color_name);
 
     if (venv != NULL && *venv != '\0'
         && c->source[PLK_SET_PYTHON].origin < PLK_FROM_ENV) {
@@ -82,17 +45,17 @@ plk_config_apply_env(plk_config *c, plk_error *err)
         }
         if (access(python, X_OK) != 0) {
             plk_error_set(err, PLK_EUSAGE,
-                          "VIRTUAL_ENV is %s but %s is not there; "
+                          "%s is %s but %s is not there; "
                           "activate a working virtual environment, unset "
-                          "VIRTUAL_ENV, or pass --python",
-                          venv, python);
+                          "%s, or pass --python",
+                          venv_name, venv, python, venv_name);
             free(python);
             return PLK_EUSAGE;
         }
         free(c->python);
         c->python = python;
         c->source[PLK_SET_PYTHON].origin = PLK_FROM_ENV;
-        c->source[PLK_SET_PYTHON].name = "VIRTUAL_ENV";
+        c->source[PLK_SET_PYTHON].name = venv_name;
     }
     /* NO_COLOR beats a colour choice in the file, not an explicit
      * --color always. */
@@ -100,7 +63,7 @@ plk_config_apply_env(plk_config *c, plk_error *err)
         && c->source[PLK_SET_COLOR].origin < PLK_FROM_ENV) {
         c->color = PLK_COLOR_NEVER;
         c->source[PLK_SET_COLOR].origin = PLK_FROM_ENV;
-        c->source[PLK_SET_COLOR].name = "NO_COLOR";
+        c->source[PLK_SET_COLOR].name = no_color_name;
     }
     return 0;
 }
@@ -200,45 +163,6 @@ put_line(FILE *out, const plk_config *c, const char *text,
     free(where);
 }
 
-static void
-put_string(FILE *out, const plk_config *c, plk_setting id, const char *key,
-           const char *value)
-{
-    char *q;
-    char *text;
-
-    if (value == NULL) {
-        text = plk_asprintf("# %s: not set", key);
-    }
-    else {
-        q = plk_toml_quote(value);
-        text = plk_asprintf("%s = %s", key, q ? q : "?");
-        free(q);
-    }
-    put_line(out, c, text ? text : key, &c->source[id], NULL);
-    free(text);
-}
-
-static void
-put_number(FILE *out, const plk_config *c, plk_setting id, const char *key,
-           double value, const char *note)
-{
-    char *text = plk_asprintf("%s = %g", key, value);
-
-    put_line(out, c, text ? text : key, &c->source[id], note);
-    free(text);
-}
-
-static void
-put_bool(FILE *out, const plk_config *c, plk_setting id, const char *key,
-         int value)
-{
-    char *text = plk_asprintf("%s = %s", key, value ? "true" : "false");
-
-    put_line(out, c, text ? text : key, &c->source[id], NULL);
-    free(text);
-}
-
 /* A list as a TOML array; items [from, to) of list. */
 static char *
 toml_array(const plk_strlist *list, size_t from, size_t to)
@@ -257,13 +181,123 @@ toml_array(const plk_strlist *list, size_t from, size_t to)
     return plk_buf_detach(&b);
 }
 
+/* A GLOBS list: the file's items first, then those of the flag. */
+static void
+put_globs(FILE *out, const plk_config *c, const plk_setting_def *s,
+          const plk_value *v)
+{
+    const char *name = plk_setting_name(s);
+    char *items;
+    char *text;
+
+    if (v->from_file > 0) {
+        plk_source in_file = {PLK_FROM_FILE, v->file_line, NULL};
+
+        items = toml_array(v->list, 0, v->from_file);
+        text = plk_asprintf("%s = %s", name, items ? items : "?");
+        put_line(out, c, text ? text : name, &in_file, NULL);
+        free(text);
+        free(items);
+    }
+    if (v->list->count > v->from_file) {
+        plk_source cli = {PLK_FROM_CLI, 0, s->flags[0].name};
+
+        items = toml_array(v->list, v->from_file, v->list->count);
+        text = plk_asprintf("%s %s %s", name, v->from_file > 0 ? "+=" : "=",
+                            items ? items : "?");
+        put_line(out, c, text ? text : name, &cli, NULL);
+        free(text);
+        free(items);
+    }
+    if (v->list->count == 0) {
+        text = plk_asprintf("%s = []", name);
+        put_line(out, c, text ? text : name, &c->source[s->id], NULL);
+        free(text);
+    }
+}
+
+static void
+put_metrics(FILE *out, const plk_config *c, const plk_setting_def *s,
+            const plk_value *v)
+{
+    const char *name = plk_setting_name(s);
+    int m;
+
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        char *text = plk_asprintf("%s.%s = %g", name,
+                                  plk_metric_name((plk_metric)m),
+                                  v->metrics[m]);
+
+        put_line(out, c, text ? text : name, &v->metric_source[m], NULL);
+        free(text);
+    }
+}
+
+/* One setting as TOML, "# NAME: not set" when it has no value. */
+static void
+put_setting(FILE *out, const plk_config *c, const plk_setting_def *s)
+{
+    const char *name = plk_setting_name(s);
+    plk_value v;
+    char *text = NULL;
+    char *q = NULL;
+
+    plk_setting_get(&v, s, c);
+    switch (v.kind) {
+    case PLK_KIND_UINT:
+        text = plk_asprintf("%s = %g", name, (double)v.u);
+        break;
+    case PLK_KIND_NUMBER:
+        text = plk_asprintf("%s = %g", name, v.d);
+        break;
+    case PLK_KIND_BOOL:
+        text = plk_asprintf("%s = %s", name, v.b ? "true" : "false");
+        break;
+    case PLK_KIND_STRING:
+    case PLK_KIND_PATH:
+    case PLK_KIND_CHOICE:
+        if (v.s == NULL) {
+            text = plk_asprintf("# %s: not set", name);
+            break;
+        }
+        q = plk_toml_quote(v.s);
+        text = plk_asprintf("%s = %s", name, q ? q : "?");
+        break;
+    case PLK_KIND_TARGETS:
+        if (v.list->count > 0) {
+            q = toml_array(v.list, 0, v.list->count);
+        }
+        else {
+            /* No targets: what the run takes instead ("."). */
+            char *instead = (char *)s->def.s;
+            plk_strlist none = {&instead, 1, 1};
+
+            q = toml_array(&none, 0, 1);
+        }
+        text = plk_asprintf("%s = %s", name, q ? q : "[]");
+        break;
+    case PLK_KIND_GLOBS:
+        put_globs(out, c, s, &v);
+        return;
+    case PLK_KIND_METRICS:
+        put_metrics(out, c, s, &v);
+        return;
+    case PLK_KIND_SHARD:
+        text = v.u2 > 0 ? plk_asprintf("%s = \"%u/%u\"", name, v.u, v.u2)
+                        : plk_asprintf("# %s: not set", name);
+        break;
+    }
+    put_line(out, c, text ? text : name, &c->source[s->id],
+             s->note != NULL ? s->note(c) : NULL);
+    free(text);
+    free(q);
+}
+
 void
 plk_config_print(FILE *out, const plk_config *c)
 {
-    static const char *const colors[] = {"auto", "always", "never"};
     char *file = c->config_file ? display_path(c->config_file) : NULL;
-    char *text;
-    int m;
+    size_t i;
 
     if (file != NULL) {
         fprintf(out, "# pyleak-ci configuration, [tool.pyleak-ci] read "
@@ -274,103 +308,7 @@ plk_config_print(FILE *out, const plk_config *c)
               "[tool.pyleak-ci] found)\n", out);
     }
     free(file);
-    if (c->targets.count > 0) {
-        text = toml_array(&c->targets, 0, c->targets.count);
-        text = text ? text : plk_strdup("[]");
-        file = plk_asprintf("paths = %s", text ? text : "?");
-        put_line(out, c, file ? file : "paths", &c->source[PLK_SET_PATHS],
-                 NULL);
-        free(file);
-        free(text);
+    for (i = 0; i < plk_settings_count(); i++) {
+        put_setting(out, c, plk_setting_at(i));
     }
-    else {
-        put_line(out, c, "paths = [\".\"]", &c->source[PLK_SET_PATHS],
-                 NULL);
-    }
-    put_string(out, c, PLK_SET_PYTHON, "python", c->python);
-    put_number(out, c, PLK_SET_WARMUP, "warmup", c->warmup, NULL);
-    put_number(out, c, PLK_SET_ROUNDS, "rounds", c->min_rounds, NULL);
-    put_number(out, c, PLK_SET_MAX_ROUNDS, "max-rounds", c->max_rounds,
-               c->max_rounds == c->min_rounds
-                       && c->source[PLK_SET_MAX_ROUNDS].origin
-                              < c->source[PLK_SET_ROUNDS].origin
-                   ? ", raised to rounds"
-                   : NULL);
-    put_number(out, c, PLK_SET_MAX_CALLS, "max-calls", c->max_calls, NULL);
-    put_number(out, c, PLK_SET_ROUND_MS, "round-ms", c->round_ms, NULL);
-    put_number(out, c, PLK_SET_ALPHA, "alpha", c->alpha, NULL);
-    put_bool(out, c, PLK_SET_THOROUGH, "thorough", c->thorough);
-    put_bool(out, c, PLK_SET_RESEED, "reseed", c->reseed);
-    put_bool(out, c, PLK_SET_FAIL_NOT_REPEATABLE, "fail-not-repeatable",
-             c->fail_not_repeatable);
-    for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        text = plk_asprintf("threshold.%s = %g",
-                            plk_metric_name((plk_metric)m), c->threshold[m]);
-        put_line(out, c, text ? text : "threshold", &c->threshold_source[m],
-                 NULL);
-        free(text);
-    }
-    for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        text = plk_asprintf("floor.%s = %g", plk_metric_name((plk_metric)m),
-                            c->floor[m]);
-        put_line(out, c, text ? text : "floor", &c->floor_source[m], NULL);
-        free(text);
-    }
-    put_number(out, c, PLK_SET_TIMEOUT, "timeout", c->timeout, NULL);
-    put_number(out, c, PLK_SET_JOBS, "jobs", c->jobs,
-               c->jobs == 0 ? " (0: one per CPU)" : NULL);
-    if (c->shard_total > 0) {
-        text = plk_asprintf("shard = \"%u/%u\"", c->shard_index,
-                            c->shard_total);
-        put_line(out, c, text ? text : "shard", &c->source[PLK_SET_SHARD],
-                 NULL);
-        free(text);
-    }
-    else {
-        put_line(out, c, "# shard: not set", &c->source[PLK_SET_SHARD],
-                 NULL);
-    }
-    put_string(out, c, PLK_SET_DURATIONS_FROM, "durations-from",
-               c->durations_from);
-    put_string(out, c, PLK_SET_KEYWORD, "keyword", c->keyword);
-    /* Globs from the file come first, then those of --ignore. */
-    if (c->ignore_from_file > 0) {
-        plk_source in_file = {PLK_FROM_FILE, c->ignore_file_line, NULL};
-
-        text = toml_array(&c->ignore, 0, c->ignore_from_file);
-        file = plk_asprintf("ignore = %s", text ? text : "?");
-        put_line(out, c, file ? file : "ignore", &in_file, NULL);
-        free(file);
-        free(text);
-    }
-    if (c->ignore.count > c->ignore_from_file) {
-        plk_source cli = {PLK_FROM_CLI, 0, "--ignore"};
-
-        text = toml_array(&c->ignore, c->ignore_from_file, c->ignore.count);
-        file = plk_asprintf("ignore %s %s",
-                            c->ignore_from_file > 0 ? "+=" : "=",
-                            text ? text : "?");
-        put_line(out, c, file ? file : "ignore", &cli, NULL);
-        free(file);
-        free(text);
-    }
-    if (c->ignore.count == 0) {
-        put_line(out, c, "ignore = []", &c->source[PLK_SET_IGNORE], NULL);
-    }
-    put_string(out, c, PLK_SET_JUNIT_XML, "junit-xml", c->junit_xml);
-    put_bool(out, c, PLK_SET_JUNIT_STRICT, "junit-strict", c->junit_strict);
-    put_string(out, c, PLK_SET_JSON, "json", c->json);
-    put_string(out, c, PLK_SET_HTML, "html", c->html);
-    put_string(out, c, PLK_SET_BASELINE, "baseline", c->baseline);
-    put_bool(out, c, PLK_SET_UPDATE_BASELINE, "update-baseline",
-             c->update_baseline);
-    put_bool(out, c, PLK_SET_DIAGNOSE, "diagnose", c->diagnose);
-    put_number(out, c, PLK_SET_TRACEBACK_DEPTH, "traceback-depth",
-               c->traceback_depth, NULL);
-    text = plk_asprintf("color = \"%s\"", colors[c->color]);
-    put_line(out, c, text ? text : "color", &c->source[PLK_SET_COLOR],
-             NULL);
-    free(text);
-    put_bool(out, c, PLK_SET_VERBOSE, "verbose", c->verbose);
-    put_bool(out, c, PLK_SET_QUIET, "quiet", c->quiet);
 }

@@ -21,7 +21,8 @@ typedef enum { PLK_COLOR_AUTO, PLK_COLOR_ALWAYS, PLK_COLOR_NEVER } plk_color;
 
 /* Every setting a user can give, by flag, [tool.pyleak-ci] key or
  * environment variable; the order is the order `pyleak-ci config`
- * prints them in. */
+ * prints them in. Each has one row in the settings table
+ * (config/settings.h), which says everything else about it. */
 typedef enum {
     PLK_SET_PATHS,           /* targets */
     PLK_SET_PYTHON,
@@ -131,12 +132,6 @@ void plk_config_free(plk_config *c);
  * initialised. Returns 0 or PLK_EUSAGE with err naming the bad flag. */
 int plk_cli_parse(plk_config *c, int argc, char **argv, plk_error *err);
 
-/* Set one value as the flag `option` ("--rounds") would, checked the
- * same way; messages name it as `label` ("rounds"). The caller records
- * the source. Returns 0, or PLK_EUSAGE/PLK_ENOMEM with err set. */
-int plk_cli_set(plk_config *c, const char *option, const char *label,
-                const char *value, plk_error *err);
-
 /* Values from the environment, where no flag gave them: VIRTUAL_ENV for
  * python, NO_COLOR for colour. PLK_EUSAGE when VIRTUAL_ENV is broken. */
 int plk_config_apply_env(plk_config *c, plk_error *err);
@@ -168,5 +163,7 @@ void plk_config_print(FILE *out, const plk_config *c);
 
 /* Print the --help text. */
 void plk_cli_usage(FILE *out);
+/* Print the pyleak-ci(1) man page (troff) for this version. */
+void plk_cli_man(FILE *out, const char *version);
 
 #endif

@@ -9,76 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "config/settings.h"
 #include "config/toml.h"
 
 #define SECTION "tool.pyleak-ci"
-
-typedef enum {
-    K_UINT,    /* integer, range checked as the flag's */
-    K_NUMBER,  /* integer or float */
-    K_BOOL,
-    K_STRING,
-    K_PATH,    /* string, relative to the file's directory */
-    K_PATHS,   /* array of paths: the default targets */
-    K_GLOBS,   /* array of strings */
-    K_METRICS  /* table METRIC = AMOUNT */
-} key_kind;
-
-typedef struct key_spec {
-    const char *key;
-    plk_setting id;
-    key_kind kind;
-    const char *option; /* the flag that checks and sets the value */
-} key_spec;
-
-/* Keys are the long option names, so what works on the command line
- * works in the file. */
-static const key_spec keys[] = {
-    {"paths", PLK_SET_PATHS, K_PATHS, NULL},
-    {"python", PLK_SET_PYTHON, K_PATH, "--python"},
-    {"warmup", PLK_SET_WARMUP, K_UINT, "--warmup"},
-    {"rounds", PLK_SET_ROUNDS, K_UINT, "--rounds"},
-    {"max-rounds", PLK_SET_MAX_ROUNDS, K_UINT, "--max-rounds"},
-    {"max-calls", PLK_SET_MAX_CALLS, K_UINT, "--max-calls"},
-    {"round-ms", PLK_SET_ROUND_MS, K_NUMBER, "--round-ms"},
-    {"alpha", PLK_SET_ALPHA, K_NUMBER, "--alpha"},
-    {"thorough", PLK_SET_THOROUGH, K_BOOL, NULL},
-    {"reseed", PLK_SET_RESEED, K_BOOL, NULL},
-    {"fail-not-repeatable", PLK_SET_FAIL_NOT_REPEATABLE, K_BOOL, NULL},
-    {"threshold", PLK_SET_THRESHOLD, K_METRICS, "--threshold"},
-    {"floor", PLK_SET_FLOOR, K_METRICS, "--floor"},
-    {"timeout", PLK_SET_TIMEOUT, K_NUMBER, "--timeout"},
-    {"jobs", PLK_SET_JOBS, K_UINT, "--jobs"},
-    {"durations-from", PLK_SET_DURATIONS_FROM, K_PATH, "--durations-from"},
-    {"keyword", PLK_SET_KEYWORD, K_STRING, "--keyword"},
-    {"ignore", PLK_SET_IGNORE, K_GLOBS, NULL},
-    {"junit-xml", PLK_SET_JUNIT_XML, K_PATH, "--junit-xml"},
-    {"junit-strict", PLK_SET_JUNIT_STRICT, K_BOOL, NULL},
-    {"json", PLK_SET_JSON, K_PATH, "--json"},
-    {"html", PLK_SET_HTML, K_PATH, "--html"},
-    {"baseline", PLK_SET_BASELINE, K_PATH, "--baseline"},
-    {"diagnose", PLK_SET_DIAGNOSE, K_BOOL, NULL},
-    {"traceback-depth", PLK_SET_TRACEBACK_DEPTH, K_UINT,
-     "--traceback-depth"},
-    {"color", PLK_SET_COLOR, K_STRING, "--color"},
-    {"verbose", PLK_SET_VERBOSE, K_BOOL, NULL},
-    {"quiet", PLK_SET_QUIET, K_BOOL, NULL},
-};
-
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-
-/* Flags that are not settings of a project, with why. */
-static const struct {
-    const char *key;
-    const char *why;
-} flag_only[] = {
-    {"shard", "each CI machine passes its own --shard K/N"},
-    {"update-baseline", "it is an action: pass --update-baseline when "
-                        "you mean to rewrite the baseline"},
-    {"no-diagnose", "use diagnose = false"},
-    {"no-reseed", "use reseed = false"},
-};
 
 typedef struct reader {
     plk_config *c;
@@ -87,19 +21,6 @@ typedef struct reader {
     FILE *warn;
     plk_error *err;
 } reader;
-
-static const key_spec *
-find_key(const char *key)
-{
-    size_t i;
-
-    for (i = 0; i < N_KEYS; i++) {
-        if (strcmp(keys[i].key, key) == 0) {
-            return &keys[i];
-        }
-    }
-    return NULL;
-}
 
 /* Edit distance, for "did you mean"; keys are short. */
 static size_t
@@ -136,9 +57,39 @@ distance(const char *a, const char *b)
     return row[m];
 }
 
+/* A flag typed as a key: one that is only a flag ("shard"; its row
+ * says why), or a switch whose key has another name ("no-reseed" for
+ * reseed = false). Its row, and the flag in *flag_out; NULL for any
+ * other key. */
+static const plk_setting_def *
+flag_as_key(const char *key, const plk_flag **flag_out)
+{
+    size_t i, j;
+
+    for (i = 0; i < plk_settings_count(); i++) {
+        const plk_setting_def *s = plk_setting_at(i);
+
+        for (j = 0; j < PLK_SETTING_MAX_FLAGS; j++) {
+            const plk_flag *f = &s->flags[j];
+
+            if (f->name == NULL || strcmp(f->name + 2, key) != 0) {
+                continue;
+            }
+            if (s->key == NULL
+                || (s->kind == PLK_KIND_BOOL && strcmp(s->key, key) != 0)) {
+                *flag_out = f;
+                return s;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void
 warn_unknown(reader *R, const char *key, int line)
 {
+    const plk_setting_def *s;
+    const plk_flag *f = NULL;
     const char *best = NULL;
     size_t best_d = 3;
     size_t i;
@@ -146,21 +97,28 @@ warn_unknown(reader *R, const char *key, int line)
     if (R->warn == NULL) {
         return;
     }
-    for (i = 0; i < sizeof(flag_only) / sizeof(flag_only[0]); i++) {
-        if (strcmp(flag_only[i].key, key) == 0) {
-            fprintf(R->warn,
-                    "pyleak-ci: warning: %s:%d: '%s' is not read from "
-                    "[" SECTION "]: %s\n",
-                    R->path, line, key, flag_only[i].why);
-            return;
-        }
+    s = flag_as_key(key, &f);
+    if (s != NULL && s->key == NULL) {
+        fprintf(R->warn,
+                "pyleak-ci: warning: %s:%d: '%s' is not read from "
+                "[" SECTION "]: %s\n",
+                R->path, line, key, s->not_key);
+        return;
     }
-    for (i = 0; i < N_KEYS; i++) {
-        size_t d = distance(key, keys[i].key);
+    if (s != NULL) {
+        fprintf(R->warn,
+                "pyleak-ci: warning: %s:%d: '%s' is not read from "
+                "[" SECTION "]: use %s = %s\n",
+                R->path, line, key, s->key, f->sets);
+        return;
+    }
+    for (i = 0; i < plk_settings_count(); i++) {
+        const char *k = plk_setting_at(i)->key;
+        size_t d = k != NULL ? distance(key, k) : 99;
 
         if (d < best_d) {
             best_d = d;
-            best = keys[i].key;
+            best = k;
         }
     }
     fprintf(R->warn,
@@ -171,30 +129,33 @@ warn_unknown(reader *R, const char *key, int line)
 }
 
 static const char *
-expected(key_kind k)
+expected(plk_kind k)
 {
     switch (k) {
-    case K_UINT:
+    case PLK_KIND_UINT:
         return "an integer";
-    case K_NUMBER:
+    case PLK_KIND_NUMBER:
         return "a number";
-    case K_BOOL:
+    case PLK_KIND_BOOL:
         return "true or false";
-    case K_STRING:
-    case K_PATH:
+    case PLK_KIND_STRING:
+    case PLK_KIND_PATH:
+    case PLK_KIND_CHOICE:
         return "a string";
-    case K_PATHS:
+    case PLK_KIND_TARGETS:
         return "an array of strings (paths = [\"tests\"])";
-    case K_GLOBS:
+    case PLK_KIND_GLOBS:
         return "an array of strings (ignore = [\"legacy\", \"*_slow.py\"])";
-    case K_METRICS:
+    case PLK_KIND_METRICS:
         return "a table of METRIC = AMOUNT (threshold = { heap = 64 })";
+    case PLK_KIND_SHARD:
+        break;  /* not a key */
     }
     return "?";
 }
 
 static int
-wrong_type(reader *R, const char *key, int line, key_kind k,
+wrong_type(reader *R, const char *key, int line, plk_kind k,
            const plk_toml_value *v)
 {
     return plk_error_set(R->err, PLK_EUSAGE,
@@ -206,29 +167,30 @@ wrong_type(reader *R, const char *key, int line, key_kind k,
 
 /* Does v fit kind k? Arrays are checked item by item. */
 static int
-check_type(reader *R, const char *key, int line, key_kind k,
+check_type(reader *R, const char *key, int line, plk_kind k,
            const plk_toml_value *v)
 {
     size_t i;
 
     switch (k) {
-    case K_UINT:
+    case PLK_KIND_UINT:
         if (v->type == PLK_TOML_INTEGER) {
             return 0;
         }
         break;
-    case K_NUMBER:
+    case PLK_KIND_NUMBER:
         if (v->type == PLK_TOML_INTEGER || v->type == PLK_TOML_FLOAT) {
             return 0;
         }
         break;
-    case K_BOOL:
+    case PLK_KIND_BOOL:
         if (v->type == PLK_TOML_BOOL) {
             return 0;
         }
         break;
-    case K_STRING:
-    case K_PATH:
+    case PLK_KIND_STRING:
+    case PLK_KIND_PATH:
+    case PLK_KIND_CHOICE:
         if (v->type != PLK_TOML_STRING) {
             break;
         }
@@ -239,8 +201,8 @@ check_type(reader *R, const char *key, int line, key_kind k,
                                  R->path, line, key);
         }
         return 0;
-    case K_PATHS:
-    case K_GLOBS:
+    case PLK_KIND_TARGETS:
+    case PLK_KIND_GLOBS:
         if (v->type != PLK_TOML_ARRAY) {
             break;
         }
@@ -256,15 +218,18 @@ check_type(reader *R, const char *key, int line, key_kind k,
                                                                     : "a",
                                      plk_toml_type_name(item->type));
             }
-            if (check_type(R, key, item->line, K_STRING, item) != 0) {
+            if (check_type(R, key, item->line, PLK_KIND_STRING, item)
+                != 0) {
                 return PLK_EUSAGE;
             }
         }
         return 0;
-    case K_METRICS:
+    case PLK_KIND_METRICS:
         if (v->type == PLK_TOML_TABLE) {
             return 0;
         }
+        break;
+    case PLK_KIND_SHARD:
         break;
     }
     return wrong_type(R, key, line, k, v);
@@ -347,30 +312,30 @@ resolve_target(const reader *R, const char *value)
 }
 
 static int
-apply_metrics(reader *R, const key_spec *k, const plk_toml_value *t)
+apply_metrics(reader *R, const plk_setting_def *k, const plk_toml_value *t)
 {
-    plk_source *sources = k->id == PLK_SET_THRESHOLD
-                              ? R->c->threshold_source
-                              : R->c->floor_source;
+    plk_value have;
     size_t i;
 
     for (i = 0; i < t->u.tab.n; i++) {
         const plk_toml_entry *e = &t->u.tab.items[i];
         const plk_toml_value *v = e->value;
+        const plk_source in_file = {PLK_FROM_FILE, e->line, NULL};
         char label[64];
         char *text;
         int m = plk_metric_from_name(e->key);
         int rc;
 
+        plk_setting_get(&have, k, R->c);
         snprintf(label, sizeof(label), "%s.%s", k->key, e->key);
         if (m < 0) {
             /* Let the flag's parser say which metrics there are. */
             text = plk_asprintf("%s=0", e->key);
         }
         else if (v->type != PLK_TOML_INTEGER && v->type != PLK_TOML_FLOAT) {
-            return wrong_type(R, label, e->line, K_NUMBER, v);
+            return wrong_type(R, label, e->line, PLK_KIND_NUMBER, v);
         }
-        else if (sources[m].origin > PLK_FROM_FILE) {
+        else if (have.metric_source[m].origin > PLK_FROM_FILE) {
             continue;
         }
         else if (v->type == PLK_TOML_INTEGER) {
@@ -382,14 +347,12 @@ apply_metrics(reader *R, const key_spec *k, const plk_toml_value *t)
         if (text == NULL) {
             return plk_error_set(R->err, PLK_ENOMEM, "out of memory");
         }
-        rc = plk_cli_set(R->c, k->option, k->key, text, R->err);
+        /* Set as the flag would, so the checks and messages are its. */
+        rc = plk_setting_set(R->c, k, k->key, text, &in_file, R->err);
         free(text);
         if (rc != 0) {
             return locate(R, e->line, rc);
         }
-        sources[m].origin = PLK_FROM_FILE;
-        sources[m].line = e->line;
-        sources[m].name = NULL;
     }
     return 0;
 }
@@ -416,40 +379,39 @@ path_exists(const char *target)
 }
 
 static int
-apply_list(reader *R, const key_spec *k, const plk_toml_value *v, int line)
+apply_list(reader *R, const plk_setting_def *k, const plk_toml_value *v,
+           int line)
 {
+    int targets = k->kind == PLK_KIND_TARGETS;
     plk_strlist list = {0};
-    plk_strlist *dst = k->id == PLK_SET_PATHS ? &R->c->targets
-                                              : &R->c->ignore;
+    plk_strlist *dst = plk_setting_list(R->c, k);
     size_t i;
     int rc = 0;
 
     for (i = 0; i < v->u.arr.n; i++) {
         const char *s = v->u.arr.items[i]->u.str.s;
-        char *item = k->id == PLK_SET_PATHS ? resolve_target(R, s)
-                                            : plk_strdup(s);
+        char *item = targets ? resolve_target(R, s) : plk_strdup(s);
 
         if (item == NULL || plk_strlist_push_owned(&list, item) != 0) {
             free(item);
             rc = plk_error_set(R->err, PLK_ENOMEM, "out of memory");
             goto done;
         }
-        if (k->id == PLK_SET_PATHS && !path_exists(item)) {
+        if (targets && !path_exists(item)) {
             /* Said here, where the file and line are known. */
             rc = plk_error_set(R->err, PLK_EUSAGE,
-                               "%s:%d: paths: no such file or directory: "
-                               "'%s' (paths are relative to the folder of "
+                               "%s:%d: %s: no such file or directory: "
+                               "'%s' (%s are relative to the folder of "
                                "%s)",
-                               R->path, v->u.arr.items[i]->line, s,
-                               R->path);
+                               R->path, v->u.arr.items[i]->line, k->key, s,
+                               k->key, R->path);
             goto done;
         }
     }
-    if (k->id == PLK_SET_IGNORE) {
-        /* The file's globs and those of --ignore all apply; the file's
+    if (!targets) {
+        /* The file's globs and those of the flag all apply; the file's
          * come first. */
-        R->c->ignore_from_file = list.count;
-        R->c->ignore_file_line = line;
+        plk_setting_from_file(R->c, k, list.count, line);
     }
     for (i = 0; i < dst->count; i++) {
         if (plk_strlist_push_owned(&list, dst->items[i]) != 0) {
@@ -468,33 +430,10 @@ done:
     return rc;
 }
 
-static int *
-bool_field(plk_config *c, plk_setting id)
-{
-    switch (id) {
-    case PLK_SET_JUNIT_STRICT:
-        return &c->junit_strict;
-    case PLK_SET_DIAGNOSE:
-        return &c->diagnose;
-    case PLK_SET_THOROUGH:
-        return &c->thorough;
-    case PLK_SET_RESEED:
-        return &c->reseed;
-    case PLK_SET_FAIL_NOT_REPEATABLE:
-        return &c->fail_not_repeatable;
-    case PLK_SET_VERBOSE:
-        return &c->verbose;
-    case PLK_SET_QUIET:
-        return &c->quiet;
-    default:
-        return NULL;
-    }
-}
-
 static int
 apply_entry(reader *R, const plk_toml_entry *e)
 {
-    const key_spec *k = find_key(e->key);
+    const plk_setting_def *k = plk_setting_by_key(e->key);
     const plk_toml_value *v = e->value;
     plk_source *src;
     char *text = NULL;
@@ -507,11 +446,11 @@ apply_entry(reader *R, const plk_toml_entry *e)
     if (check_type(R, e->key, e->line, k->kind, v) != 0) {
         return PLK_EUSAGE;
     }
-    if (k->kind == K_METRICS) {
+    if (k->kind == PLK_KIND_METRICS) {
         return apply_metrics(R, k, v);
     }
     src = &R->c->source[k->id];
-    if (k->kind == K_GLOBS) {
+    if (k->kind == PLK_KIND_GLOBS) {
         rc = apply_list(R, k, v, e->line);
         if (rc == 0 && src->origin < PLK_FROM_FILE) {
             src->origin = PLK_FROM_FILE;
@@ -522,29 +461,30 @@ apply_entry(reader *R, const plk_toml_entry *e)
     if (src->origin > PLK_FROM_FILE) {
         return 0;  /* the command line or the environment said */
     }
+    /* Values go in as the flag's text, so the flag's checks apply. */
     switch (k->kind) {
-    case K_UINT:
+    case PLK_KIND_UINT:
         text = plk_asprintf("%lld", v->u.i);
         break;
-    case K_NUMBER:
+    case PLK_KIND_NUMBER:
         text = v->type == PLK_TOML_INTEGER ? plk_asprintf("%lld", v->u.i)
                                            : plk_asprintf("%.17g", v->u.f);
         break;
-    case K_STRING:
+    case PLK_KIND_BOOL:
+        text = plk_strdup(v->u.b ? "true" : "false");
+        break;
+    case PLK_KIND_STRING:
+    case PLK_KIND_CHOICE:
         text = plk_strdup(v->u.str.s);
         break;
-    case K_PATH:
+    case PLK_KIND_PATH:
         text = resolve(R, v->u.str.s);
         break;
-    case K_PATHS:
+    case PLK_KIND_TARGETS:
         if (v->u.arr.n == 0) {
             return 0;
         }
         rc = apply_list(R, k, v, e->line);
-        goto recorded;
-    case K_BOOL:
-        *bool_field(R->c, k->id) = v->u.b;
-        rc = 0;
         goto recorded;
     default:
         return plk_error_set(R->err, PLK_EINTERNAL, "unhandled key kind");
@@ -552,7 +492,7 @@ apply_entry(reader *R, const plk_toml_entry *e)
     if (text == NULL) {
         return plk_error_set(R->err, PLK_ENOMEM, "out of memory");
     }
-    rc = plk_cli_set(R->c, k->option, k->key, text, R->err);
+    rc = plk_setting_set(R->c, k, k->key, text, NULL, R->err);
     free(text);
     if (rc != 0) {
         return locate(R, e->line, rc);
