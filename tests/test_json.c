@@ -131,6 +131,87 @@ test_json__valid(void **state)
     assert_true(plk_json_valid(deep));
 }
 
+/* The reader of diagnosis text the HTML report lays out (as it reads
+ * it: every number a double). */
+static void
+test_json__parse_values(void **state)
+{
+    json_t *v;
+    const json_t *x;
+
+    (void)state;
+    v = plk_json_parse(" {\"a\": [1, -2.5e1, true, false, null, "
+                       "\"s\\n\\u00e9\\ud83d\\ude00\\udc00\\/\"], "
+                       "\"b\": {}} ",
+                       JSON_DECODE_INT_AS_REAL);
+    assert_non_null(v);
+    assert_true(json_is_object(v));
+    x = json_object_get(v, "a");
+    assert_int_equal(json_array_size(x), 6);
+    assert_true(json_number_value(json_array_get(x, 0)) == 1.0);
+    assert_true(json_number_value(json_array_get(x, 1)) == -25.0);
+    assert_true(json_is_true(json_array_get(x, 2)));
+    assert_true(json_is_false(json_array_get(x, 3)));
+    assert_true(json_is_null(json_array_get(x, 4)));
+    /* A lone surrogate escape reads as U+FFFD. */
+    assert_string_equal(json_string_value(json_array_get(x, 5)),
+                        "s\n\xc3\xa9\xf0\x9f\x98\x80" FFFD "/");
+    assert_null(json_array_get(x, 6));
+    assert_true(json_is_object(json_object_get(v, "b")));
+    assert_null(json_object_get(v, "c"));
+    assert_null(json_string_value(json_object_get(v, "a")));
+    assert_int_equal(json_array_size(v), 0); /* not an array */
+    json_decref(v);
+    /* Integers too large for jansson's integers still read. */
+    v = plk_json_parse("[18446744073709551616]", JSON_DECODE_INT_AS_REAL);
+    assert_non_null(v);
+    assert_true(json_number_value(json_array_get(v, 0)) == 0x1p64);
+    json_decref(v);
+    /* \u0000 is allowed; a C string of it ends there. */
+    v = plk_json_parse("\"a\\u0000b\"", 0);
+    assert_non_null(v);
+    assert_int_equal(json_string_length(v), 3);
+    assert_string_equal(json_string_value(v), "a");
+    json_decref(v);
+}
+
+static void
+test_json__parse_rejects(void **state)
+{
+    static const char *bad[] = {
+        "", "{", "[1,]", "{\"a\" 1}", "{\"a\": 1,}", "01", "-", "1.",
+        "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12g4\"", "tru",
+        "[1] [2]", "{1: 2}", "nul",
+    };
+    char deep[601];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEM(bad); i++) {
+        if (plk_json_parse(bad[i], JSON_DECODE_INT_AS_REAL) != NULL) {
+            print_error("took %s\n", bad[i]);
+            fail();
+        }
+    }
+    assert_null(plk_json_parse(NULL, 0));
+    /* 300 levels: more than the reader takes. */
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    deep[600] = '\0';
+    assert_null(plk_json_parse(deep, JSON_DECODE_INT_AS_REAL));
+    /* 200 levels are fine. */
+    {
+        json_t *v;
+
+        memset(deep, 0, sizeof(deep));
+        memset(deep, '[', 200);
+        memset(deep + 200, ']', 200);
+        v = plk_json_parse(deep, JSON_DECODE_INT_AS_REAL);
+        assert_non_null(v);
+        json_decref(v);
+    }
+}
+
 static void
 build_result(plk_run_result *r)
 {
@@ -489,6 +570,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json__quote),
         cmocka_unit_test(test_json__valid),
+        cmocka_unit_test(test_json__parse_values),
+        cmocka_unit_test(test_json__parse_rejects),
         cmocka_unit_test(test_json__render),
         cmocka_unit_test(test_json__render_empty_and_settings),
         cmocka_unit_test(test_json__render_repairs_text),
