@@ -19,7 +19,6 @@
 #include "testutil.h"
 
 #include "report/html.h"
-#include "report/jsontree.h"
 #include "base/result.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -396,70 +395,6 @@ test_html__write_atomic(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
-static void
-test_jsontree__values(void **state)
-{
-    plk_jv v;
-    const plk_jv *x;
-
-    (void)state;
-    assert_int_equal(plk_jv_parse(&v, " {\"a\": [1, -2.5e1, true, false, "
-                                      "null, \"s\\n\\u00e9\\ud83d\\ude00"
-                                      "\\udc00\\/\"], \"b\": {}} "), 0);
-    assert_int_equal(v.type, PLK_JV_OBJECT);
-    x = plk_jv_get(&v, "a");
-    assert_int_equal(plk_jv_len(x), 6);
-    assert_true(plk_jv_at(x, 0)->number == 1.0);
-    assert_true(plk_jv_at(x, 1)->number == -25.0);
-    assert_int_equal(plk_jv_at(x, 2)->boolean, 1);
-    assert_int_equal(plk_jv_at(x, 3)->type, PLK_JV_BOOL);
-    assert_int_equal(plk_jv_at(x, 3)->boolean, 0);
-    assert_int_equal(plk_jv_at(x, 4)->type, PLK_JV_NULL);
-    assert_string_equal(plk_jv_at(x, 5)->string,
-                        "s\n\xc3\xa9\xf0\x9f\x98\x80" FFFD "/");
-    assert_null(plk_jv_at(x, 6));
-    assert_int_equal(plk_jv_get(&v, "b")->type, PLK_JV_OBJECT);
-    assert_null(plk_jv_get(&v, "c"));
-    assert_null(plk_jv_str(&v, "a"));
-    assert_true(plk_jv_num(&v, "a", 7.0) == 7.0);
-    assert_int_equal(plk_jv_len(&v), 0); /* not an array */
-    plk_jv_free(&v);
-    plk_jv_free(NULL);
-}
-
-static void
-test_jsontree__rejects(void **state)
-{
-    static const char *bad[] = {
-        "", "{", "[1,]", "{\"a\" 1}", "{\"a\": 1,}", "01", "-", "1.",
-        "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12g4\"", "tru",
-        "[1] [2]", "{1: 2}", "nul",
-    };
-    char deep[600];
-    size_t i;
-    plk_jv v;
-
-    (void)state;
-    for (i = 0; i < NELEM(bad); i++) {
-        assert_int_equal(plk_jv_parse(&v, bad[i]), -1);
-        assert_int_equal(v.type, PLK_JV_NULL);
-        assert_int_equal(v.n, 0);
-    }
-    assert_int_equal(plk_jv_parse(&v, NULL), -1);
-    /* 300 levels: more than the reader takes. */
-    memset(deep, '[', 300);
-    memset(deep + 300, ']', 300);
-    deep[600 - 1] = '\0';
-    deep[599] = '\0';
-    assert_int_equal(plk_jv_parse(&v, deep), -1);
-    /* 200 levels are fine. */
-    memset(deep, 0, sizeof(deep));
-    memset(deep, '[', 200);
-    memset(deep + 200, ']', 200);
-    assert_int_equal(plk_jv_parse(&v, deep), 0);
-    plk_jv_free(&v);
-}
-
 int
 main(void)
 {
@@ -471,8 +406,6 @@ main(void)
         cmocka_unit_test(test_html__render),
         cmocka_unit_test(test_html__large_suite_stays_small),
         cmocka_unit_test(test_html__write_atomic),
-        cmocka_unit_test(test_jsontree__values),
-        cmocka_unit_test(test_jsontree__rejects),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

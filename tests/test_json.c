@@ -1,5 +1,5 @@
-/* Unit tests for the JSON report: string quoting, the checker, and the
- * rendered document. */
+/* Unit tests for the JSON report: string quoting, reading JSON text, and
+ * the rendered document. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -20,6 +20,7 @@
 
 #include "report/json.h"
 #include "base/result.h"
+#include "base/sanitize.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define FFFD "\xEF\xBF\xBD"
@@ -128,6 +129,87 @@ test_json__valid(void **state)
     memset(deep + 200, ']', 200);
     deep[400] = '\0';
     assert_true(plk_json_valid(deep));
+}
+
+/* The reader of diagnosis text the HTML report lays out (as it reads
+ * it: every number a double). */
+static void
+test_json__parse_values(void **state)
+{
+    json_t *v;
+    const json_t *x;
+
+    (void)state;
+    v = plk_json_parse(" {\"a\": [1, -2.5e1, true, false, null, "
+                       "\"s\\n\\u00e9\\ud83d\\ude00\\udc00\\/\"], "
+                       "\"b\": {}} ",
+                       JSON_DECODE_INT_AS_REAL);
+    assert_non_null(v);
+    assert_true(json_is_object(v));
+    x = json_object_get(v, "a");
+    assert_int_equal(json_array_size(x), 6);
+    assert_true(json_number_value(json_array_get(x, 0)) == 1.0);
+    assert_true(json_number_value(json_array_get(x, 1)) == -25.0);
+    assert_true(json_is_true(json_array_get(x, 2)));
+    assert_true(json_is_false(json_array_get(x, 3)));
+    assert_true(json_is_null(json_array_get(x, 4)));
+    /* A lone surrogate escape reads as U+FFFD. */
+    assert_string_equal(json_string_value(json_array_get(x, 5)),
+                        "s\n\xc3\xa9\xf0\x9f\x98\x80" FFFD "/");
+    assert_null(json_array_get(x, 6));
+    assert_true(json_is_object(json_object_get(v, "b")));
+    assert_null(json_object_get(v, "c"));
+    assert_null(json_string_value(json_object_get(v, "a")));
+    assert_int_equal(json_array_size(v), 0); /* not an array */
+    json_decref(v);
+    /* Integers too large for jansson's integers still read. */
+    v = plk_json_parse("[18446744073709551616]", JSON_DECODE_INT_AS_REAL);
+    assert_non_null(v);
+    assert_true(json_number_value(json_array_get(v, 0)) == 0x1p64);
+    json_decref(v);
+    /* \u0000 is allowed; a C string of it ends there. */
+    v = plk_json_parse("\"a\\u0000b\"", 0);
+    assert_non_null(v);
+    assert_int_equal(json_string_length(v), 3);
+    assert_string_equal(json_string_value(v), "a");
+    json_decref(v);
+}
+
+static void
+test_json__parse_rejects(void **state)
+{
+    static const char *bad[] = {
+        "", "{", "[1,]", "{\"a\" 1}", "{\"a\": 1,}", "01", "-", "1.",
+        "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12g4\"", "tru",
+        "[1] [2]", "{1: 2}", "nul",
+    };
+    char deep[601];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEM(bad); i++) {
+        if (plk_json_parse(bad[i], JSON_DECODE_INT_AS_REAL) != NULL) {
+            print_error("took %s\n", bad[i]);
+            fail();
+        }
+    }
+    assert_null(plk_json_parse(NULL, 0));
+    /* 300 levels: more than the reader takes. */
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    deep[600] = '\0';
+    assert_null(plk_json_parse(deep, JSON_DECODE_INT_AS_REAL));
+    /* 200 levels are fine. */
+    {
+        json_t *v;
+
+        memset(deep, 0, sizeof(deep));
+        memset(deep, '[', 200);
+        memset(deep + 200, ']', 200);
+        v = plk_json_parse(deep, JSON_DECODE_INT_AS_REAL);
+        assert_non_null(v);
+        json_decref(v);
+    }
 }
 
 static void
@@ -271,6 +353,144 @@ test_json__render_empty_and_settings(void **state)
     plk_config_free(&cfg);
 }
 
+/* The test's object in a rendered one-suite, one-test document. */
+static json_t *
+only_test(json_t *doc)
+{
+    json_t *suites = json_object_get(doc, "suites");
+
+    return json_array_get(json_object_get(json_array_get(suites, 0),
+                                          "tests"),
+                          0);
+}
+
+static void
+test_json__render_repairs_text(void **state)
+{
+    /* Bytes that are not UTF-8 reach the writer in test names, output
+     * and messages; each maximal invalid subsequence becomes one U+FFFD
+     * and the document stays valid for a strict reader. */
+    static const struct {
+        const char *in;
+        const char *want;
+    } rows[] = {
+        {"test_\xff", "test_" FFFD},
+        {"caf\xe9", "caf" FFFD},
+        {"\xc0\x80", FFFD FFFD},
+        {"\xed\xa0\x80", FFFD FFFD FFFD},
+        {"x\xe6\xbc", "x" FFFD},
+        {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD},
+        {"ok \xe6\xbc\xa2 \x1b[1m\x01", "ok \xe6\xbc\xa2 \x1b[1m\x01"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NELEM(rows); i++) {
+        plk_run_result r = {0};
+        plk_suite_result *s = plk_run_result_add_suite(&r);
+        plk_test_result *t;
+        char *text = NULL;
+        json_t *doc;
+        json_error_t e;
+
+        assert_non_null(s);
+        t = plk_suite_result_add_test(s);
+        assert_non_null(t);
+        t->name = xstrdup(rows[i].in);
+        t->stdout_text = xstrdup(rows[i].in);
+        assert_int_equal(plk_json_render(&text, &r, NULL), 0);
+        doc = json_loads(text, 0, &e);
+        if (doc == NULL) {
+            print_error("row %zu: %s at %d:%d\n", i, e.text, e.line,
+                        e.column);
+            fail();
+        }
+        assert_string_equal(
+            json_string_value(json_object_get(only_test(doc), "name")),
+            rows[i].want);
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_object_get(only_test(doc), "output"), "stdout")),
+            rows[i].want);
+        json_decref(doc);
+        free(text);
+        plk_run_result_free(&r);
+    }
+}
+
+static void
+test_json__render_diagnosis(void **state)
+{
+    /* What becomes of the diagnosis text: embedded when it is one JSON
+     * value, else null with the text beside it. */
+    static const struct {
+        const char *name;
+        const char *text;
+        const char *embedded;  /* the diagnosis as written; NULL: text */
+    } rows[] = {
+        {"object", "{\"a\": [1, 2.5, 72.0, -0.0, true, null]}",
+         "\"diagnosis\": {\"a\": [1, 2.5, 72.0, -0.0, true, null]},"},
+        {"not_an_object", "[1, 2]", "\"diagnosis\": [1, 2],"},
+        {"lone_surrogate", "{\"path\": \"t\\udcff.py\"}",
+         "\"diagnosis\": {\"path\": \"t" FFFD ".py\"},"},
+        {"nul_escape", "{\"s\": \"a\\u0000b\"}",
+         "\"diagnosis\": {\"s\": \"a\\u0000b\"},"},
+        {"not_json", "Traceback (most recent call last):", NULL},
+        {"python_repr", "{'a': 1}", NULL},
+        {"empty", "", NULL},
+        {"trailing", "{\"a\": 1} {}", NULL},
+        {"unterminated", "{\"a\": [1, ", NULL},
+        {"nan", "{\"a\": NaN}", NULL},
+        {"bad_utf8", "{\"a\": \"\xff\"}", NULL},
+    };
+    char deep[700];
+    size_t i;
+
+    (void)state;
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    deep[600] = '\0';
+    for (i = 0; i < NELEM(rows) + 1; i++) {
+        plk_run_result r = {0};
+        plk_suite_result *s = plk_run_result_add_suite(&r);
+        plk_test_result *t;
+        const char *in = i < NELEM(rows) ? rows[i].text : deep;
+        const char *embedded = i < NELEM(rows) ? rows[i].embedded : NULL;
+        char *text = NULL;
+        json_t *doc;
+        json_t *got;
+        char *fixed;
+
+        assert_non_null(s);
+        t = plk_suite_result_add_test(s);
+        assert_non_null(t);
+        t->diagnosis = xstrdup(in);
+        assert_int_equal(plk_json_render(&text, &r, NULL), 0);
+        doc = json_loads(text, JSON_ALLOW_NUL, NULL);
+        assert_non_null(doc);
+        got = json_object_get(only_test(doc), "diagnosis_text");
+        if (embedded != NULL) {
+            if (strstr(text, embedded) == NULL) {
+                print_error("row %s: no %s in\n%s\n", rows[i].name,
+                            embedded, text);
+                fail();
+            }
+            assert_null(got);
+        }
+        else {
+            assert_true(json_is_null(
+                json_object_get(only_test(doc), "diagnosis")));
+            fixed = plk_sanitize_utf8(in, strlen(in), NULL);
+            assert_non_null(fixed);
+            assert_string_equal(json_string_value(got), fixed);
+            free(fixed);
+        }
+        json_decref(doc);
+        free(text);
+        plk_run_result_free(&r);
+    }
+}
+
 static int
 count_entries(const char *dir)
 {
@@ -350,8 +570,12 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json__quote),
         cmocka_unit_test(test_json__valid),
+        cmocka_unit_test(test_json__parse_values),
+        cmocka_unit_test(test_json__parse_rejects),
         cmocka_unit_test(test_json__render),
         cmocka_unit_test(test_json__render_empty_and_settings),
+        cmocka_unit_test(test_json__render_repairs_text),
+        cmocka_unit_test(test_json__render_diagnosis),
         cmocka_unit_test(test_json__write_and_check_path),
     };
 

@@ -271,6 +271,103 @@ test_sanitize__null_input(void **state)
     plk_sanitize_truncate(NULL, 3);
 }
 
+static void
+test_sanitize__utf8_only(void **state)
+{
+    static const row rows[] = {
+        /* Repaired exactly as plk_sanitize repairs it ... */
+        {"lone_continuation", "a\x80z", 0, 0, "a" FFFD "z"},
+        {"overlong_nul", "\xC0\x80", 0, 0, FFFD FFFD},
+        {"surrogate_high", "\xED\xA0\x80", 0, 0, FFFD FFFD FFFD},
+        {"above_10ffff", "\xF4\x90\x80\x80", 0, 0, FFFD FFFD FFFD FFFD},
+        {"truncated_at_end", "ab\xE6\xBC", 0, 0, "ab" FFFD},
+        {"truncated_before_lead", "\xC3\xC3\xA9", 0, 0, FFFD "\xC3\xA9"},
+        {"latin1_text", "caf\xE9!", 0, 0, "caf" FFFD "!"},
+        /* ... and nothing else touched. */
+        {"escape_kept", "\x1b[31mred\x1b[0m", 0, 0, "\x1b[31mred\x1b[0m"},
+        {"controls_kept", "a\x01\tb\n\r", 0, 0, "a\x01\tb\n\r"},
+        {"nonchar_kept", "\xEF\xBF\xBE", 0, 0, "\xEF\xBF\xBE"},
+        {"valid_kept", "\xE6\xBC\xA2 \xF0\x9F\x98\x80", 0, 0,
+         "\xE6\xBC\xA2 \xF0\x9F\x98\x80"},
+    };
+    size_t i;
+    size_t n;
+    char *s;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        s = plk_sanitize_utf8(rows[i].in, strlen(rows[i].in), &n);
+        assert_non_null(s);
+        if (strcmp(s, rows[i].want) != 0) {
+            print_error("row %s\n", rows[i].name);
+            free(s);
+            fail();
+        }
+        assert_int_equal(n, strlen(rows[i].want));
+        free(s);
+    }
+    /* NUL bytes are kept and counted; NULL is "". */
+    s = plk_sanitize_utf8("a\0\xff", 3, &n);
+    assert_non_null(s);
+    assert_int_equal(n, 5);
+    assert_memory_equal(s, "a\0" FFFD, 5);
+    free(s);
+    s = plk_sanitize_utf8(NULL, 4, NULL);
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static void
+test_sanitize__json_surrogates(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *in;
+        const char *want;
+    } rows[] = {
+        {"lone_high", "[\"\\ud800\"]", "[\"\\ufffd\"]"},
+        {"lone_low", "\"a\\uDFFFb\"", "\"a\\ufffdb\""},
+        {"pair_kept", "\"\\ud83d\\ude00\"", "\"\\ud83d\\ude00\""},
+        {"pair_upper_kept", "\"\\uD83D\\uDE00\"", "\"\\uD83D\\uDE00\""},
+        {"high_high", "\"\\ud800\\ud800\\udc00\"",
+         "\"\\ufffd\\ud800\\udc00\""},
+        {"low_then_high", "\"\\udc00\\ud800\"", "\"\\ufffd\\ufffd\""},
+        {"high_then_other", "\"\\ud800\\u0041\"", "\"\\ufffd\\u0041\""},
+        {"high_then_text", "\"\\ud800x\"", "\"\\ufffdx\""},
+        {"escaped_backslash", "\"\\\\ud800\"", "\"\\\\ud800\""},
+        {"backslash_then_escape", "\"\\\\\\ud800\"",
+         "\"\\\\\\ufffd\""},
+        {"other_escapes", "\"\\n\\u00e9\\\"\"", "\"\\n\\u00e9\\\"\""},
+        {"short_at_end", "\"\\ud8", "\"\\ud8"},
+        {"not_hex", "\"\\udxyz\"", "\"\\udxyz\""},
+        {"trailing_backslash", "x\\", "x\\"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char buf[64];
+
+        snprintf(buf, sizeof(buf), "%s", rows[i].in);
+        plk_sanitize_json_surrogates(buf, strlen(buf));
+        if (strcmp(buf, rows[i].want) != 0) {
+            print_error("row %s: got %s want %s\n", rows[i].name, buf,
+                        rows[i].want);
+            fail();
+        }
+    }
+    /* A high surrogate cut off by the end of the text is still lone; the
+     * length given is what counts, not the NUL. */
+    {
+        char buf[] = "\\ud800\\udc00";
+
+        plk_sanitize_json_surrogates(buf, 10);
+        assert_string_equal(buf, "\\ufffd\\udc00");
+    }
+    plk_sanitize_json_surrogates(NULL, 0);
+}
+
 typedef struct trow {
     const char *name;
     const char *in;
@@ -425,6 +522,8 @@ main(void)
         cmocka_unit_test(test_sanitize__oneline),
         cmocka_unit_test(test_sanitize__null_input),
         cmocka_unit_test(test_sanitize__truncate),
+        cmocka_unit_test(test_sanitize__utf8_only),
+        cmocka_unit_test(test_sanitize__json_surrogates),
         cmocka_unit_test(test_sanitize__random_bytes_are_safe),
     };
 

@@ -16,16 +16,59 @@
 #include "base/util.h"
 
 static char *
-write_temp(const char *text)
+write_temp_n(const char *text, size_t len)
 {
     char tmpl[] = "/tmp/plk-shard-XXXXXX";
     int fd = mkstemp(tmpl);
-    size_t len = strlen(text);
 
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     return plk_strdup(tmpl);
+}
+
+static char *
+write_temp(const char *text)
+{
+    return write_temp_n(text, strlen(text));
+}
+
+/* Read text[0..len) as a durations file that must be refused: the
+ * message names the file, says what is wrong (want) and what to do. */
+static void
+expect_refused(const char *text, size_t len, const char *want)
+{
+    char *path = write_temp_n(text, len);
+    plk_durations d;
+    plk_error err = {0};
+
+    assert_int_equal(plk_durations_read(&d, path, &err), PLK_EUSAGE);
+    if (strstr(err.message, want) == NULL) {
+        print_error("want '%s' in: %s\n", want, err.message);
+        fail();
+    }
+    assert_non_null(strstr(err.message, "--durations-from"));
+    assert_non_null(strstr(err.message, path));
+    assert_non_null(strstr(err.message, "pass the --junit-xml or --json "
+                                        "file of an earlier run"));
+    assert_int_equal(d.files.count, 0);
+    plk_error_clear(&err);
+    unlink(path);
+    free(path);
+}
+
+static char *
+nested(size_t levels, const char *inner)
+{
+    size_t n = strlen(inner);
+    char *s = malloc(2 * levels + n + 1);
+
+    assert_non_null(s);
+    memset(s, '[', levels);
+    memcpy(s + levels, inner, n);
+    memset(s + levels + n, ']', levels);
+    s[2 * levels + n] = '\0';
+    return s;
 }
 
 static void
@@ -192,6 +235,127 @@ test_shard__bad_reports_are_usage_errors(void **state)
 }
 
 static void
+test_shard__bad_json_says_where(void **state)
+{
+    static const char nul[] = "{\"tests\": [{\"id\": \"a.py::t\",\n"
+                              "  \"time\": 1}]}\0";
+    static const char nul_in_id[] = "{\"id\": \"a.py\0::t\", \"time\": 1}";
+    char *deep;
+
+    (void)state;
+    /* Truncated: jansson's line and column, and what it expected. */
+    expect_refused("{\"id\": \"x\", \"time\": 1", 21,
+                   "not valid JSON at line 1, column 21 (byte 21): "
+                   "'}' expected near end of file");
+    {
+        static const char text[] = "{\n  \"tests\": [\n"
+                                   "    {\"id\": \"b.py::t\" \"time\": 2}\n"
+                                   "  ]\n}\n";
+
+        expect_refused(text, sizeof(text) - 1,
+                       "at line 3, column 27 (byte 42): '}' expected near "
+                       "'\"time\"'");
+    }
+    /* A NUL byte is nowhere JSON: said so, where it is. */
+    expect_refused(nul, sizeof(nul) - 1,
+                   "not valid JSON at line 2, column 15 (byte 44): a NUL "
+                   "byte");
+    expect_refused(nul_in_id, sizeof(nul_in_id) - 1,
+                   "at line 1, column 13 (byte 13): a NUL byte");
+    /* 10,000 levels: jansson stops at its own limit, and says so. */
+    deep = nested(10000, "");
+    expect_refused(deep, strlen(deep), "maximum parsing depth reached");
+    free(deep);
+    /* The reader keeps its own limit of 200 levels, every value one. */
+    deep = nested(201, "");
+    expect_refused(deep, strlen(deep), "nested more than 200 levels deep");
+    free(deep);
+    deep = nested(200, "1");
+    expect_refused(deep, strlen(deep), "nested more than 200 levels deep");
+    free(deep);
+    {
+        plk_durations d;
+        char *path;
+
+        /* 198 arrays, the object, and its members: 200 levels. */
+        deep = nested(198, "{\"id\": \"deep.py::t\", \"time\": 2}");
+        path = write_temp(deep);
+        assert_int_equal(plk_durations_read(&d, path, NULL), 0);
+        assert_true(plk_durations_lookup(&d, "deep.py", NULL) == 2.0);
+        plk_durations_free(&d);
+        unlink(path);
+        free(path);
+        free(deep);
+    }
+}
+
+static void
+test_shard__json_edges(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *text;
+        const char *file;  /* looked up; NULL: the report knows none */
+        double secs;
+    } rows[] = {
+        /* Valid JSON that is not an object: nothing in it, no error. */
+        {"array", "[1, 2, 3]", NULL, 0},
+        {"empty_array", "[]", NULL, 0},
+        {"array_of_tests",
+         "[{\"id\": \"a.py::t\", \"time\": 2}, "
+         "{\"id\": \"a.py::u\", \"time\": 0.5}]",
+         "a.py", 2.5},
+        /* \u0000 ends the id where it stands. */
+        {"nul_escape", "{\"id\": \"a.py\\u0000::x\", \"time\": 1}",
+         "a.py", 1},
+        /* Lone surrogates, as Python writes undecodable names, and raw
+         * bytes that are not UTF-8 read as U+FFFD. */
+        {"lone_surrogate", "{\"id\": \"t\\udcff.py::x\", \"time\": 1}",
+         "t\xEF\xBF\xBD.py", 1},
+        {"raw_latin1", "{\"id\": \"t\xe9.py::x\", \"time\": 1}",
+         "t\xEF\xBF\xBD.py", 1},
+        {"pair", "{\"id\": \"t\\ud83d\\ude00.py\", \"time\": 1}",
+         "t\xF0\x9F\x98\x80.py", 1},
+        /* An integer of any size is a number (too large to count). */
+        {"huge_integer",
+         "{\"id\": \"a.py::t\", \"time\": 100000000000000000000000}",
+         NULL, 0},
+        {"negative", "{\"id\": \"a.py::t\", \"time\": -1}", NULL, 0},
+        {"string_time", "{\"id\": \"a.py::t\", \"time\": \"1\"}", NULL, 0},
+        {"last_of_time_and_duration",
+         "{\"id\": \"a.py::t\", \"time\": 1, \"duration\": 2}", "a.py", 2},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char *path = write_temp(rows[i].text);
+        plk_durations d;
+        plk_error err = {0};
+
+        if (plk_durations_read(&d, path, &err) != 0) {
+            print_error("row %s: %s\n", rows[i].name, err.message);
+            fail();
+        }
+        if (rows[i].file == NULL) {
+            assert_int_equal(d.files.count, 0);
+        }
+        else if (plk_durations_lookup(&d, rows[i].file, NULL) !=
+                 rows[i].secs) {
+            print_error("row %s: %g\n", rows[i].name,
+                        plk_durations_lookup(&d, rows[i].file, NULL));
+            fail();
+        }
+        plk_durations_free(&d);
+        unlink(path);
+        free(path);
+    }
+    /* A top-level string or number is not taken for JSON at all. */
+    expect_refused("\"a string\"", 10, "neither JUnit XML nor JSON");
+    expect_refused("42", 2, "neither JUnit XML nor JSON");
+}
+
+static void
 test_shard__count_tests(void **state)
 {
     char *path = write_temp("import unittest\n\n"
@@ -268,6 +432,8 @@ main(void)
         cmocka_unit_test(test_shard__durations_from_junit),
         cmocka_unit_test(test_shard__durations_from_json),
         cmocka_unit_test(test_shard__bad_reports_are_usage_errors),
+        cmocka_unit_test(test_shard__bad_json_says_where),
+        cmocka_unit_test(test_shard__json_edges),
         cmocka_unit_test(test_shard__count_tests),
         cmocka_unit_test(test_shard__gitlab_variables),
     };

@@ -109,9 +109,9 @@ def _run(argv, what):
     if proc.returncode != 0:
         raise BuildError("%s failed (exit %d); see the output above. "
                          "Building pyleak-ci needs CMake, a C compiler, "
-                         "the Python development files of %s, libxml2 "
-                         "and pkg-config (ci/deps.sh installs them on "
-                         "Debian)" % (what, proc.returncode,
+                         "the Python development files of %s, libxml2, "
+                         "jansson and pkg-config (ci/deps.sh installs "
+                         "them on Debian)" % (what, proc.returncode,
                                       _base_python()))
 
 

@@ -159,6 +159,114 @@ plk_sanitize(const char *s, size_t len, int oneline)
 }
 
 char *
+plk_sanitize_utf8(const char *s, size_t len, size_t *outlen)
+{
+    const unsigned char *in = (const unsigned char *)s;
+    char *out;
+    size_t i = 0;
+    size_t o = 0;
+
+    if (s == NULL) {
+        len = 0;
+    }
+    /* One invalid byte becomes three. */
+    if (len > (SIZE_MAX - 1) / 3) {
+        return NULL;
+    }
+    out = malloc(len * 3 + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    while (i < len) {
+        uint32_t cp;
+        size_t bad = 0;
+        size_t n = plk_utf8_decode(in + i, len - i, &cp, &bad);
+
+        if (n == 0) {
+            memcpy(out + o, replacement, 3);
+            o += 3;
+            i += bad;
+            continue;
+        }
+        memcpy(out + o, in + i, n);
+        o += n;
+        i += n;
+    }
+    out[o] = '\0';
+    if (outlen != NULL) {
+        *outlen = o;
+    }
+    if (o < len * 3) {
+        char *shrunk = realloc(out, o + 1);
+
+        if (shrunk != NULL) {
+            out = shrunk;
+        }
+    }
+    return out;
+}
+
+/* The value of the four hex digits at s, or -1. */
+static long
+hex4(const char *s)
+{
+    long v = 0;
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        char c = s[k];
+
+        v <<= 4;
+        if (c >= '0' && c <= '9') {
+            v |= c - '0';
+        }
+        else if (c >= 'a' && c <= 'f') {
+            v |= c - 'a' + 10;
+        }
+        else if (c >= 'A' && c <= 'F') {
+            v |= c - 'A' + 10;
+        }
+        else {
+            return -1;
+        }
+    }
+    return v;
+}
+
+void
+plk_sanitize_json_surrogates(char *text, size_t len)
+{
+    size_t i = 0;
+
+    /* A backslash always starts an escape, so reading escapes from the
+     * left never mistakes an escaped backslash and a 'u' for one. */
+    while (i + 1 < len) {
+        long cp;
+
+        if (text[i] != '\\') {
+            i++;
+            continue;
+        }
+        if (text[i + 1] != 'u' || len - i < 6 ||
+            (cp = hex4(text + i + 2)) < 0xd800 || cp > 0xdfff) {
+            i += 2;
+            continue;
+        }
+        if (cp < 0xdc00 && len - i >= 12 && text[i + 6] == '\\' &&
+            text[i + 7] == 'u') {
+            long lo = hex4(text + i + 8);
+
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                i += 12;
+                continue;
+            }
+        }
+        memcpy(text + i + 2, "fffd", 4);
+        i += 6;
+    }
+}
+
+char *
 plk_sanitize_str(const char *s, int oneline)
 {
     return plk_sanitize(s, s == NULL ? 0 : strlen(s), oneline);

@@ -26,7 +26,20 @@ char *plk_sanitize_str(const char *s, int oneline);
  * UTF-8 boundary and appending "..." when cut. */
 void plk_sanitize_truncate(char *s, size_t max);
 
-/* The decoder the sanitiser uses, under its earlier name. */
-#define plk_sanitize_utf8_decode plk_utf8_decode
+/* Return a newly allocated copy of s[0..len) in which only invalid UTF-8
+ * is changed: it becomes U+FFFD, one per maximal invalid subsequence, as
+ * in plk_sanitize. Everything else, escapes and control characters and
+ * NUL bytes included, is kept. The length of the copy goes to *outlen
+ * when outlen is not NULL. Returns NULL only when out of memory; s may be
+ * NULL (treated as ""). */
+char *plk_sanitize_utf8(const char *s, size_t len, size_t *outlen);
+
+/* In JSON text[0..len), rewrite in place each \u escape of a surrogate
+ * that is not half of a pair (\ud800 alone, \udc00 first) as \ufffd,
+ * which has the same length. Python's json module writes such escapes
+ * for file names that are not UTF-8; RFC 8259 allows them, but they
+ * name no character and strict readers refuse them. Nothing else is
+ * touched, so text that is not JSON stays not JSON. */
+void plk_sanitize_json_surrogates(char *text, size_t len);
 
 #endif

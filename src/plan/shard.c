@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "plan/shard.h"
+#include "base/sanitize.h"
 
 /* -- durations ------------------------------------------------------------ */
 
@@ -121,327 +123,147 @@ read_junit(plk_durations *d, const char *path, plk_error *err)
     return rc ? plk_error_set(err, rc, "out of memory") : 0;
 }
 
-/* A small JSON reader that keeps only what sharding needs. */
-typedef struct json {
-    const char *p, *end;
-    plk_durations *d;
-    int depth;
-} json;
+/* The deepest nesting a JSON report may have (every value counts as a
+ * level, the outermost one as 1). jansson refuses more than 2048 on its
+ * own; this is the limit the reader has always kept. */
+#define JSON_MAX_DEPTH 200
 
-static void
-ws(json *j)
-{
-    while (j->p < j->end && isspace((unsigned char)*j->p)) {
-        j->p++;
-    }
-}
-
-static void
-put_utf8(plk_buf *b, unsigned long c)
-{
-    char u[4];
-    size_t n;
-
-    if (c < 0x80) {
-        u[0] = (char)c;
-        n = 1;
-    }
-    else if (c < 0x800) {
-        u[0] = (char)(0xc0 | (c >> 6));
-        u[1] = (char)(0x80 | (c & 0x3f));
-        n = 2;
-    }
-    else if (c < 0x10000) {
-        u[0] = (char)(0xe0 | (c >> 12));
-        u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        u[2] = (char)(0x80 | (c & 0x3f));
-        n = 3;
-    }
-    else {
-        u[0] = (char)(0xf0 | (c >> 18));
-        u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-        u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-        u[3] = (char)(0x80 | (c & 0x3f));
-        n = 4;
-    }
-    plk_buf_append(b, u, n);
-}
-
+/* Every object in document order, the ones inside it first: one with a
+ * string "id" and a number "time" or "duration" (the last of these)
+ * counts towards its string "file", else the part of the id before
+ * "::". Returns 0, PLK_ENOMEM, or PLK_EUSAGE when nested too deep. */
 static int
-hex4(json *j, unsigned long *out)
+json_walk(plk_durations *d, json_t *v, int depth)
 {
-    int i;
-
-    *out = 0;
-    if (j->end - j->p < 4) {
-        return -1;
-    }
-    for (i = 0; i < 4; i++) {
-        int c = (unsigned char)*j->p++;
-
-        *out <<= 4;
-        if (c >= '0' && c <= '9') {
-            *out |= (unsigned long)(c - '0');
-        }
-        else if (c >= 'a' && c <= 'f') {
-            *out |= (unsigned long)(c - 'a' + 10);
-        }
-        else if (c >= 'A' && c <= 'F') {
-            *out |= (unsigned long)(c - 'A' + 10);
-        }
-        else {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* A string at j->p (after the quote was seen); *out gets a copy. */
-static int
-json_string(json *j, char **out)
-{
-    plk_buf b = {0};
-
-    j->p++;
-    while (j->p < j->end && *j->p != '"') {
-        if (*j->p == '\\') {
-            unsigned long c;
-
-            if (++j->p >= j->end) {
-                break;
-            }
-            switch (*j->p++) {
-            case 'n':
-                plk_buf_append(&b, "\n", 1);
-                break;
-            case 't':
-                plk_buf_append(&b, "\t", 1);
-                break;
-            case 'r':
-                plk_buf_append(&b, "\r", 1);
-                break;
-            case 'b':
-                plk_buf_append(&b, "\b", 1);
-                break;
-            case 'f':
-                plk_buf_append(&b, "\f", 1);
-                break;
-            case 'u':
-                if (hex4(j, &c) != 0) {
-                    plk_buf_free(&b);
-                    return -1;
-                }
-                if (c >= 0xd800 && c < 0xdc00 && j->end - j->p >= 6 &&
-                    j->p[0] == '\\' && j->p[1] == 'u') {
-                    unsigned long lo;
-
-                    j->p += 2;
-                    if (hex4(j, &lo) != 0) {
-                        plk_buf_free(&b);
-                        return -1;
-                    }
-                    c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-                }
-                put_utf8(&b, c);
-                break;
-            default:
-                plk_buf_append(&b, j->p - 1, 1);
-                break;
-            }
-            continue;
-        }
-        plk_buf_append(&b, j->p, 1);
-        j->p++;
-    }
-    if (j->p >= j->end) {
-        plk_buf_free(&b);
-        return -1;
-    }
-    j->p++;
-    *out = plk_buf_detach(&b);
-    return *out ? 0 : -1;
-}
-
-static int json_value(json *j, char **str, double *num, int *is_num);
-
-static int
-json_object(json *j)
-{
-    char *id = NULL, *file = NULL;
+    const char *key;
+    const char *id = NULL;
+    const char *file = NULL;
+    char *own = NULL;
     double time = -1;
+    json_t *x;
+    size_t i;
     int rc = 0;
 
-    j->p++;
-    ws(j);
-    if (j->p < j->end && *j->p == '}') {
-        j->p++;
+    if (depth > JSON_MAX_DEPTH) {
+        return PLK_EUSAGE;
+    }
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            rc = json_walk(d, x, depth + 1);
+            if (rc != 0) {
+                return rc;
+            }
+        }
         return 0;
     }
-    while (rc == 0) {
-        char *key = NULL, *str = NULL;
-        double num = 0;
-        int is_num = 0;
-
-        ws(j);
-        if (j->p >= j->end || *j->p != '"' || json_string(j, &key) != 0) {
-            rc = -1;
-            break;
-        }
-        ws(j);
-        if (j->p >= j->end || *j->p != ':') {
-            free(key);
-            rc = -1;
-            break;
-        }
-        j->p++;
-        rc = json_value(j, &str, &num, &is_num);
-        if (rc == 0) {
-            if (strcmp(key, "id") == 0 && str != NULL) {
-                free(id);
-                id = str;
-                str = NULL;
-            }
-            else if (strcmp(key, "file") == 0 && str != NULL) {
-                free(file);
-                file = str;
-                str = NULL;
-            }
-            else if ((strcmp(key, "time") == 0 ||
-                      strcmp(key, "duration") == 0) &&
-                     is_num) {
-                time = num;
-            }
-        }
-        free(key);
-        free(str);
-        ws(j);
-        if (rc == 0 && j->p < j->end && *j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (rc == 0 && j->p < j->end && *j->p == '}') {
-            j->p++;
-            break;
-        }
-        rc = -1;
+    if (!json_is_object(v)) {
+        return 0;
     }
-    if (rc == 0 && id != NULL && time >= 0) {
+    json_object_foreach(v, key, x) {
+        rc = json_walk(d, x, depth + 1);
+        if (rc != 0) {
+            return rc;
+        }
+        if (strcmp(key, "id") == 0 && json_is_string(x)) {
+            id = json_string_value(x);
+        }
+        else if (strcmp(key, "file") == 0 && json_is_string(x)) {
+            file = json_string_value(x);
+        }
+        else if ((strcmp(key, "time") == 0 ||
+                  strcmp(key, "duration") == 0) &&
+                 json_is_number(x)) {
+            time = json_number_value(x);
+        }
+    }
+    if (id == NULL || !(time >= 0)) {
+        return 0;
+    }
+    if (file == NULL) {
         const char *cut = strstr(id, "::");
 
-        if (file == NULL) {
-            file = cut ? plk_strndup(id, (size_t)(cut - id))
-                       : plk_strdup(id);
+        own = cut ? plk_strndup(id, (size_t)(cut - id)) : plk_strdup(id);
+        if (own == NULL) {
+            return PLK_ENOMEM;
         }
-        rc = add_secs(&j->d->files, &j->d->file_secs, file, time) ? -2 : 0;
+        file = own;
     }
-    free(id);
-    free(file);
+    rc = add_secs(&d->files, &d->file_secs, file, time);
+    free(own);
     return rc;
 }
 
 static int
-json_value(json *j, char **str, double *num, int *is_num)
+bad_json(plk_error *err, const char *path, int line, int column,
+         int position, const char *what)
 {
-    int rc = 0;
-
-    ws(j);
-    if (j->p >= j->end || ++j->depth > 200) {
-        return -1;
-    }
-    if (*j->p == '{') {
-        rc = json_object(j);
-    }
-    else if (*j->p == '[') {
-        j->p++;
-        ws(j);
-        if (j->p < j->end && *j->p == ']') {
-            j->p++;
-        }
-        else {
-            for (;;) {
-                char *s = NULL;
-                double n;
-                int isn;
-
-                rc = json_value(j, &s, &n, &isn);
-                free(s);
-                ws(j);
-                if (rc != 0 || j->p >= j->end) {
-                    rc = rc ? rc : -1;
-                    break;
-                }
-                if (*j->p == ',') {
-                    j->p++;
-                    continue;
-                }
-                if (*j->p == ']') {
-                    j->p++;
-                    break;
-                }
-                rc = -1;
-                break;
-            }
-        }
-    }
-    else if (*j->p == '"') {
-        char *tmp = NULL;
-
-        rc = json_string(j, str ? str : &tmp);
-        free(tmp);
-    }
-    else if (*j->p == '-' || isdigit((unsigned char)*j->p)) {
-        char tmp[64];
-        size_t n = 0;
-        char *end;
-
-        while (j->p + n < j->end && n < sizeof(tmp) - 1 &&
-               strchr("+-0123456789.eE", j->p[n]) != NULL) {
-            n++;
-        }
-        memcpy(tmp, j->p, n);
-        tmp[n] = '\0';
-        *num = strtod(tmp, &end);
-        *is_num = end != tmp;
-        j->p += n;
-        rc = *is_num ? 0 : -1;
-    }
-    else {
-        static const char *const words[] = {"true", "false", "null"};
-        size_t i;
-
-        rc = -1;
-        for (i = 0; i < 3; i++) {
-            size_t n = strlen(words[i]);
-
-            if ((size_t)(j->end - j->p) >= n &&
-                memcmp(j->p, words[i], n) == 0) {
-                j->p += n;
-                rc = 0;
-                break;
-            }
-        }
-    }
-    j->depth--;
-    return rc;
+    return plk_error_set(err, PLK_EUSAGE,
+                         "--durations-from %s: not valid JSON at line %d, "
+                         "column %d (byte %d): %s; pass the --junit-xml or "
+                         "--json file of an earlier run",
+                         path, line, column, position, what);
 }
 
+/* text[0..len) is the whole file, repaired in place where that keeps
+ * its length. */
 static int
-read_json(plk_durations *d, const char *path, const char *text, size_t len,
+read_json(plk_durations *d, const char *path, char *text, size_t len,
           plk_error *err)
 {
-    json j = {text, text + len, d, 0};
-    int rc = json_value(&j, NULL, &(double){0}, &(int){0});
+    /* Numbers as doubles, so that no integer is too large to read;
+     * \u0000 is allowed and ends the C string of what holds it. */
+    const size_t flags = JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL;
+    const char *nul = memchr(text, '\0', len);
+    json_error_t e;
+    json_t *doc;
+    int rc;
 
-    ws(&j);
-    if (rc == -2) {
+    /* A NUL byte is JSON nowhere; jansson's message for it would read
+     * as if the file ended there. */
+    if (nul != NULL) {
+        const char *p;
+        int line = 1;
+        int column = 1;
+
+        for (p = text; p < nul; p++) {
+            column = *p == '\n' ? 1 : column + 1;
+            line += *p == '\n';
+        }
+        return bad_json(err, path, line, column, (int)(nul - text) + 1,
+                        "a NUL byte");
+    }
+    /* Python writes lone surrogates (from file names that are not
+     * UTF-8) as \u escapes that jansson refuses, and other tools may
+     * write such names as raw bytes: both read as U+FFFD. */
+    plk_sanitize_json_surrogates(text, len);
+    doc = json_loadb(text, len, flags, &e);
+    if (doc == NULL && json_error_code(&e) == json_error_invalid_utf8) {
+        size_t n;
+        char *fixed = plk_sanitize_utf8(text, len, &n);
+
+        if (fixed == NULL) {
+            return plk_error_set(err, PLK_ENOMEM, "out of memory");
+        }
+        doc = json_loadb(fixed, n, flags, &e);
+        free(fixed);
+    }
+    if (doc == NULL) {
+        if (json_error_code(&e) == json_error_out_of_memory) {
+            return plk_error_set(err, PLK_ENOMEM, "out of memory");
+        }
+        return bad_json(err, path, e.line, e.column, e.position, e.text);
+    }
+    rc = json_walk(d, doc, 1);
+    json_decref(doc);
+    if (rc == PLK_ENOMEM) {
         return plk_error_set(err, PLK_ENOMEM, "out of memory");
     }
-    if (rc != 0 || j.p != j.end) {
+    if (rc != 0) {
         return plk_error_set(err, PLK_EUSAGE,
-                             "--durations-from %s: not valid JSON (at byte "
-                             "%zu); pass the --junit-xml or --json file of "
-                             "an earlier run",
-                             path, (size_t)(j.p - text));
+                             "--durations-from %s: not valid JSON: nested "
+                             "more than %d levels deep; pass the "
+                             "--junit-xml or --json file of an earlier run",
+                             path, JSON_MAX_DEPTH);
     }
     return 0;
 }

@@ -24,7 +24,8 @@ typedef struct plk_durations {
  * <testsuite name>. From JSON, every object with a string "id" and a
  * number "time" (or "duration") counts towards its "file" member, or the
  * part of the id before "::"; anything else is ignored. Returns 0, or
- * PLK_EUSAGE naming the file when it cannot be read or parsed. */
+ * PLK_EUSAGE naming the file when it cannot be read or parsed (for JSON,
+ * with the line and column where parsing stopped). */
 int plk_durations_read(plk_durations *out, const char *path,
                        plk_error *err);
 void plk_durations_free(plk_durations *d);

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "report/html.h"
-#include "report/jsontree.h"
+#include "report/json.h"
 #include "base/metric.h"
 #include "base/outfile.h"
 #include "report/summary.h"
@@ -342,52 +344,69 @@ outcome_class(plk_outcome o)
     }
 }
 
-static void
-put_frame_line(hw *h, const plk_jv *f)
+/* The string at key in an object of the diagnosis, or NULL. */
+static const char *
+dstr(const json_t *o, const char *key)
 {
-    hw_text(h, plk_jv_str(f, "path"));
-    hw_printf(h, ":%.0f  ", plk_jv_num(f, "line", 0));
-    hw_text(h, plk_jv_str(f, "source"));
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The number at key in an object of the diagnosis, or dflt. */
+static double
+dnum(const json_t *o, const char *key, double dflt)
+{
+    const json_t *x = json_object_get(o, key);
+
+    return json_is_number(x) ? json_number_value(x) : dflt;
+}
+
+static void
+put_frame_line(hw *h, const json_t *f)
+{
+    hw_text(h, dstr(f, "path"));
+    hw_printf(h, ":%.0f  ", dnum(f, "line", 0));
+    hw_text(h, dstr(f, "source"));
     hw_puts(h, "\n");
 }
 
 static void
-put_sites(hw *h, const plk_jv *sites, const char *title)
+put_sites(hw *h, const json_t *sites, const char *title)
 {
     size_t i, k;
     char amount[48];
 
-    if (plk_jv_len(sites) == 0) {
+    if (json_array_size(sites) == 0) {
         return;
     }
     hw_printf(h, "<h4>%s</h4><table class=\"sites\"><tr><th>site</th>"
                  "<th>source line</th><th class=\"num\">per call</th>"
                  "<th class=\"num\">blocks/call</th></tr>",
               title);
-    for (i = 0; i < plk_jv_len(sites); i++) {
-        const plk_jv *s = plk_jv_at(sites, i);
-        const plk_jv *tb = plk_jv_get(s, "traceback");
+    for (i = 0; i < json_array_size(sites); i++) {
+        const json_t *s = json_array_get(sites, i);
+        const json_t *tb = json_object_get(s, "traceback");
 
         plk_format_amount(amount, sizeof(amount),
-                          plk_jv_num(s, "bytes_per_call", 0), "bytes");
+                          dnum(s, "bytes_per_call", 0), "bytes");
         hw_puts(h, "<tr><td><code>");
-        hw_text(h, plk_jv_str(s, "path"));
+        hw_text(h, dstr(s, "path"));
         hw_printf(h, ":%.0f</code></td><td><code>",
-                  plk_jv_num(s, "line", 0));
-        hw_text(h, plk_jv_str(s, "source"));
+                  dnum(s, "line", 0));
+        hw_text(h, dstr(s, "source"));
         hw_printf(h, "</code>");
-        if (plk_jv_len(tb) > 0) {
+        if (json_array_size(tb) > 0) {
             hw_printf(h, "<details><summary>traceback (%zu frame%s)"
                          "</summary><pre>",
-                      plk_jv_len(tb), plk_jv_len(tb) == 1 ? "" : "s");
-            for (k = 0; k < plk_jv_len(tb); k++) {
-                put_frame_line(h, plk_jv_at(tb, k));
+                      json_array_size(tb),
+                      json_array_size(tb) == 1 ? "" : "s");
+            for (k = 0; k < json_array_size(tb); k++) {
+                put_frame_line(h, json_array_get(tb, k));
             }
             hw_puts(h, "</pre></details>");
         }
         hw_printf(h, "</td><td class=\"num\">+%s</td>"
                      "<td class=\"num\">%.3g</td></tr>",
-                  amount, plk_jv_num(s, "blocks_per_call", 0));
+                  amount, dnum(s, "blocks_per_call", 0));
     }
     hw_puts(h, "</table>");
 }
@@ -395,9 +414,9 @@ put_sites(hw *h, const plk_jv *sites, const char *title)
 /* A holder chain "root (type) -> edge (type) -> ... -> type" as boxes
  * joined by arrows: the root first, the leaked object last. */
 static void
-put_chain(hw *h, const plk_jv *holder)
+put_chain(hw *h, const json_t *holder)
 {
-    const char *chain = plk_jv_str(holder, "chain");
+    const char *chain = dstr(holder, "chain");
     const char *p = chain, *next;
     int first = 1;
 
@@ -425,9 +444,9 @@ put_chain(hw *h, const plk_jv *holder)
         first = 0;
         p = next ? next + 4 : NULL;
     }
-    if (plk_jv_get(holder, "grows_per_call") != NULL) {
+    if (json_object_get(holder, "grows_per_call") != NULL) {
         hw_printf(h, "<span class=\"edge\">grows by %.3g/call</span>",
-                  plk_jv_num(holder, "grows_per_call", 0));
+                  dnum(holder, "grows_per_call", 0));
     }
     hw_puts(h, "</div>");
 }
@@ -435,11 +454,13 @@ put_chain(hw *h, const plk_jv *holder)
 static void
 put_diagnosis(hw *h, const plk_test_result *t)
 {
-    plk_jv d;
-    const plk_jv *list, *loc;
+    json_t *d;
+    const json_t *list, *loc;
     size_t i;
 
-    if (t->diagnosis == NULL || plk_jv_parse(&d, t->diagnosis) != 0) {
+    /* Numbers are read as doubles, whatever their size. */
+    d = plk_json_parse(t->diagnosis, JSON_DECODE_INT_AS_REAL);
+    if (d == NULL) {
         if (t->details != NULL && *t->details) {
             hw_puts(h, "<h4>report</h4><pre>");
             hw_text(h, t->details);
@@ -447,56 +468,56 @@ put_diagnosis(hw *h, const plk_test_result *t)
         }
         return;
     }
-    loc = plk_jv_get(&d, "location");
-    if (loc != NULL && loc->type == PLK_JV_OBJECT) {
+    loc = json_object_get(d, "location");
+    if (json_is_object(loc)) {
         hw_puts(h, "<p>location: <code>");
-        hw_text(h, plk_jv_str(loc, "path"));
-        hw_printf(h, ":%.0f</code> <code>", plk_jv_num(loc, "line", 0));
-        hw_text(h, plk_jv_str(loc, "source"));
+        hw_text(h, dstr(loc, "path"));
+        hw_printf(h, ":%.0f</code> <code>", dnum(loc, "line", 0));
+        hw_text(h, dstr(loc, "source"));
         hw_puts(h, "</code></p>");
     }
-    put_sites(h, plk_jv_get(&d, "sites"),
+    put_sites(h, json_object_get(d, "sites"),
               "allocation sites that grow (tracemalloc)");
-    put_sites(h, plk_jv_get(&d, "native_sites"),
+    put_sites(h, json_object_get(d, "native_sites"),
               "native allocations still live (malloc tracer)");
-    list = plk_jv_get(&d, "types");
-    if (plk_jv_len(list) > 0) {
+    list = json_object_get(d, "types");
+    if (json_array_size(list) > 0) {
         hw_puts(h, "<h4>growing types</h4><table><tr><th>type</th>"
                    "<th class=\"num\">per call</th></tr>");
-        for (i = 0; i < plk_jv_len(list); i++) {
-            const plk_jv *x = plk_jv_at(list, i);
+        for (i = 0; i < json_array_size(list); i++) {
+            const json_t *x = json_array_get(list, i);
 
             hw_puts(h, "<tr><td><code>");
-            hw_text(h, plk_jv_str(x, "type"));
+            hw_text(h, dstr(x, "type"));
             hw_printf(h, "</code></td><td class=\"num\">%.3g</td></tr>",
-                      plk_jv_num(x, "per_call", 0));
+                      dnum(x, "per_call", 0));
         }
         hw_puts(h, "</table>");
     }
-    list = plk_jv_get(&d, "holders");
-    if (plk_jv_len(list) > 0) {
+    list = json_object_get(d, "holders");
+    if (json_array_size(list) > 0) {
         hw_puts(h, "<h4>held by</h4>");
-        for (i = 0; i < plk_jv_len(list); i++) {
-            put_chain(h, plk_jv_at(list, i));
+        for (i = 0; i < json_array_size(list); i++) {
+            put_chain(h, json_array_get(list, i));
         }
     }
-    list = plk_jv_get(&d, "notes");
-    if (plk_jv_len(list) > 0) {
+    list = json_object_get(d, "notes");
+    if (json_array_size(list) > 0) {
         hw_puts(h, "<h4>notes</h4><ul>");
-        for (i = 0; i < plk_jv_len(list); i++) {
-            const plk_jv *x = plk_jv_at(list, i);
+        for (i = 0; i < json_array_size(list); i++) {
+            const json_t *x = json_array_get(list, i);
 
             hw_puts(h, "<li>");
-            hw_text(h, x->type == PLK_JV_STRING ? x->string : "");
+            hw_text(h, json_is_string(x) ? json_string_value(x) : "");
             hw_puts(h, "</li>");
         }
         hw_puts(h, "</ul>");
     }
     /* Descriptors, threads and registries as the text report says
      * them: rarer, and already grouped there. */
-    if (plk_jv_len(plk_jv_get(&d, "fds")) > 0 ||
-        plk_jv_len(plk_jv_get(&d, "threads")) > 0 ||
-        plk_jv_len(plk_jv_get(&d, "registries")) > 0) {
+    if (json_array_size(json_object_get(d, "fds")) > 0 ||
+        json_array_size(json_object_get(d, "threads")) > 0 ||
+        json_array_size(json_object_get(d, "registries")) > 0) {
         const char *at = t->details ? strstr(t->details, "diagnosis (")
                                     : NULL;
 
@@ -505,7 +526,7 @@ put_diagnosis(hw *h, const plk_test_result *t)
         hw_text(h, at ? at : t->details);
         hw_puts(h, "</pre></details>");
     }
-    plk_jv_free(&d);
+    json_decref(d);
 }
 
 static void

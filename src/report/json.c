@@ -1,11 +1,12 @@
 /* The whole result as JSON, for machines: a documented, versioned format. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "report/json.h"
 #include "base/metric.h"
@@ -14,231 +15,70 @@
 
 #define MAX_DEPTH 256
 
-/* -- writing -------------------------------------------------------------- */
+/* -- building ------------------------------------------------------------- */
 
-/* A JSON emitter over a growing buffer. Objects are laid out one member
- * per line so the file diffs and greps well; number arrays stay on one
- * line. Any failed append sets failed, and the emitter then only counts
- * on its caller to notice at the end. */
-typedef struct jw {
-    plk_buf b;
-    int failed;
-    int depth;
-    int first[32];  /* nothing written yet at this depth */
-} jw;
+/* The document is built as jansson values. Every helper that makes a
+ * value may return NULL when memory runs out; set() and push() take a
+ * value whatever happens to it and record the failure, so a chain of
+ * them needs one check at the end. */
 
 static void
-jw_puts(jw *j, const char *s)
+set(json_t *obj, const char *key, json_t *v, int *failed)
 {
-    if (!j->failed && plk_buf_puts(&j->b, s) != 0) {
-        j->failed = 1;
-    }
-}
-
-/* Separator, line break, indentation and, inside an object, the key. */
-static void
-jw_key(jw *j, const char *key)
-{
-    int i;
-
-    if (j->depth > 0) {
-        jw_puts(j, j->first[j->depth] ? "\n" : ",\n");
-        j->first[j->depth] = 0;
-        for (i = 0; i < j->depth; i++) {
-            jw_puts(j, "  ");
-        }
-    }
-    if (key != NULL) {
-        if (!j->failed && plk_json_quote(&j->b, key, strlen(key)) != 0) {
-            j->failed = 1;
-        }
-        jw_puts(j, ": ");
+    /* json_object_set_new releases v when it fails, and fails for a
+     * NULL obj or v. */
+    if (json_object_set_new(obj, key, v) != 0) {
+        *failed = 1;
     }
 }
 
 static void
-jw_open(jw *j, const char *key, const char *bracket)
+push(json_t *arr, json_t *v, int *failed)
 {
-    jw_key(j, key);
-    jw_puts(j, bracket);
-    if (j->depth + 1 < (int)(sizeof(j->first) / sizeof(j->first[0]))) {
-        j->depth++;
-        j->first[j->depth] = 1;
-    }
-    else {
-        j->failed = 1;
+    if (json_array_append_new(arr, v) != 0) {
+        *failed = 1;
     }
 }
 
-static void
-jw_close(jw *j, const char *bracket)
+/* Text as the report has always carried it: repaired to valid UTF-8,
+ * which jansson requires, and otherwise unchanged. */
+static json_t *
+jstr(const char *s)
 {
-    int i;
-    int empty;
+    char *fixed;
+    size_t n;
+    json_t *v;
 
-    if (j->depth == 0) {
-        j->failed = 1;
-        return;
+    if (s == NULL) {
+        return json_null();
     }
-    empty = j->first[j->depth];
-    j->depth--;
-    if (!empty) {
-        jw_puts(j, "\n");
-        for (i = 0; i < j->depth; i++) {
-            jw_puts(j, "  ");
-        }
+    fixed = plk_sanitize_utf8(s, strlen(s), &n);
+    if (fixed == NULL) {
+        return NULL;
     }
-    jw_puts(j, bracket);
+    v = json_stringn_nocheck(fixed, n);
+    free(fixed);
+    return v;
 }
 
-static void
-jw_str(jw *j, const char *key, const char *value)
+/* JSON has no NaN or infinity, so those become null. */
+static json_t *
+jnum(double v)
 {
-    jw_key(j, key);
-    if (value == NULL) {
-        jw_puts(j, "null");
-    }
-    else if (!j->failed &&
-             plk_json_quote(&j->b, value, strlen(value)) != 0) {
-        j->failed = 1;
-    }
-}
-
-/* A double as the shortest of %.15g and %.17g that reads back exactly;
- * JSON has no NaN or infinity, so those become null. */
-static void
-jw_num_value(jw *j, double v)
-{
-    char buf[40];
-
-    if (!isfinite(v)) {
-        jw_puts(j, "null");
-        return;
-    }
-    snprintf(buf, sizeof(buf), "%.15g", v);
-    if (strtod(buf, NULL) != v) {
-        snprintf(buf, sizeof(buf), "%.17g", v);
-    }
-    jw_puts(j, buf);
-}
-
-static void
-jw_num(jw *j, const char *key, double v)
-{
-    jw_key(j, key);
-    jw_num_value(j, v);
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
 /* Seconds, to the microsecond: more digits are clock noise. */
-static void
-jw_time(jw *j, const char *key, double v)
+static json_t *
+jtime(double v)
 {
-    jw_num(j, key, isfinite(v) ? round(v * 1e6) / 1e6 : v);
+    return jnum(isfinite(v) ? round(v * 1e6) / 1e6 : v);
 }
 
-static void
-jw_int(jw *j, const char *key, int64_t v)
+static json_t *
+jint(int64_t v)
 {
-    char buf[32];
-
-    jw_key(j, key);
-    snprintf(buf, sizeof(buf), "%" PRId64, v);
-    jw_puts(j, buf);
-}
-
-static void
-jw_bool(jw *j, const char *key, int v)
-{
-    jw_key(j, key);
-    jw_puts(j, v ? "true" : "false");
-}
-
-int
-plk_json_quote(plk_buf *b, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *in = (const unsigned char *)s;
-    size_t i = 0;
-    size_t run = 0;  /* start of bytes copied as they are */
-
-    if (s == NULL) {
-        len = 0;
-    }
-    if (plk_buf_append(b, "\"", 1) != 0) {
-        return PLK_ENOMEM;
-    }
-    /* Unchanged stretches are appended in one go; only what needs
-     * escaping or repair breaks a stretch. */
-    while (i < len) {
-        unsigned char c = in[i];
-        char esc[8];
-        const char *rep = NULL;
-        size_t replen = 0;
-        size_t skip = 1;
-
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t bad = 0;
-            size_t n = plk_sanitize_utf8_decode(in + i, len - i, &cp, &bad);
-
-            if (n > 0) {
-                i += n;
-                continue;
-            }
-            rep = "\xEF\xBF\xBD";
-            replen = 3;
-            skip = bad;
-        }
-        else if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            rep = esc;
-            replen = 2;
-        }
-        else if (c < 0x20) {
-            esc[0] = '\\';
-            replen = 2;
-            switch (c) {
-            case '\n':
-                esc[1] = 'n';
-                break;
-            case '\r':
-                esc[1] = 'r';
-                break;
-            case '\t':
-                esc[1] = 't';
-                break;
-            case '\b':
-                esc[1] = 'b';
-                break;
-            case '\f':
-                esc[1] = 'f';
-                break;
-            default:
-                memcpy(esc + 1, "u00", 3);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 0xf];
-                replen = 6;
-                break;
-            }
-            rep = esc;
-        }
-        else {
-            i++;
-            continue;
-        }
-        if (plk_buf_append(b, s + run, i - run) != 0 ||
-            plk_buf_append(b, rep, replen) != 0) {
-            return PLK_ENOMEM;
-        }
-        i += skip;
-        run = i;
-    }
-    if (plk_buf_append(b, s == NULL ? "" : s + run, len - run) != 0 ||
-        plk_buf_append(b, "\"", 1) != 0) {
-        return PLK_ENOMEM;
-    }
-    return 0;
+    return json_integer((json_int_t)v);
 }
 
 static const char *
@@ -257,232 +97,448 @@ baseline_name(plk_baseline_state b)
     return "none";
 }
 
-static void
-put_metric(jw *j, plk_metric id, const plk_metric_result *m)
+static json_t *
+metric_json(plk_metric id, const plk_metric_result *m, int *failed)
 {
+    json_t *o = json_object();
+    json_t *trend = json_object();
+    json_t *growth = json_object();
+    json_t *series = json_array();
+    json_t *deltas = json_array();
     size_t i;
 
-    jw_open(j, plk_metric_name(id), "{");
-    jw_str(j, "unit", plk_metric_unit(id));
-    jw_bool(j, "gating", m->gating);
-    jw_str(j, "verdict", plk_verdict_name(m->fit.verdict));
-    jw_num(j, "per_call", m->per_call);
-    jw_num(j, "slope", m->fit.slope);
-    jw_num(j, "intercept", m->fit.intercept);
-    jw_num(j, "late_slope", m->fit.late_slope);
-    jw_open(j, "trend", "{");
-    jw_num(j, "s", m->fit.mk_s);
-    jw_num(j, "z", m->fit.mk_z);
-    jw_num(j, "p", m->fit.mk_p);
-    jw_close(j, "}");
-    jw_int(j, "net", m->fit.net);
-    jw_bool(j, "all_zero", m->fit.all_zero);
+    set(o, "unit", jstr(plk_metric_unit(id)), failed);
+    set(o, "gating", json_boolean(m->gating), failed);
+    set(o, "verdict", jstr(plk_verdict_name(m->fit.verdict)), failed);
+    set(o, "per_call", jnum(m->per_call), failed);
+    set(o, "slope", jnum(m->fit.slope), failed);
+    set(o, "intercept", jnum(m->fit.intercept), failed);
+    set(o, "late_slope", jnum(m->fit.late_slope), failed);
+    set(trend, "s", jnum(m->fit.mk_s), failed);
+    set(trend, "z", jnum(m->fit.mk_z), failed);
+    set(trend, "p", jnum(m->fit.mk_p), failed);
+    set(o, "trend", trend, failed);
+    set(o, "net", jint(m->fit.net), failed);
+    set(o, "all_zero", json_boolean(m->fit.all_zero), failed);
     /* Why growth was or was not taken for a leak (see the README's
      * "Bounded is not a leak"). */
-    jw_open(j, "growth", "{");
-    jw_int(j, "rises", (int64_t)m->fit.rises);
-    jw_int(j, "longest_wait", (int64_t)m->fit.longest_wait);
-    jw_int(j, "quiet", (int64_t)m->fit.quiet);
-    jw_num(j, "drawdown", m->fit.drawdown);
-    jw_bool(j, "saturated", m->fit.saturated);
-    jw_bool(j, "irregular", m->fit.irregular);
-    jw_bool(j, "persisted", m->fit.persisted);
-    jw_close(j, "}");
-    jw_key(j, "series");
-    jw_puts(j, "[");
+    set(growth, "rises", jint((int64_t)m->fit.rises), failed);
+    set(growth, "longest_wait", jint((int64_t)m->fit.longest_wait), failed);
+    set(growth, "quiet", jint((int64_t)m->fit.quiet), failed);
+    set(growth, "drawdown", jnum(m->fit.drawdown), failed);
+    set(growth, "saturated", json_boolean(m->fit.saturated), failed);
+    set(growth, "irregular", json_boolean(m->fit.irregular), failed);
+    set(growth, "persisted", json_boolean(m->fit.persisted), failed);
+    set(o, "growth", growth, failed);
     for (i = 0; m->series != NULL && i < m->n; i++) {
-        char buf[32];
-
-        snprintf(buf, sizeof(buf), i ? ", %" PRId64 : "%" PRId64,
-                 m->series[i]);
-        jw_puts(j, buf);
+        push(series, jint(m->series[i]), failed);
     }
-    jw_puts(j, "]");
+    set(o, "series", series, failed);
     /* The growth after each round, as the other reports show it. */
-    jw_key(j, "deltas");
-    jw_puts(j, "[");
     for (i = 1; m->series != NULL && i < m->n; i++) {
-        char buf[32];
-        int64_t d = (int64_t)((uint64_t)m->series[i] -
-                              (uint64_t)m->series[i - 1]);
-
-        snprintf(buf, sizeof(buf), i > 1 ? ", %" PRId64 : "%" PRId64, d);
-        jw_puts(j, buf);
+        push(deltas,
+             jint((int64_t)((uint64_t)m->series[i] -
+                            (uint64_t)m->series[i - 1])),
+             failed);
     }
-    jw_puts(j, "]");
-    jw_close(j, "}");
+    set(o, "deltas", deltas, failed);
+    return o;
 }
 
-static void
-put_test(jw *j, const plk_test_result *t)
+static json_t *
+test_json(const plk_test_result *t, int *failed)
 {
+    json_t *o = json_object();
+    json_t *metrics = json_object();
+    json_t *output = json_object();
+    json_t *diagnosis;
     int m;
 
-    jw_open(j, NULL, "{");
-    jw_str(j, "id", t->id);
-    jw_str(j, "classname", t->classname);
-    jw_str(j, "name", t->name);
-    jw_str(j, "file", t->file);
-    jw_int(j, "line", t->line);
-    jw_str(j, "outcome", plk_outcome_name(t->outcome));
-    jw_time(j, "time", t->time);
-    jw_str(j, "message", t->message);
-    jw_str(j, "exc_type", t->exc_type);
-    jw_str(j, "details", t->details);
-    jw_int(j, "warmup", t->warmup);
-    jw_int(j, "rounds", t->rounds);
-    jw_int(j, "calls", t->calls);
-    jw_int(j, "screened", t->screened);
-    jw_int(j, "total_calls", (int64_t)t->total_calls);
-    jw_open(j, "metrics", "{");
+    set(o, "id", jstr(t->id), failed);
+    set(o, "classname", jstr(t->classname), failed);
+    set(o, "name", jstr(t->name), failed);
+    set(o, "file", jstr(t->file), failed);
+    set(o, "line", jint(t->line), failed);
+    set(o, "outcome", jstr(plk_outcome_name(t->outcome)), failed);
+    set(o, "time", jtime(t->time), failed);
+    set(o, "message", jstr(t->message), failed);
+    set(o, "exc_type", jstr(t->exc_type), failed);
+    set(o, "details", jstr(t->details), failed);
+    set(o, "warmup", jint(t->warmup), failed);
+    set(o, "rounds", jint(t->rounds), failed);
+    set(o, "calls", jint(t->calls), failed);
+    set(o, "screened", jint(t->screened), failed);
+    set(o, "total_calls", jint((int64_t)t->total_calls), failed);
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured) {
-            put_metric(j, (plk_metric)m, &t->metrics[m]);
+            set(metrics, plk_metric_name((plk_metric)m),
+                metric_json((plk_metric)m, &t->metrics[m], failed),
+                failed);
         }
     }
-    jw_close(j, "}");
-    jw_str(j, "kind", t->kind);
+    set(o, "metrics", metrics, failed);
+    set(o, "kind", jstr(t->kind), failed);
     if (t->loc_file != NULL) {
-        jw_open(j, "location", "{");
-        jw_str(j, "file", t->loc_file);
-        jw_int(j, "line", t->loc_line);
-        jw_close(j, "}");
+        json_t *loc = json_object();
+
+        set(loc, "file", jstr(t->loc_file), failed);
+        set(loc, "line", jint(t->loc_line), failed);
+        set(o, "location", loc, failed);
     }
     else {
-        jw_key(j, "location");
-        jw_puts(j, "null");
+        set(o, "location", json_null(), failed);
     }
-    jw_str(j, "top_site", t->top_site);
+    set(o, "top_site", jstr(t->top_site), failed);
     /* The diagnosis is JSON already; anything else is kept as text so
      * that one bad record cannot make the whole report unreadable. */
-    jw_key(j, "diagnosis");
-    if (t->diagnosis != NULL && plk_json_valid(t->diagnosis)) {
-        jw_puts(j, t->diagnosis);
+    diagnosis = plk_json_parse(t->diagnosis, 0);
+    if (diagnosis != NULL) {
+        set(o, "diagnosis", diagnosis, failed);
     }
     else {
-        jw_puts(j, "null");
+        set(o, "diagnosis", json_null(), failed);
         if (t->diagnosis != NULL) {
-            jw_str(j, "diagnosis_text", t->diagnosis);
+            set(o, "diagnosis_text", jstr(t->diagnosis), failed);
         }
     }
-    jw_time(j, "diagnose_time", t->diagnose_time);
-    jw_str(j, "note", t->note);
-    jw_str(j, "baseline", baseline_name(t->baseline));
-    jw_open(j, "output", "{");
-    jw_str(j, "stdout", t->stdout_text);
-    jw_str(j, "stderr", t->stderr_text);
-    jw_close(j, "}");
-    jw_close(j, "}");
+    set(o, "diagnose_time", jtime(t->diagnose_time), failed);
+    set(o, "note", jstr(t->note), failed);
+    set(o, "baseline", jstr(baseline_name(t->baseline)), failed);
+    set(output, "stdout", jstr(t->stdout_text), failed);
+    set(output, "stderr", jstr(t->stderr_text), failed);
+    set(o, "output", output, failed);
+    return o;
 }
 
-static void
-put_suite(jw *j, const plk_suite_result *s)
+static json_t *
+suite_json(const plk_suite_result *s, int *failed)
 {
+    json_t *o = json_object();
+    json_t *tests = json_array();
     size_t i;
 
-    jw_open(j, NULL, "{");
-    jw_str(j, "name", s->name);
-    jw_str(j, "file", s->file);
-    jw_time(j, "time", s->time);
-    jw_str(j, "timestamp", s->timestamp);
+    set(o, "name", jstr(s->name), failed);
+    set(o, "file", jstr(s->file), failed);
+    set(o, "time", jtime(s->time), failed);
+    set(o, "timestamp", jstr(s->timestamp), failed);
     if (s->error_message != NULL || s->error_type != NULL) {
-        jw_open(j, "error", "{");
-        jw_str(j, "type", s->error_type);
-        jw_str(j, "message", s->error_message);
-        jw_str(j, "details", s->error_details);
-        jw_close(j, "}");
+        json_t *error = json_object();
+
+        set(error, "type", jstr(s->error_type), failed);
+        set(error, "message", jstr(s->error_message), failed);
+        set(error, "details", jstr(s->error_details), failed);
+        set(o, "error", error, failed);
     }
     else {
-        jw_key(j, "error");
-        jw_puts(j, "null");
+        set(o, "error", json_null(), failed);
     }
-    jw_open(j, "tests", "[");
     for (i = 0; i < s->ntests; i++) {
-        put_test(j, &s->tests[i]);
+        push(tests, test_json(&s->tests[i], failed), failed);
     }
-    jw_close(j, "]");
-    jw_close(j, "}");
+    set(o, "tests", tests, failed);
+    return o;
 }
 
-static void
-put_per_metric(jw *j, const char *key, const double *v)
+static json_t *
+per_metric_json(const double *v, int *failed)
 {
+    json_t *o = json_object();
     int m;
 
-    jw_open(j, key, "{");
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        jw_num(j, plk_metric_name((plk_metric)m), v[m]);
+        set(o, plk_metric_name((plk_metric)m), jnum(v[m]), failed);
     }
-    jw_close(j, "}");
+    return o;
 }
 
-static void
-put_settings(jw *j, const plk_config *c)
+static json_t *
+settings_json(const plk_config *c, int *failed)
 {
-    jw_open(j, "settings", "{");
-    jw_int(j, "warmup", c->warmup);
-    jw_int(j, "rounds", c->min_rounds);
-    jw_int(j, "max_rounds", c->max_rounds);
-    jw_int(j, "max_calls", c->max_calls);
-    jw_num(j, "round_ms", c->round_ms);
-    jw_num(j, "alpha", c->alpha);
-    put_per_metric(j, "floor", c->floor);
-    put_per_metric(j, "threshold", c->threshold);
-    jw_bool(j, "diagnose", c->diagnose);
-    jw_bool(j, "reseed", c->reseed);
-    jw_bool(j, "fail_not_repeatable", c->fail_not_repeatable);
-    jw_close(j, "}");
+    json_t *o = json_object();
+
+    set(o, "warmup", jint(c->warmup), failed);
+    set(o, "rounds", jint(c->min_rounds), failed);
+    set(o, "max_rounds", jint(c->max_rounds), failed);
+    set(o, "max_calls", jint(c->max_calls), failed);
+    set(o, "round_ms", jnum(c->round_ms), failed);
+    set(o, "alpha", jnum(c->alpha), failed);
+    set(o, "floor", per_metric_json(c->floor, failed), failed);
+    set(o, "threshold", per_metric_json(c->threshold, failed), failed);
+    set(o, "diagnose", json_boolean(c->diagnose), failed);
+    set(o, "reseed", json_boolean(c->reseed), failed);
+    set(o, "fail_not_repeatable", json_boolean(c->fail_not_repeatable),
+        failed);
+    return o;
+}
+
+static json_t *
+run_json(const plk_run_result *r, const plk_json_meta *meta, int *failed)
+{
+    json_t *doc = json_object();
+    json_t *tool = json_object();
+    json_t *python = json_object();
+    json_t *run = json_object();
+    json_t *totals = json_object();
+    json_t *suites = json_array();
+    plk_totals tot;
+    size_t i;
+
+    plk_run_result_totals(r, &tot);
+    set(doc, "format", jstr(PLK_JSON_FORMAT), failed);
+    set(tool, "name", jstr("pyleak-ci"), failed);
+    set(tool, "version", jstr(meta ? meta->version : NULL), failed);
+    set(doc, "tool", tool, failed);
+    set(python, "version", jstr(meta ? meta->python : NULL), failed);
+    set(python, "debug", json_boolean(meta ? meta->python_debug : 0),
+        failed);
+    set(doc, "python", python, failed);
+    set(run, "timestamp", jstr(r->timestamp), failed);
+    set(run, "time", jtime(r->time), failed);
+    set(run, "interrupted", json_boolean(r->interrupted), failed);
+    set(totals, "tests", jint((int64_t)tot.tests), failed);
+    set(totals, "passed", jint((int64_t)tot.passed), failed);
+    set(totals, "leaked", jint((int64_t)tot.leaked), failed);
+    set(totals, "failed", jint((int64_t)tot.failed), failed);
+    set(totals, "errors", jint((int64_t)tot.errors), failed);
+    set(totals, "skipped", jint((int64_t)tot.skipped), failed);
+    set(totals, "not_repeatable", jint((int64_t)tot.not_repeatable),
+        failed);
+    set(run, "totals", totals, failed);
+    if (meta != NULL && meta->cfg != NULL) {
+        set(run, "settings", settings_json(meta->cfg, failed), failed);
+    }
+    set(doc, "run", run, failed);
+    for (i = 0; i < r->nsuites; i++) {
+        push(suites, suite_json(&r->suites[i], failed), failed);
+    }
+    set(doc, "suites", suites, failed);
+    return doc;
+}
+
+/* -- writing -------------------------------------------------------------- */
+
+/* jansson's dumper lays out every container the same way and spells
+ * every real with one precision, so the report is written here from the
+ * jansson document, in the layout it has always had: objects one member
+ * per line so the file diffs and greps well; arrays of plain values,
+ * and the diagnosis (which is another program's document), on one line
+ * as json.dumps lays them out; numbers as below. jansson escapes the
+ * strings. */
+
+static int
+append(const char *s, size_t n, void *data)
+{
+    return plk_buf_append(data, s, n) == 0 ? 0 : -1;
+}
+
+/* A string value as jansson escapes it, but with the hex digits of a
+ * \u00XX escape in lower case, as the report has always spelled them. */
+static int
+put_string(plk_buf *b, const json_t *v)
+{
+    size_t i = b->len;
+
+    if (json_dump_callback(v, append, b, JSON_ENCODE_ANY) != 0) {
+        return PLK_ENOMEM;
+    }
+    for (; i < b->len; i++) {
+        if (b->data[i] != '\\') {
+            continue;
+        }
+        if (i + 5 < b->len && b->data[i + 1] == 'u') {
+            size_t k;
+
+            for (k = i + 2; k < i + 6; k++) {
+                if (b->data[k] >= 'A' && b->data[k] <= 'F') {
+                    b->data[k] = (char)(b->data[k] - 'A' + 'a');
+                }
+            }
+            i += 5;
+        }
+        else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* s[0..len) is valid UTF-8 (object keys are). */
+static int
+put_quoted(plk_buf *b, const char *s, size_t len)
+{
+    json_t *v = json_stringn_nocheck(s, len);
+    int rc;
+
+    if (v == NULL) {
+        return PLK_ENOMEM;
+    }
+    rc = put_string(b, v);
+    json_decref(v);
+    return rc;
+}
+
+int
+plk_json_quote(plk_buf *b, const char *s, size_t len)
+{
+    char *fixed;
+    size_t n;
+    int rc;
+
+    fixed = plk_sanitize_utf8(s, s == NULL ? 0 : len, &n);
+    if (fixed == NULL) {
+        return PLK_ENOMEM;
+    }
+    rc = put_quoted(b, fixed, n);
+    free(fixed);
+    return rc;
+}
+
+/* A real as the shortest of %.15g and %.17g that reads back exactly,
+ * which spells an integral one as an integer: the report's own numbers
+ * have always been written so. In a document from elsewhere (flat), ".0"
+ * is added to such a spelling, as json.dumps writes it, so that a real
+ * read from there is still a real. */
+static int
+put_real(plk_buf *b, double v, int flat)
+{
+    char buf[48];
+
+    snprintf(buf, sizeof(buf), "%.15g", v);
+    if (strtod(buf, NULL) != v) {
+        snprintf(buf, sizeof(buf), "%.17g", v);
+    }
+    if (flat && strpbrk(buf, ".eE") == NULL) {
+        strcat(buf, ".0");
+    }
+    return plk_buf_puts(b, buf);
+}
+
+static int
+put_indent(plk_buf *b, int depth)
+{
+    int rc = plk_buf_puts(b, "\n");
+    int i;
+
+    for (i = 0; rc == 0 && i < depth; i++) {
+        rc = plk_buf_puts(b, "  ");
+    }
+    return rc;
+}
+
+static int put_value(plk_buf *b, json_t *v, int depth, int flat);
+
+/* Whether an array holds no object or array: it goes on one line. */
+static int
+plain_array(json_t *v)
+{
+    size_t i;
+    json_t *x;
+
+    json_array_foreach(v, i, x) {
+        if (json_is_object(x) || json_is_array(x)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+put_container(plk_buf *b, json_t *v, int depth, int flat)
+{
+    int obj = json_is_object(v);
+    size_t n = obj ? json_object_size(v) : json_array_size(v);
+    void *it = obj ? json_object_iter(v) : NULL;
+    size_t i;
+    int rc;
+
+    if (!obj && !flat) {
+        flat = plain_array(v);
+    }
+    rc = plk_buf_puts(b, obj ? "{" : "[");
+    for (i = 0; rc == 0 && i < n; i++) {
+        json_t *item;
+        int inner = flat;
+
+        if (i > 0) {
+            rc = plk_buf_puts(b, flat ? ", " : ",");
+        }
+        if (rc == 0 && !flat) {
+            rc = put_indent(b, depth + 1);
+        }
+        if (obj) {
+            const char *key = json_object_iter_key(it);
+
+            item = json_object_iter_value(it);
+            inner = flat || strcmp(key, "diagnosis") == 0;
+            if (rc == 0) {
+                rc = put_quoted(b, key, json_object_iter_key_len(it));
+            }
+            if (rc == 0) {
+                rc = plk_buf_puts(b, ": ");
+            }
+            it = json_object_iter_next(v, it);
+        }
+        else {
+            item = json_array_get(v, i);
+        }
+        if (rc == 0) {
+            rc = put_value(b, item, depth + 1, inner);
+        }
+    }
+    if (rc == 0 && n > 0 && !flat) {
+        rc = put_indent(b, depth);
+    }
+    if (rc == 0) {
+        rc = plk_buf_puts(b, obj ? "}" : "]");
+    }
+    return rc;
+}
+
+static int
+put_value(plk_buf *b, json_t *v, int depth, int flat)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        return put_container(b, v, depth, flat);
+    case JSON_STRING:
+        return put_string(b, v);
+    case JSON_INTEGER:
+        return plk_buf_printf(b, "%" JSON_INTEGER_FORMAT,
+                              json_integer_value(v));
+    case JSON_REAL:
+        return put_real(b, json_real_value(v), flat);
+    case JSON_TRUE:
+        return plk_buf_puts(b, "true");
+    case JSON_FALSE:
+        return plk_buf_puts(b, "false");
+    case JSON_NULL:
+        break;
+    }
+    return plk_buf_puts(b, "null");
 }
 
 int
 plk_json_render(char **out, const plk_run_result *r,
                 const plk_json_meta *meta)
 {
-    jw j = {{0}};
-    plk_totals tot;
-    size_t i;
+    plk_buf b = {0};
+    int failed = 0;
+    json_t *doc;
+    int rc;
 
     *out = NULL;
-    plk_run_result_totals(r, &tot);
-    jw_open(&j, NULL, "{");
-    jw_str(&j, "format", PLK_JSON_FORMAT);
-    jw_open(&j, "tool", "{");
-    jw_str(&j, "name", "pyleak-ci");
-    jw_str(&j, "version", meta ? meta->version : NULL);
-    jw_close(&j, "}");
-    jw_open(&j, "python", "{");
-    jw_str(&j, "version", meta ? meta->python : NULL);
-    jw_bool(&j, "debug", meta ? meta->python_debug : 0);
-    jw_close(&j, "}");
-    jw_open(&j, "run", "{");
-    jw_str(&j, "timestamp", r->timestamp);
-    jw_time(&j, "time", r->time);
-    jw_bool(&j, "interrupted", r->interrupted);
-    jw_open(&j, "totals", "{");
-    jw_int(&j, "tests", (int64_t)tot.tests);
-    jw_int(&j, "passed", (int64_t)tot.passed);
-    jw_int(&j, "leaked", (int64_t)tot.leaked);
-    jw_int(&j, "failed", (int64_t)tot.failed);
-    jw_int(&j, "errors", (int64_t)tot.errors);
-    jw_int(&j, "skipped", (int64_t)tot.skipped);
-    jw_int(&j, "not_repeatable", (int64_t)tot.not_repeatable);
-    jw_close(&j, "}");
-    if (meta != NULL && meta->cfg != NULL) {
-        put_settings(&j, meta->cfg);
+    doc = run_json(r, meta, &failed);
+    rc = failed || doc == NULL ? PLK_ENOMEM : put_value(&b, doc, 0, 0);
+    if (rc == 0) {
+        rc = plk_buf_puts(&b, "\n");
     }
-    jw_close(&j, "}");
-    jw_open(&j, "suites", "[");
-    for (i = 0; i < r->nsuites; i++) {
-        put_suite(&j, &r->suites[i]);
-    }
-    jw_close(&j, "]");
-    jw_close(&j, "}");
-    jw_puts(&j, "\n");
-    if (j.failed) {
-        plk_buf_free(&j.b);
+    json_decref(doc);
+    if (rc != 0) {
+        plk_buf_free(&b);
         return PLK_ENOMEM;
     }
-    *out = plk_buf_detach(&j.b);
+    *out = plk_buf_detach(&b);
     return 0;
 }
 
@@ -512,216 +568,70 @@ plk_json_check_path(const char *path, plk_error *err)
     return plk_outfile_check(path, "JSON report", err);
 }
 
-/* -- checking ------------------------------------------------------------- */
+/* -- reading -------------------------------------------------------------- */
 
-typedef struct jp {
-    const unsigned char *s;
+/* Whether v holds a value more than MAX_DEPTH levels below the top: text
+ * from elsewhere has always been held to that. */
+static int
+too_deep(json_t *v, int depth)
+{
+    const char *key;
+    json_t *x;
     size_t i;
-    size_t n;  /* strlen(s) */
-} jp;
 
-static void
-skip_ws(jp *p)
-{
-    while (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
-           p->s[p->i] == '\r') {
-        p->i++;
-    }
-}
-
-static int
-is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int
-is_hex(unsigned char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int
-parse_string(jp *p)
-{
-    p->i++;  /* the opening quote */
-    for (;;) {
-        unsigned char c = p->s[p->i];
-
-        if (c == '"') {
-            p->i++;
-            return 1;
-        }
-        if (c < 0x20) {  /* also the end of the text */
-            return 0;
-        }
-        if (c == '\\') {
-            c = p->s[++p->i];
-            if (c == 'u') {
-                int k;
-
-                for (k = 1; k <= 4; k++) {
-                    if (!is_hex(p->s[p->i + k])) {
-                        return 0;
-                    }
-                }
-                p->i += 5;
-            }
-            else if (c != '"' && c != '\\' && c != '/' && c != 'b' &&
-                     c != 'f' && c != 'n' && c != 'r' && c != 't') {
-                return 0;
-            }
-            else {
-                p->i++;
-            }
-        }
-        else if (c >= 0x80) {
-            uint32_t cp;
-            size_t bad;
-            size_t n = plk_sanitize_utf8_decode(p->s + p->i, p->n - p->i,
-                                                &cp, &bad);
-            if (n == 0) {
-                return 0;
-            }
-            p->i += n;
-        }
-        else {
-            p->i++;
-        }
-    }
-}
-
-static int
-parse_number(jp *p)
-{
-    if (p->s[p->i] == '-') {
-        p->i++;
-    }
-    if (p->s[p->i] == '0') {
-        p->i++;
-    }
-    else if (is_digit(p->s[p->i])) {
-        while (is_digit(p->s[p->i])) {
-            p->i++;
-        }
-    }
-    else {
-        return 0;
-    }
-    if (p->s[p->i] == '.') {
-        p->i++;
-        if (!is_digit(p->s[p->i])) {
-            return 0;
-        }
-        while (is_digit(p->s[p->i])) {
-            p->i++;
-        }
-    }
-    if (p->s[p->i] == 'e' || p->s[p->i] == 'E') {
-        p->i++;
-        if (p->s[p->i] == '+' || p->s[p->i] == '-') {
-            p->i++;
-        }
-        if (!is_digit(p->s[p->i])) {
-            return 0;
-        }
-        while (is_digit(p->s[p->i])) {
-            p->i++;
-        }
-    }
-    return 1;
-}
-
-static int
-parse_literal(jp *p, const char *word)
-{
-    size_t n = strlen(word);
-
-    if (strncmp((const char *)p->s + p->i, word, n) != 0) {
-        return 0;
-    }
-    p->i += n;
-    return 1;
-}
-
-static int parse_value(jp *p, int depth);
-
-/* An object or array; close is '}' or ']'. */
-static int
-parse_container(jp *p, int depth, unsigned char close)
-{
-    p->i++;
-    skip_ws(p);
-    if (p->s[p->i] == close) {
-        p->i++;
+    if (depth > MAX_DEPTH) {
         return 1;
     }
-    for (;;) {
-        skip_ws(p);
-        if (close == '}') {
-            if (p->s[p->i] != '"' || !parse_string(p)) {
-                return 0;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            if (too_deep(x, depth + 1)) {
+                return 1;
             }
-            skip_ws(p);
-            if (p->s[p->i] != ':') {
-                return 0;
-            }
-            p->i++;
         }
-        if (!parse_value(p, depth + 1)) {
-            return 0;
-        }
-        skip_ws(p);
-        if (p->s[p->i] == close) {
-            p->i++;
-            return 1;
-        }
-        if (p->s[p->i] != ',') {
-            return 0;
-        }
-        p->i++;
     }
+    else if (json_is_object(v)) {
+        json_object_foreach(v, key, x) {
+            if (too_deep(x, depth + 1)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
-static int
-parse_value(jp *p, int depth)
+json_t *
+plk_json_parse(const char *text, size_t extra_flags)
 {
-    if (depth > MAX_DEPTH) {
-        return 0;
+    size_t len;
+    char *copy;
+    json_t *v;
+    json_error_t e;
+
+    if (text == NULL) {
+        return NULL;
     }
-    skip_ws(p);
-    switch (p->s[p->i]) {
-    case '{':
-        return parse_container(p, depth, '}');
-    case '[':
-        return parse_container(p, depth, ']');
-    case '"':
-        return parse_string(p);
-    case 't':
-        return parse_literal(p, "true");
-    case 'f':
-        return parse_literal(p, "false");
-    case 'n':
-        return parse_literal(p, "null");
-    default:
-        return parse_number(p);
+    len = strlen(text);
+    copy = plk_strndup(text, len);
+    if (copy == NULL) {
+        return NULL;
     }
+    plk_sanitize_json_surrogates(copy, len);
+    v = json_loadb(copy, len,
+                   JSON_DECODE_ANY | JSON_ALLOW_NUL | extra_flags, &e);
+    free(copy);
+    if (v != NULL && too_deep(v, 0)) {
+        json_decref(v);
+        v = NULL;
+    }
+    return v;
 }
 
 int
 plk_json_valid(const char *text)
 {
-    jp p;
+    json_t *v = plk_json_parse(text, 0);
+    int ok = v != NULL;
 
-    if (text == NULL) {
-        return 0;
-    }
-    p.s = (const unsigned char *)text;
-    p.i = 0;
-    p.n = strlen(text);
-    if (!parse_value(&p, 0)) {
-        return 0;
-    }
-    skip_ws(&p);
-    return p.s[p.i] == '\0';
+    json_decref(v);
+    return ok;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "config/config.h"
 #include "base/error.h"
 #include "base/result.h"
@@ -34,13 +36,21 @@ int plk_json_write(const plk_run_result *r, const plk_json_meta *meta,
 /* Check early (before any test runs) that path can be written. */
 int plk_json_check_path(const char *path, plk_error *err);
 
-/* Append s[0..len) to b as a quoted JSON string: invalid UTF-8 becomes
- * U+FFFD, '"', '\' and control characters are escaped. s may be NULL
- * (treated as ""). Returns 0 or PLK_ENOMEM. */
+/* Append s[0..len) to b as a quoted JSON string, as the report writes
+ * every string: invalid UTF-8 becomes U+FFFD, '"', '\' and control
+ * characters are escaped (\u00XX in lower case). s may be NULL (treated
+ * as ""). Returns 0 or PLK_ENOMEM. */
 int plk_json_quote(plk_buf *b, const char *s, size_t len);
 
-/* 1 when text is exactly one JSON value (RFC 8259: UTF-8, nesting at
- * most 256 deep, surrounding whitespace allowed), else 0. */
+/* Parse text, one JSON value of any kind written by the embedded Python
+ * (a diagnosis), into a new jansson value the caller releases with
+ * json_decref. A \u escape of a lone surrogate is read as U+FFFD and
+ * \u0000 is allowed; nesting deeper than 256 is refused. extra_flags go
+ * to json_loads. Returns NULL when text is NULL, not JSON, or memory ran
+ * out. */
+json_t *plk_json_parse(const char *text, size_t extra_flags);
+
+/* 1 when plk_json_parse takes text, else 0. */
 int plk_json_valid(const char *text);
 
 #endif
