@@ -96,6 +96,14 @@ test_settings__rows(void **state)
         if (s->key != NULL) {
             assert_ptr_equal(plk_setting_by_key(s->key), s);
         }
+        /* The --json report's settings block writes numbers, switches
+         * and per-metric amounts only. */
+        if (s->json != NULL && s->kind != PLK_KIND_UINT &&
+            s->kind != PLK_KIND_NUMBER && s->kind != PLK_KIND_BOOL &&
+            s->kind != PLK_KIND_METRICS) {
+            fail_msg("%s: a JSON name on a kind the report cannot write",
+                     name);
+        }
         /* Only the targets are given without a flag. */
         if (s->flags[0].name == NULL && s->kind != PLK_KIND_TARGETS) {
             fail_msg("%s: no flag", name);

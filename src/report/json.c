@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "report/json.h"
+#include "config/settings.h"
 #include "base/metric.h"
 #include "base/outfile.h"
 #include "base/sanitize.h"
@@ -251,23 +252,40 @@ per_metric_json(const double *v, int *failed)
     return o;
 }
 
+/* The settings the verdicts rest on: the rows of the settings table
+ * that have a JSON name, in the table's order. */
 static json_t *
 settings_json(const plk_config *c, int *failed)
 {
     json_t *o = json_object();
+    size_t i;
 
-    set(o, "warmup", jint(c->warmup), failed);
-    set(o, "rounds", jint(c->min_rounds), failed);
-    set(o, "max_rounds", jint(c->max_rounds), failed);
-    set(o, "max_calls", jint(c->max_calls), failed);
-    set(o, "round_ms", jnum(c->round_ms), failed);
-    set(o, "alpha", jnum(c->alpha), failed);
-    set(o, "floor", per_metric_json(c->floor, failed), failed);
-    set(o, "threshold", per_metric_json(c->threshold, failed), failed);
-    set(o, "diagnose", json_boolean(c->diagnose), failed);
-    set(o, "reseed", json_boolean(c->reseed), failed);
-    set(o, "fail_not_repeatable", json_boolean(c->fail_not_repeatable),
-        failed);
+    for (i = 0; i < plk_settings_count(); i++) {
+        const plk_setting_def *s = plk_setting_at(i);
+        plk_value v;
+
+        if (s->json == NULL) {
+            continue;
+        }
+        plk_setting_get(&v, s, c);
+        switch (v.kind) {
+        case PLK_KIND_UINT:
+            set(o, s->json, jint(v.u), failed);
+            break;
+        case PLK_KIND_NUMBER:
+            set(o, s->json, jnum(v.d), failed);
+            break;
+        case PLK_KIND_BOOL:
+            set(o, s->json, json_boolean(v.b), failed);
+            break;
+        case PLK_KIND_METRICS:
+            set(o, s->json, per_metric_json(v.metrics, failed), failed);
+            break;
+        default:
+            /* No other kind has a JSON name (test_settings checks). */
+            break;
+        }
+    }
     return o;
 }
 
