@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/toml.h"
+#include "base/utf8.h"
 #include "base/util.h"
 
 /* How a table came to be, which decides what may add to it later. */
@@ -331,42 +332,10 @@ end_of_line(parser *P)
 static int
 utf8_len(const unsigned char *s, size_t left)
 {
-    unsigned c = s[0];
-    unsigned cp;
-    int n, i;
+    uint32_t cp;
+    size_t bad;
 
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    }
-    else {
-        return 0;
-    }
-    if ((size_t)n > left) {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return n;
+    return (int)plk_utf8_decode(s, left, &cp, &bad);
 }
 
 static int
@@ -400,31 +369,9 @@ static int
 buf_add_cp(plk_buf *b, unsigned cp)
 {
     char u[4];
-    size_t n;
+    size_t n = plk_utf8_encode(cp, u);
 
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    }
-    else if (cp < 0x800) {
-        u[0] = (char)(0xc0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    }
-    else if (cp < 0x10000) {
-        u[0] = (char)(0xe0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        u[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    }
-    else {
-        u[0] = (char)(0xf0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        u[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    return plk_buf_append(b, u, n);
+    return n > 0 ? plk_buf_append(b, u, n) : PLK_EUSAGE;
 }
 
 static int
@@ -1536,33 +1483,20 @@ plk_toml_parse(plk_toml_value **out, const char *text, size_t len,
 int
 plk_toml_parse_file(plk_toml_value **out, const char *path, plk_error *err)
 {
-    FILE *f;
     plk_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    int rc;
+    int rc, e;
 
     *out = NULL;
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return plk_error_set(err, errno == ENOENT ? PLK_ENOTFOUND : PLK_EIO,
-                             "cannot read %s: %s", path, strerror(errno));
+    rc = plk_read_file(path, 0, &b, &e);
+    if (rc == PLK_ENOMEM) {
+        rc = plk_error_set(err, PLK_ENOMEM, "out of memory");
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (plk_buf_append(&b, chunk, n) != 0) {
-            fclose(f);
-            plk_buf_free(&b);
-            return plk_error_set(err, PLK_ENOMEM, "out of memory");
-        }
-    }
-    if (ferror(f)) {
-        rc = plk_error_set(err, PLK_EIO, "cannot read %s: %s", path,
-                           strerror(errno));
+    else if (rc != 0) {
+        rc = plk_error_set(err, rc, "cannot read %s: %s", path, strerror(e));
     }
     else {
-        rc = plk_toml_parse(out, b.data ? b.data : "", b.len, path, err);
+        rc = plk_toml_parse(out, b.data, b.len, path, err);
     }
-    fclose(f);
     plk_buf_free(&b);
     return rc;
 }

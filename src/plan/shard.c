@@ -271,28 +271,23 @@ read_json(plk_durations *d, const char *path, char *text, size_t len,
 int
 plk_durations_read(plk_durations *out, const char *path, plk_error *err)
 {
-    FILE *f;
     plk_buf b = {0};
-    char chunk[65536];
-    size_t n, i = 0;
-    int rc;
+    size_t i = 0;
+    int rc, e;
 
     memset(out, 0, sizeof(*out));
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    rc = plk_read_file(path, 0, &b, &e);
+    if (rc == PLK_ENOMEM) {
+        plk_buf_free(&b);
+        return plk_error_set(err, PLK_ENOMEM, "out of memory");
+    }
+    if (rc != 0) {
+        plk_buf_free(&b);
         return plk_error_set(err, PLK_EUSAGE,
                              "--durations-from %s: %s; pass the report of "
                              "an earlier run",
-                             path, strerror(errno));
+                             path, strerror(e));
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (plk_buf_append(&b, chunk, n) != 0) {
-            fclose(f);
-            plk_buf_free(&b);
-            return plk_error_set(err, PLK_ENOMEM, "out of memory");
-        }
-    }
-    fclose(f);
     while (i < b.len && isspace((unsigned char)b.data[i])) {
         i++;
     }
