@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -853,6 +854,51 @@ test_junit__strict_timestamp_repaired(void **state)
     plk_run_result_free(&r);
 }
 
+/* Times no clock gives, as a wild worker record can carry them: -0.0
+ * was written "-0.000" and 1e300 with hundreds of digits, and both
+ * failed schema validation (tests/fuzz/junit/regress-*-time). */
+static void
+test_junit__times_are_plain_decimals(void **state)
+{
+    fixture *f = *state;
+    plk_run_result r = {0};
+    plk_suite_result *s;
+    plk_test_result *t;
+    plk_error err = {0};
+    xmlDocPtr doc;
+    xmlXPathContextPtr xp;
+    char path[400];
+
+    r.time = -0.0;
+    s = plk_run_result_add_suite(&r);
+    assert_non_null(s);
+    s->name = xstrdup("tests.test_times");
+    s->file = xstrdup("tests/test_times.py");
+    s->time = 1e300;
+    t = add_test(s, PLK_OUTCOME_PASSED, "test_negative_zero", 1);
+    t->time = -0.0;
+    t = add_test(s, PLK_OUTCOME_PASSED, "test_nan", 2);
+    t->time = NAN;
+    t = add_test(s, PLK_OUTCOME_PASSED, "test_long", 3);
+    t->time = 5e8; /* long, but a time: kept */
+    snprintf(path, sizeof(path), "%s/times.xml", f->dir);
+    assert_int_equal(plk_junit_write(&r, path, 0, &err), 0);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xp = xmlXPathNewContext(doc);
+    assert_non_null(xp);
+    check_xp(xp, "/testsuites/@time", "0.000");
+    check_xp(xp, "/testsuites/testsuite/@time", "0.000");
+    check_xp(xp, "//testcase[@name='test_negative_zero']/@time", "0.000");
+    check_xp(xp, "//testcase[@name='test_nan']/@time", "0.000");
+    check_xp(xp, "//testcase[@name='test_long']/@time", "500000000.000");
+    check_valid(PLK_SOURCE_DIR "/ci/schemas/pyleak-junit.xsd", path);
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    unlink(path);
+    plk_run_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -870,6 +916,7 @@ main(void)
         cmocka_unit_test(test_junit__strict_layout),
         cmocka_unit_test(test_junit__location_and_stderr),
         cmocka_unit_test(test_junit__strict_timestamp_repaired),
+        cmocka_unit_test(test_junit__times_are_plain_decimals),
         cmocka_unit_test(test_junit__replaces_existing_file),
         cmocka_unit_test(test_junit__missing_directory_fails),
         cmocka_unit_test(test_junit__directory_as_path_fails),

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -154,8 +153,10 @@ static int
 put_time(junit_out *out, const char *name, double seconds)
 {
     /* Readers parse time as a plain decimal; "nan" or "-0.000" from a
-     * clock hiccup would make them reject the whole file. */
-    if (!isfinite(seconds) || seconds < 0) {
+     * clock hiccup would make them reject the whole file, and so would
+     * the hundreds of digits "%.3f" gives a wild value (libxml2 takes
+     * at most 24 in a decimal). No test runs for 30 years. */
+    if (!(seconds > 0) || seconds > 1e9) { /* NaN and -0.0 too */
         seconds = 0;
     }
     return put_attrf(out, name, "%.3f", seconds);

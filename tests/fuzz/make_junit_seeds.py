@@ -163,6 +163,13 @@ SEEDS = {
 
 # Reports the writer once got wrong (see each fix's commit).
 REGRESS = {
+    # A time of -0.0 was written "-0.000", which the schemas refuse.
+    "regress-negative-zero-time": run([lambda r: suite(r, "tests.test_app", [
+        lambda r: test(r, PASSED, "test_ok", time=-0.0)], time=-0.0)],
+        time=-0.0),
+    # A wild time was written with hundreds of digits.
+    "regress-huge-time": run([lambda r: suite(r, "tests.test_app", [
+        lambda r: test(r, PASSED, "test_ok", time=1e300)], time=6e300)]),
 }
 
 
