@@ -899,6 +899,84 @@ test_junit__times_are_plain_decimals(void **state)
     plk_run_result_free(&r);
 }
 
+/* Text that sanitises to nothing where the schemas want something: an
+ * exception type or file of only spaces or escape sequences was written
+ * as an empty attribute (tests/fuzz/junit/regress-empty-*), a suite
+ * name of only escapes as a blank name in the strict form
+ * (regress-blank-suite-name). */
+static void
+test_junit__blank_text_where_schemas_want_some(void **state)
+{
+    fixture *f = *state;
+    plk_run_result r = {0};
+    plk_suite_result *s;
+    plk_test_result *t;
+    plk_error err = {0};
+    xmlDocPtr doc;
+    xmlXPathContextPtr xp;
+    const char *dir = getenv("PLK_SCHEMAS");
+    char path[400], strict[400], xsd[512];
+    struct stat st;
+
+    s = plk_run_result_add_suite(&r);
+    assert_non_null(s);
+    s->name = xstrdup("\x1b[0m\x1b]0;title\x07");
+    s->file = xstrdup(" ");
+    s->error_type = xstrdup(" \t");
+    s->error_message = xstrdup("cannot import");
+    t = add_test(s, PLK_OUTCOME_FAILED, "test_empty_type", 10);
+    t->exc_type = xstrdup("");
+    t = add_test(s, PLK_OUTCOME_ERROR, "test_escape_type", 20);
+    t->exc_type = xstrdup("\x1b[0m ");
+    t = add_test(s, PLK_OUTCOME_PASSED, "test_no_file", 30);
+    t = add_test(s, PLK_OUTCOME_LEAKED, "test_blank_location", 40);
+    free(t->file);
+    t->file = xstrdup("tests/test_blank.py");
+    t->loc_file = xstrdup("\n");
+    t->loc_line = 3;
+    snprintf(path, sizeof(path), "%s/blank.xml", f->dir);
+    snprintf(strict, sizeof(strict), "%s/blank-strict.xml", f->dir);
+    assert_int_equal(plk_junit_write(&r, path, 0, &err), 0);
+    assert_int_equal(plk_junit_write(&r, strict, 1, &err), 0);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xp = xmlXPathNewContext(doc);
+    assert_non_null(xp);
+    /* The default types, as for a NULL one. */
+    check_xp(xp, "//testcase[@name='test_empty_type']/failure/@type",
+             "AssertionError");
+    check_xp(xp, "//testcase[@name='test_escape_type']/error/@type",
+             "pyleak.Error");
+    check_xp(xp, "//testcase[@name='<module>']/error/@type", "pyleak.Error");
+    /* No file, no line; a blank leak location falls back to the
+     * test's definition. */
+    check_count(xp, "//testcase[@name='<module>']/@file", 0);
+    check_count(xp, "//testcase[@name='test_no_file']/@file", 0);
+    check_count(xp, "//testcase[@name='test_no_file']/@line", 0);
+    check_xp(xp, "//testcase[@name='test_blank_location']/@file",
+             "tests/test_blank.py");
+    check_xp(xp, "//testcase[@name='test_blank_location']/@line", "40");
+    check_valid(PLK_SOURCE_DIR "/ci/schemas/pyleak-junit.xsd", path);
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    doc = xmlReadFile(strict, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xp = xmlXPathNewContext(doc);
+    assert_non_null(xp);
+    check_xp(xp, "/testsuites/testsuite/@name", "pyleak-ci");
+    if (dir != NULL) {
+        snprintf(xsd, sizeof(xsd), "%s/windyroad-JUnit.xsd", dir);
+        if (stat(xsd, &st) == 0) {
+            check_valid(xsd, strict);
+        }
+    }
+    xmlXPathFreeContext(xp);
+    xmlFreeDoc(doc);
+    unlink(path);
+    unlink(strict);
+    plk_run_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -917,6 +995,7 @@ main(void)
         cmocka_unit_test(test_junit__location_and_stderr),
         cmocka_unit_test(test_junit__strict_timestamp_repaired),
         cmocka_unit_test(test_junit__times_are_plain_decimals),
+        cmocka_unit_test(test_junit__blank_text_where_schemas_want_some),
         cmocka_unit_test(test_junit__replaces_existing_file),
         cmocka_unit_test(test_junit__missing_directory_fails),
         cmocka_unit_test(test_junit__directory_as_path_fails),

@@ -136,6 +136,24 @@ put_attr(junit_out *out, const char *name, const char *value)
     return xml_ok(rc);
 }
 
+/* Text that leaves nothing in an attribute once sanitised: NULL,
+ * whitespace, or only escape sequences ("\x1b[0m"). The schemas reject
+ * an empty file or failure type, and the Ant one a blank suite name. */
+static int
+is_blank(const char *s)
+{
+    char *clean;
+    int blank;
+
+    if (s == NULL) {
+        return 1;
+    }
+    clean = plk_sanitize_str(s, 1);
+    blank = clean != NULL && clean[0] == '\0';
+    free(clean);
+    return blank;
+}
+
 /* An attribute made by us from numbers, hence plain ASCII. */
 static int PLK_PRINTF(3, 4)
 put_attrf(junit_out *out, const char *name, const char *fmt, ...)
@@ -184,11 +202,15 @@ put_text(junit_out *out, const char *text)
     return xml_ok(rc);
 }
 
-/* <failure> or <error>: type and message as attributes, details as text. */
+/* <failure> or <error>: type and message as attributes, details as text.
+ * A type that sanitises to nothing is the default one. */
 static int
 put_problem(junit_out *out, const char *elem, const char *type,
-            const char *message, const char *details)
+            const char *default_type, const char *message, const char *details)
 {
+    if (is_blank(type)) {
+        type = default_type;
+    }
     if (start(out, elem) < 0 || put_attr(out, "type", type) < 0 ||
         put_attr(out, "message", message) < 0 || put_text(out, details) < 0) {
         return -1;
@@ -341,15 +363,13 @@ put_outcome(junit_out *out, const plk_test_result *t)
     case PLK_OUTCOME_PASSED:
         return 0;
     case PLK_OUTCOME_LEAKED:
-        return put_problem(out, "failure", "pyleak.Leak", t->message,
-                           t->details);
+        return put_problem(out, "failure", "pyleak.Leak", "pyleak.Leak",
+                           t->message, t->details);
     case PLK_OUTCOME_FAILED:
-        return put_problem(out, "failure",
-                           t->exc_type ? t->exc_type : "AssertionError",
+        return put_problem(out, "failure", t->exc_type, "AssertionError",
                            t->message, t->details);
     case PLK_OUTCOME_ERROR:
-        return put_problem(out, "error",
-                           t->exc_type ? t->exc_type : "pyleak.Error",
+        return put_problem(out, "error", t->exc_type, "pyleak.Error",
                            t->message, t->details);
     case PLK_OUTCOME_SKIPPED:
         if (start(out, "skipped") < 0 ||
@@ -378,8 +398,9 @@ put_testcase(junit_out *out, const plk_test_result *t)
 {
     /* The leak's own location beats the test's definition: that is the
      * line a reviewer has to change. */
-    const char *file = t->loc_file != NULL ? t->loc_file : t->file;
-    long line = t->loc_file != NULL ? t->loc_line : t->line;
+    int at_leak = !is_blank(t->loc_file);
+    const char *file = at_leak ? t->loc_file : t->file;
+    long line = at_leak ? t->loc_line : t->line;
 
     if (start(out, "testcase") < 0 ||
         put_attr(out, "classname", t->classname) < 0 ||
@@ -396,7 +417,10 @@ put_testcase(junit_out *out, const plk_test_result *t)
         return end(out);
     }
     /* GitHub and GitLab reporters turn file and line into links; a line
-     * of 0 would point at nothing. */
+     * of 0, or of no file, would point at nothing. */
+    if (is_blank(file)) {
+        file = NULL;
+    }
     if (file != NULL && put_attr(out, "file", file) < 0) {
         return -1;
     }
@@ -464,12 +488,11 @@ put_import_error(junit_out *out, const plk_suite_result *s)
         put_time(out, "time", 0) < 0) {
         return -1;
     }
-    if (!out->strict && s->file != NULL &&
+    if (!out->strict && !is_blank(s->file) &&
         put_attr(out, "file", s->file) < 0) {
         return -1;
     }
-    if (put_problem(out, "error",
-                    s->error_type ? s->error_type : "pyleak.Error",
+    if (put_problem(out, "error", s->error_type, "pyleak.Error",
                     s->error_message, s->error_details) < 0) {
         return -1;
     }
@@ -525,22 +548,6 @@ strict_timestamp(const plk_suite_result *s, const plk_run_result *r,
         snprintf(buf, size, "1970-01-01T00:00:00");
     }
     return buf;
-}
-
-/* A name that is blank once whitespace is collapsed, which the Ant
- * schema rejects for suites. */
-static int
-is_blank(const char *s)
-{
-    if (s == NULL) {
-        return 1;
-    }
-    for (; *s != '\0'; s++) {
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* Attributes and children the Ant schema requires of a strict suite:

@@ -170,6 +170,21 @@ REGRESS = {
     # A wild time was written with hundreds of digits.
     "regress-huge-time": run([lambda r: suite(r, "tests.test_app", [
         lambda r: test(r, PASSED, "test_ok", time=1e300)], time=6e300)]),
+    # An exception type or file that sanitises to nothing was written as
+    # an empty attribute, which the default schema refuses.
+    "regress-empty-type": run([lambda r: suite(r, "tests.test_app", [
+        lambda r: test(r, FAILED, "test_a", exc_type="", message="m"),
+        lambda r: test(r, ERROR, "test_b", exc_type="\x1b[0m ", message="m"),
+    ], import_error=(" \t", "cannot import", ""))]),
+    "regress-empty-file": run([lambda r: suite(r, "tests.test_app", [
+        lambda r: test(r, PASSED, "test_a", file=""),
+        lambda r: test(r, LEAKED, "test_b", file="tests/test_app.py",
+                       loc=("python-held", "\n", 3, None)),
+    ], file=" ", import_error=(None, "cannot import", ""))]),
+    # A suite name of only escape sequences is blank once sanitised, and
+    # the Ant schema refuses a blank suite name in the strict form.
+    "regress-blank-suite-name": run([lambda r: suite(
+        r, "\x1b[0m\x1b]0;t\x07", [lambda r: test(r, PASSED, "test_ok")])]),
 }
 
 
