@@ -117,6 +117,15 @@ static const bad_case bad_cases[] = {
      "b.toml:7: reason: expected a non-empty string"},
     {HEADER LEAK("", "blocks", "1", "r"),
      "b.toml:4: test: expected a non-empty string"},
+    /* Cut short at the NUL, they were kept as "" and the file
+     * --update-baseline wrote from them did not read back
+     * (tests/fuzz/baseline/regress-nul-in-*). */
+    {HEADER LEAK("\\u0000t.py::a", "blocks", "1", "r"),
+     "b.toml:4: test: expected a string without NUL characters"},
+    {HEADER LEAK("t.py::a", "blocks", "1", "why\\u0000"),
+     "b.toml:7: reason: expected a string without NUL characters"},
+    {HEADER LEAK("t.py::a", "blocks\\u0000", "1", "r"),
+     "b.toml:5: metric: expected a string without NUL characters"},
     {HEADER LEAK("a", "blocks", "1", "r") LEAK("a", "blocks", "2", "s"),
      "b.toml:9: a is listed twice for blocks (also at line 3)"},
     {HEADER "[[leak]\n", "b.toml:2:7: expected ']]' to close"},

@@ -228,6 +228,14 @@ read_leak(plk_baseline *b, const plk_toml_value *t, int line,
             return bad(err, b->path, field->line,
                        "%s: expected a non-empty string", fields[j]);
         }
+        /* "\u0000" would cut the id or reason short here, and the file
+         * --update-baseline writes from it would not read back. */
+        if (j != 2 && strlen(field->u.str.s) != field->u.str.len) {
+            return bad(err, b->path, field->line,
+                       "%s: expected a string without NUL characters "
+                       "(\\u0000)",
+                       fields[j]);
+        }
     }
     m = plk_metric_from_name(metric->u.str.s);
     if (m < 0) {
