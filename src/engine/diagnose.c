@@ -285,7 +285,7 @@ record_trouble(PyObject *harness, plk_test_result *t)
         PyException_SetTraceback(value, tb);
     }
     if (value != NULL && harness != NULL) {
-        fmt = PyObject_CallMethod(harness, "_format", "O", value);
+        fmt = PyObject_CallMethod(harness, "format_exception", "O", value);
         if (fmt == NULL) {
             PyErr_Clear();
         }

@@ -98,7 +98,7 @@ take_exception(runner *R, char **out_text, char **out_type)
     if (out_text != NULL) {
         *out_text = NULL;
         if (value != NULL) {
-            text = PyObject_CallMethod(R->h, "_format", "O", value);
+            text = PyObject_CallMethod(R->h, "format_exception", "O", value);
             if (text == NULL) {
                 PyErr_Clear();
                 *out_text = plk__py_text(value);

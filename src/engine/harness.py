@@ -73,7 +73,7 @@ def _machinery(filename):
             os.sep + "importlib" + os.sep in filename)
 
 
-def _format(exc):
+def format_exception(exc):
     """Traceback text of exc without the harness's and the import
     system's leading frames: the user's code comes first."""
     import traceback
@@ -95,7 +95,7 @@ def _exc_tuple(outcome, exc):
         msg = "<unprintable exception>"
     name = _type_name(type(exc))
     line = _first_line(msg)
-    text = _format(exc)
+    text = format_exception(exc)
     exc.__traceback__ = None
     return (outcome, name, name + ": " + line if line else name, text)
 
@@ -103,7 +103,7 @@ def _exc_tuple(outcome, exc):
 def format_current():
     """Traceback of the exception being handled, for harness errors."""
     exc = sys.exc_info()[1]
-    return _format(exc) if exc is not None else ""
+    return format_exception(exc) if exc is not None else ""
 
 
 def _skip_types():
