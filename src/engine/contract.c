@@ -49,7 +49,8 @@ static const struct embedded {
 
 #define NEMBEDDED (sizeof(embedded) / sizeof(embedded[0]))
 
-/* Every entry point the C side calls, by module. */
+/* Every entry point the C side calls, by module. An embedded module's
+ * __all__ lists exactly its entries here (tests/test_contract.c). */
 #define PLK_CONTRACT_ENTRIES(X)                                            \
     X(HARNESS, collect_file)                                               \
     X(HARNESS, collect_callable)                                           \

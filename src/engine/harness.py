@@ -23,7 +23,12 @@ import types
 
 import _pyleak_interp
 
-__all__ = ["collect_file", "collect_callable", "Cleaner"]
+# What the C side calls: src/engine/contract.c looks up exactly these
+# (tests/test_contract.c holds the two lists together).
+__all__ = ["collect_file", "collect_callable", "module_setup",
+           "module_teardown", "class_setup", "class_teardown", "rescope",
+           "Cleaner", "collect", "begin_capture", "end_capture", "mute",
+           "unmute", "stop_on_sigterm", "set_reseed", "format_exception"]
 
 # Frames of these files are dropped from tracebacks shown to users.
 _HARNESS_FILE = "<pyleak-harness>"
