@@ -14,13 +14,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "engine/contract.h"
 #include "engine/interp.h"
 #include "engine/diagnose.h"
 #include "engine/malloc_trace.h"
 #include "base/util.h"
-
-extern const char plk_interp_source[];
-extern const char plk_harness_source[];
 
 /* -- the message ---------------------------------------------------------- */
 
@@ -97,7 +95,8 @@ test_diagnose__summary(void **state)
 /* -- diagnosing real functions ------------------------------------------- */
 
 typedef struct fixture {
-    PyObject *harness;
+    plk_contract *C;
+    PyObject *harness;  /* for its call wrapper */
     PyObject *mod;      /* the test module below */
     char dir[64];
 } fixture;
@@ -127,7 +126,7 @@ static int
 setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    PyObject *code;
+    plk_error err = {0};
     char path[128];
     FILE *fp;
 
@@ -150,23 +149,12 @@ setup(void **state)
     fclose(fp);
     Py_InitializeEx(0);
     plk_interp_init(NULL);
-    /* The harness imports the interpreter layer's Python half. */
-    code = Py_CompileString(plk_interp_source, "<pyleak-interp>",
-                            Py_file_input);
-    if (code == NULL) {
-        PyErr_Print();
+    if (plk_contract_load(&f->C, &err) != 0) {
+        fprintf(stderr, "%s\n", err.message);
+        plk_error_clear(&err);
         return -1;
     }
-    Py_XDECREF(PyImport_ExecCodeModule("_pyleak_interp", code));
-    Py_DECREF(code);
-    code = Py_CompileString(plk_harness_source, "<pyleak-harness>",
-                            Py_file_input);
-    if (code == NULL) {
-        PyErr_Print();
-        return -1;
-    }
-    f->harness = PyImport_ExecCodeModule("_pyleak_harness", code);
-    Py_DECREF(code);
+    f->harness = PyImport_ImportModule("_pyleak_harness");
     {
         char *cmd = plk_asprintf("import sys; sys.path.insert(0, '%s')",
                                  f->dir);
@@ -190,6 +178,7 @@ teardown(void **state)
 
     Py_XDECREF(f->harness);
     Py_XDECREF(f->mod);
+    plk_contract_free(f->C);
     plk_interp_fini();
     Py_FinalizeEx();
     cmd = plk_asprintf("rm -rf '%s'", f->dir);
@@ -222,13 +211,12 @@ diagnose(fixture *f, const char *fn, int wrap, plk_test_result *t,
         Py_DECREF(r);
     }
     gc = PyImport_ImportModule("gc");
-    r = PyObject_CallMethod(f->harness, "collect", NULL);
-    Py_XDECREF(r);
+    assert_int_equal(plk_contract_collect(f->C), 0);
     r = PyObject_CallMethod(gc, "freeze", NULL);
     Py_XDECREF(r);
     t->file = plk_strdup("diag_mod.py");
     t->line = 1;
-    rc = plk_diagnose(f->harness, call, k, t, cfg);
+    rc = plk_diagnose(f->C, call, k, t, cfg);
     assert_false(PyErr_Occurred());
     /* The collector is left frozen, as it was found. */
     r = PyObject_CallMethod(gc, "get_freeze_count", NULL);

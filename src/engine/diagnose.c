@@ -1,8 +1,7 @@
-/* Diagnosis of leaking tests: drives the Python half (src/diagnose.py,
- * embedded as _pyleak_diagnose), hands it the malloc tracer, and turns
- * its answer into the test record. */
+/* Diagnosis of leaking tests: asks the Python half (diagnose.py, through
+ * the contract), hands it the malloc tracer, and turns its answer into
+ * the test record. */
 #include "engine/diagnose.h"
-#include "engine/pytext.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,10 +11,6 @@
 #include "report/summary.h"
 #include "base/util.h"
 
-extern const char plk_diagnose_source[];
-extern const size_t plk_diagnose_source_len;
-
-#define PLK_DIAGNOSE_MODULE "_pyleak_diagnose"
 /* Seconds the diagnosis of one test aims to stay under. */
 #define PLK_DIAGNOSE_BUDGET 30.0
 
@@ -192,64 +187,7 @@ static struct PyModuleDef tracer_def = {
     "pyleak-ci's malloc tracer (see src/malloc_trace.c)", -1,
     tracer_methods};
 
-/* -- the Python half ------------------------------------------------------ */
-
-static PyObject *
-load_module(void)
-{
-    PyObject *name, *mod, *code;
-
-    name = PyUnicode_FromString(PLK_DIAGNOSE_MODULE);
-    if (name == NULL) {
-        return NULL;
-    }
-    mod = PyImport_GetModule(name);
-    Py_DECREF(name);
-    if (mod != NULL || PyErr_Occurred()) {
-        return mod;
-    }
-    code = Py_CompileString(plk_diagnose_source, "<pyleak-diagnose>",
-                            Py_file_input);
-    if (code == NULL) {
-        return NULL;
-    }
-    mod = PyImport_ExecCodeModule(PLK_DIAGNOSE_MODULE, code);
-    Py_DECREF(code);
-    return mod;
-}
-
-/* {metric: (verdict, per_call)} of the metrics this build measured. */
-static PyObject *
-metrics_dict(const plk_test_result *t)
-{
-    PyObject *d = PyDict_New();
-    int m;
-
-    for (m = 0; d != NULL && m < PLK_METRIC__COUNT; m++) {
-        const plk_metric_result *mr = &t->metrics[m];
-        PyObject *v;
-
-        if (!mr->measured) {
-            continue;
-        }
-        v = Py_BuildValue("(sd)", plk_verdict_name(mr->fit.verdict),
-                          isfinite(mr->per_call) ? mr->per_call : 0.0);
-        if (v == NULL ||
-            PyDict_SetItemString(d, plk_metric_name((plk_metric)m), v) < 0) {
-            Py_CLEAR(d);
-        }
-        Py_XDECREF(v);
-    }
-    return d;
-}
-
-static char *
-item_text(PyObject *d, const char *key)
-{
-    PyObject *v = PyDict_GetItemString(d, key);  /* borrowed */
-
-    return plk__py_text(v);
-}
+/* -- the test record ------------------------------------------------------ */
 
 static void
 append_details(plk_test_result *t, const char *text)
@@ -269,130 +207,74 @@ append_details(plk_test_result *t, const char *text)
 
 /* Record the pending Python exception in t; PLK_EINTR for Ctrl-C. */
 static int
-record_trouble(PyObject *harness, plk_test_result *t)
+record_trouble(plk_contract *C, plk_test_result *t)
 {
-    PyObject *type, *value, *tb, *fmt = NULL;
-    char *text = NULL, *msg;
-    int rc = 0;
+    plk_exception exc = {0};
+    int rc = plk_contract_exception(C, &exc) == PLK_EINTR ? PLK_EINTR : 0;
+    char *msg = plk_asprintf("diagnosis %s:\n%s",
+                             rc == PLK_EINTR ? "interrupted" : "failed",
+                             exc.text ? exc.text : "(no detail)\n");
 
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (type != NULL &&
-        PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
-        rc = PLK_EINTR;
-    }
-    if (value != NULL && tb != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    if (value != NULL && harness != NULL) {
-        fmt = PyObject_CallMethod(harness, "_format", "O", value);
-        if (fmt == NULL) {
-            PyErr_Clear();
-        }
-    }
-    text = plk__py_text(fmt != NULL ? fmt : value);
-    msg = plk_asprintf("diagnosis %s:\n%s",
-                       rc == PLK_EINTR ? "interrupted" : "failed",
-                       text ? text : "(no detail)\n");
     append_details(t, msg);
     free(msg);
-    free(text);
-    Py_XDECREF(fmt);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    plk_exception_clear(&exc);
     return rc;
 }
 
 static void
-fill(plk_test_result *t, PyObject *res)
+fill(plk_test_result *t, plk_diagnosis *d)
 {
-    PyObject *v;
-    char *text, *msg;
-    double bytes = 0.0;
+    char *msg;
 
     free(t->kind);
     free(t->loc_file);
     free(t->top_site);
     free(t->diagnosis);
-    t->kind = item_text(res, "kind");
-    t->loc_file = item_text(res, "loc_file");
-    t->top_site = item_text(res, "top_site");
-    t->diagnosis = item_text(res, "json");
-    t->loc_line = 0;
-    v = PyDict_GetItemString(res, "loc_line");
-    if (v != NULL && PyLong_Check(v)) {
-        t->loc_line = PyLong_AsLong(v);
-        if (t->loc_line < 0) {
-            PyErr_Clear(); /* overflow: no line rather than a wrong one */
-            t->loc_line = 0;
-        }
-    }
-    v = PyDict_GetItemString(res, "bytes_per_call");
-    if (v != NULL && PyFloat_Check(v)) {
-        bytes = PyFloat_AS_DOUBLE(v);
-    }
+    t->kind = d->kind;
+    t->loc_file = d->loc_file;
+    t->top_site = d->top_site;
+    t->diagnosis = d->json;
+    d->kind = d->loc_file = d->top_site = d->json = NULL;
+    t->loc_line = d->loc_line;
     if (t->kind != NULL && *t->kind == '\0') {
         free(t->kind);
         t->kind = NULL;
     }
-    msg = plk_diagnose_summary(t, bytes);
+    msg = plk_diagnose_summary(t, d->bytes_per_call);
     if (msg != NULL) {
         free(t->message);
         t->message = msg;
     }
-    text = item_text(res, "text");
-    append_details(t, text);
-    free(text);
+    append_details(t, d->text);
 }
 
 int
-plk_diagnose(PyObject *harness, PyObject *call, unsigned k,
+plk_diagnose(plk_contract *C, PyObject *call, unsigned k,
              plk_test_result *t, const plk_config *cfg)
 {
-    PyObject *mod = NULL, *tracer = NULL, *info = NULL, *metrics = NULL;
-    PyObject *res = NULL;
+    plk_diagnosis_ask ask = {0};
+    plk_diagnosis d = {0};
     double t0 = plk_now();
     int rc = 0;
 
     if (!cfg->diagnose) {
         return 0;
     }
-    mod = load_module();
-    if (mod == NULL) {
-        goto trouble;
+    ask.call = call;
+    ask.k = k;
+    ask.t = t;
+    ask.depth = cfg->traceback_depth;
+    ask.budget = PLK_DIAGNOSE_BUDGET;
+    ask.tracer = PyModule_Create(&tracer_def);
+    if (ask.tracer == NULL || plk_contract_diagnose(C, &ask, &d) != 0) {
+        rc = record_trouble(C, t);
     }
-    tracer = PyModule_Create(&tracer_def);
-    metrics = metrics_dict(t);
-    if (tracer == NULL || metrics == NULL) {
-        goto trouble;
+    else {
+        fill(t, &d);
     }
-    info = Py_BuildValue("{s:O,s:I,s:s,s:l,s:O,s:d}", "metrics", metrics,
-                         "depth", cfg->traceback_depth, "test_file",
-                         t->file ? t->file : "", "test_line", t->line,
-                         "tracer", tracer, "budget", PLK_DIAGNOSE_BUDGET);
-    if (info == NULL) {
-        goto trouble;
-    }
-    res = PyObject_CallMethod(mod, "run", "OOIO", harness, call, k, info);
-    if (res == NULL || !PyDict_Check(res)) {
-        if (res != NULL) {
-            PyErr_SetString(PyExc_TypeError,
-                            "the diagnosis returned no dict");
-        }
-        goto trouble;
-    }
-    fill(t, res);
-    goto done;
-trouble:
-    rc = record_trouble(harness, t);
-done:
     t->diagnose_time = plk_now() - t0;
-    Py_XDECREF(mod);
-    Py_XDECREF(tracer);
-    Py_XDECREF(metrics);
-    Py_XDECREF(info);
-    Py_XDECREF(res);
+    Py_XDECREF(ask.tracer);
+    plk_diagnosis_clear(&d);
     return rc;
 }
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/pytext.h"
+#include "engine/contract.h"
 #include "engine/diagnose.h"
 #include "plan/discover.h"
 #include "engine/interp.h"
@@ -22,13 +22,6 @@
 #include "engine/control.h"
 #include "policy/policy.h"
 
-extern const char plk_interp_source[];
-extern const char plk_harness_source[];
-extern const char plk_pyleak_source[];
-extern const char plk_legacy_source[];
-extern const char plk_keyword_source[];
-extern const char plk_pytest_source[];
-
 /* Threads that are finishing get this many waits to go away before a
  * sample is taken, each twice as long as the one before, from 1 ms (about
  * 2 s in all). Counted in attempts, with a collection between them, and
@@ -39,10 +32,7 @@ extern const char plk_pytest_source[];
 struct plk_engine {
     const plk_config *cfg;
     plk_engine_events ev;
-    PyObject *h;           /* the harness module */
-    PyObject *collect;     /* harness.collect: three full collections */
-    PyObject *freeze;      /* gc.freeze */
-    PyObject *unfreeze;    /* gc.unfreeze */
+    plk_contract *C;       /* the Python half */
     plk_policy pol;        /* the rules, from cfg */
     plk_rounds rounds;     /* series buffers, reused per test */
     int patience;          /* thread settling attempts (thread_watch) */
@@ -56,143 +46,42 @@ struct plk_engine {
 
 typedef struct plk_engine runner;
 
-/* -- small Python helpers ------------------------------------------------ */
+/* -- what the Python half says -------------------------------------------- */
 
-
-static char *
-attr_text(PyObject *o, const char *name)
-{
-    PyObject *v = PyObject_GetAttrString(o, name);
-    char *out;
-
-    if (v == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    out = plk__py_text(v);
-    Py_DECREF(v);
-    return out;
-}
-
-/* Take the pending Python exception. Returns PLK_EINTR for Ctrl-C, else
- * PLK_EPYTHON with *out_text (if non-NULL) set to its traceback. */
+/* Take the pending Python exception (into out when non-NULL). Returns
+ * PLK_EINTR for Ctrl-C, else PLK_EPYTHON. */
 static int
-take_exception(runner *R, char **out_text, char **out_type)
+catch_exception(runner *R, plk_exception *out)
 {
-    PyObject *type, *value, *tb, *text = NULL;
-    int rc = PLK_EPYTHON;
+    int rc = plk_contract_exception(R->C, out);
 
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (type != NULL &&
-        PyErr_GivenExceptionMatches(type, PyExc_KeyboardInterrupt)) {
+    if (rc == PLK_EINTR) {
         R->interrupted = 1;
-        rc = PLK_EINTR;
     }
-    if (value != NULL && tb != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    if (out_type != NULL) {
-        *out_type = type ? attr_text(type, "__name__") : NULL;
-    }
-    if (out_text != NULL) {
-        *out_text = NULL;
-        if (value != NULL) {
-            text = PyObject_CallMethod(R->h, "_format", "O", value);
-            if (text == NULL) {
-                PyErr_Clear();
-                *out_text = plk__py_text(value);
-            }
-            else {
-                *out_text = plk__py_text(text);
-            }
-        }
-    }
-    Py_XDECREF(text);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
     return rc;
 }
 
-/* Fill t from a result tuple (outcome, exc_type, message, traceback). */
+/* Record how a call ended in t. */
 static void
-set_outcome(plk_test_result *t, PyObject *res)
+set_outcome(plk_test_result *t, const plk_call_result *r)
 {
-    char *what;
-
-    if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) < 4) {
-        t->outcome = PLK_OUTCOME_ERROR;
-        free(t->message);
-        t->message = plk_strdup("harness returned a malformed result");
-        return;
-    }
-    what = plk__py_text(PyTuple_GET_ITEM(res, 0));
-    if (what != NULL && strcmp(what, "skipped") == 0) {
+    switch (r->outcome) {
+    case PLK_CALL_SKIPPED:
         t->outcome = PLK_OUTCOME_SKIPPED;
-    }
-    else if (what != NULL && strcmp(what, "failed") == 0) {
+        break;
+    case PLK_CALL_FAILED:
         t->outcome = PLK_OUTCOME_FAILED;
-    }
-    else {
+        break;
+    default:
         t->outcome = PLK_OUTCOME_ERROR;
+        break;
     }
-    free(what);
     free(t->exc_type);
     free(t->message);
     free(t->details);
-    t->exc_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
-    t->message = plk__py_text(PyTuple_GET_ITEM(res, 2));
-    t->details = plk__py_text(PyTuple_GET_ITEM(res, 3));
-}
-
-/* The embedded Python modules, in import order: each may import the
- * ones before it. `pyleak_ci` is the module tests import for per-test
- * control (the same file pip installs); `_pyleak_legacy` answers the
- * old `import pyleak` when nothing installed does. */
-static const struct {
-    const char *name;
-    const char *file;
-    const char *source;
-} embedded[] = {
-    {"_pyleak_interp", "<pyleak-interp>", plk_interp_source},
-    {"pyleak_ci", "<pyleak_ci>", plk_pyleak_source},
-    {"_pyleak_legacy", "<pyleak-legacy>", plk_legacy_source},
-    {"_pyleak_harness", "<pyleak-harness>", plk_harness_source},
-    {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source},
-    {"_pyleak_pytest", "<pyleak-pytest>", plk_pytest_source},
-};
-
-static PyObject *
-load_harness(plk_error *err)
-{
-    PyObject *code, *mod, *harness = NULL;
-    size_t i;
-
-    for (i = 0; i < sizeof(embedded) / sizeof(embedded[0]); i++) {
-        code = Py_CompileString(embedded[i].source, embedded[i].file,
-                                Py_file_input);
-        if (code == NULL) {
-            goto fail;
-        }
-        mod = PyImport_ExecCodeModule(embedded[i].name, code);
-        Py_DECREF(code);
-        if (mod == NULL) {
-            goto fail;
-        }
-        if (strcmp(embedded[i].name, "_pyleak_harness") == 0) {
-            harness = mod;
-        }
-        else {
-            Py_DECREF(mod); /* sys.modules keeps it */
-        }
-    }
-    return harness;
-fail:
-    Py_XDECREF(harness);
-    PyErr_Print();
-    plk_error_set(err, PLK_EINTERNAL, "cannot load the pyleak-ci harness");
-    return NULL;
+    t->exc_type = plk_strdup(r->exc_type);
+    t->message = plk_strdup(r->message);
+    t->details = plk_strdup(r->details);
 }
 
 char *
@@ -243,29 +132,6 @@ ev_test_done(runner *R, const plk_suite_result *s, const plk_test_result *t)
 
 /* -- rounds --------------------------------------------------------------- */
 
-/* Call the test k times. 0: all passed; 1: *res holds a result tuple;
- * -1: a Python exception escaped (Ctrl-C or harness trouble). */
-static int
-call_k(PyObject *call, unsigned k, PyObject **res, unsigned long *made)
-{
-    unsigned i;
-
-    for (i = 0; i < k; i++) {
-        PyObject *r = PyObject_CallNoArgs(call);
-
-        (*made)++;
-        if (r == NULL) {
-            return -1;
-        }
-        if (r != Py_None) {
-            *res = r;
-            return 1;
-        }
-        Py_DECREF(r);
-    }
-    return 0;
-}
-
 /* How the threads of a test are judged settled: the count to come back
  * to, and how many doubling naps to wait for it before a sample. The
  * patience carries over from one test or group to the next within a
@@ -315,28 +181,19 @@ thread_watch_init(runner *R, thread_watch *tw)
 static int
 settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
 {
-    PyObject *r;
     int attempt;
 
-    r = PyObject_CallNoArgs(cleaner);
-    if (r == NULL) {
+    if (plk_contract_restore(cleaner) != 0 ||
+        plk_contract_collect(R->C) != 0) {
         return -1;
     }
-    Py_DECREF(r);
-    r = PyObject_CallNoArgs(R->collect);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
     for (attempt = 0;
          attempt < *tw->patience && count_threads() > tw->baseline;
          attempt++) {
         nap(attempt);
-        r = PyObject_CallNoArgs(R->collect);
-        if (r == NULL) {
+        if (plk_contract_collect(R->C) != 0) {
             return -1;
         }
-        Py_DECREF(r);
     }
     plk_sample_take(out);
     /* Threads that outlived a full wait will not go in the next round
@@ -387,7 +244,7 @@ typedef struct test_run {
     /* A test that passed its first call and failed a later one is
      * measured again with its fixtures around every call (see
      * repeat_wider); until then its verdict waits. */
-    PyObject *item;    /* its harness item (borrowed) */
+    const plk_item *item; /* as collected (borrowed) */
     int rescope;       /* 1: to be measured again so */
     unsigned long fail_call; /* the call that failed, 1-based; 0: none */
     char *fail_msg;    /* what that failure said */
@@ -401,21 +258,21 @@ rec(plk_suite_result *s, const test_run *tr)
 }
 
 /* Record why the calls of a test stopped: its own failure or skip
- * (st > 0, *res a result tuple, consumed), or an exception that escaped
+ * (st > 0, *res says how, cleared here), or an exception that escaped
  * the wrapper (st < 0). The test has its verdict then. Returns
  * PLK_EINTR for Ctrl-C, else 0. */
 static int
 record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
-            PyObject **res)
+            plk_call_result *res)
 {
     plk_test_result *t = rec(s, tr);
-    char *text = NULL;
+    plk_exception exc = {0};
     int rc;
 
     tr->live = 0;
     if (st > 0) {
-        set_outcome(t, *res);
-        Py_CLEAR(*res);
+        set_outcome(t, res);
+        plk_call_result_clear(res);
         if (plk_policy_rescope(t->outcome, t->total_calls) &&
             tr->fail_call == 0) {
             /* It passed its first call: it may not be repeatable one
@@ -427,27 +284,28 @@ record_stop(runner *R, plk_suite_result *s, test_run *tr, int st,
         }
         return 0;
     }
-    rc = take_exception(R, &text, NULL);
+    rc = catch_exception(R, &exc);
+    free(exc.type);
     if (rc == PLK_EINTR) {
         set_error_text(t, "KeyboardInterrupt",
-                       "interrupted before the test finished", text);
+                       "interrupted before the test finished", exc.text);
         return rc;
     }
     set_error_text(t, "pyleak.HarnessError",
-                   "pyleak-ci could not run this test", text);
+                   "pyleak-ci could not run this test", exc.text);
     return 0;
 }
 
 /* Call the test k times as part of a phase, telling a watchdog first. */
 static int
 phase_calls(runner *R, plk_suite_result *s, test_run *tr, unsigned k,
-            PyObject **res)
+            plk_call_result *res)
 {
     double t0 = plk_now();
     int st;
 
     ev_test_begin(R, s, rec(s, tr));
-    st = call_k(tr->call, k, res, &rec(s, tr)->total_calls);
+    st = plk_contract_call(tr->call, k, &rec(s, tr)->total_calls, res);
     tr->spent += plk_now() - t0;
     return st;
 }
@@ -457,26 +315,19 @@ static int
 first_call(runner *R, plk_suite_result *s, test_run *tr)
 {
     plk_test_result *t = rec(s, tr);
-    PyObject *res = NULL, *r;
+    plk_call_result res = {0};
     int st;
 
-    r = PyObject_CallMethod(R->h, "begin_capture", NULL);
-    Py_XDECREF(r);
+    /* A capture that fails to start leaves its exception to the call. */
+    (void)plk_contract_begin_capture(R->C);
     tr->begun = 1;
     tr->first_dt = plk_now();
     st = phase_calls(R, s, tr, 1, &res);
     tr->first_dt = plk_now() - tr->first_dt;
-    r = PyObject_CallMethod(R->h, "end_capture", NULL);
-    if (r != NULL && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
-        t->stdout_text = plk__py_text(PyTuple_GET_ITEM(r, 0));
-        t->stderr_text = plk__py_text(PyTuple_GET_ITEM(r, 1));
-        Py_DECREF(r);
-    }
-    else if (r != NULL) {
-        Py_DECREF(r);
-    }
-    else if (st >= 0) {
-        PyErr_Clear();
+    if (plk_contract_end_capture(R->C, &t->stdout_text,
+                                 &t->stderr_text) != 0 &&
+        st >= 0) {
+        plk_contract_drop();
     }
     return st != 0 ? record_stop(R, s, tr, st, &res) : 0;
 }
@@ -487,7 +338,7 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
 static int
 calibrate(runner *R, plk_suite_result *s, test_run *tr)
 {
-    PyObject *res = NULL;
+    plk_call_result res = {0};
     double t0, dt;
     int st;
 
@@ -520,12 +371,9 @@ calibrate(runner *R, plk_suite_result *s, test_run *tr)
 static int
 freeze_heap(runner *R, int *frozen)
 {
-    PyObject *r = PyObject_CallNoArgs(*frozen ? R->unfreeze : R->freeze);
-
-    if (r == NULL) {
+    if (plk_contract_freeze(R->C, !*frozen) != 0) {
         return -1;
     }
-    Py_DECREF(r);
     *frozen = !*frozen;
     return 0;
 }
@@ -555,7 +403,8 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
 {
     const plk_config *cfg = R->cfg;
     plk_test_result *t = rec(s, tr);
-    PyObject *res = NULL, *cleaner = NULL;
+    plk_call_result res = {0};
+    PyObject *cleaner = NULL;
     double t0 = plk_now(), start, best = -1.0;
     double before_spent = tr->spent;
     unsigned k = tr->k, w;
@@ -574,8 +423,7 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
         tr->live = 0;
         goto done;
     }
-    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
-    if (cleaner == NULL) {
+    if (plk_contract_cleaner(R->C, &cleaner) != 0) {
         goto stopped;
     }
     /* A test measured alone gets full patience whatever came before (its
@@ -647,7 +495,7 @@ measure_alone(runner *R, plk_suite_result *s, test_run *tr)
         t->message = plk_leak_summary(t);
         t->details = plk_leak_details(t);
         ev_test_begin(R, s, t);
-        if (plk_diagnose(R->h, tr->call, m.k, t, cfg) == PLK_EINTR) {
+        if (plk_diagnose(R->C, tr->call, m.k, t, cfg) == PLK_EINTR) {
             R->interrupted = 1;
             rc = PLK_EINTR;
         }
@@ -661,9 +509,9 @@ stopped:
     rc = record_stop(R, s, tr, st, &res);
 done:
     if (frozen && freeze_heap(R, &frozen) != 0) {
-        PyErr_Clear();
+        plk_contract_drop();
     }
-    Py_XDECREF(res);
+    plk_call_result_clear(&res);
     Py_XDECREF(cleaner);
     /* The calls of its phases added their own time already; all of this
      * measurement's time counts once. */
@@ -679,7 +527,7 @@ done:
 static int
 screen_trouble(runner *R)
 {
-    int rc = take_exception(R, NULL, NULL);
+    int rc = catch_exception(R, NULL);
 
     return rc == PLK_EINTR ? rc : 0;
 }
@@ -695,7 +543,8 @@ static int
 screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
        int *out_clean)
 {
-    PyObject *res = NULL, *cleaner = NULL;
+    plk_call_result res = {0};
+    PyObject *cleaner = NULL;
     plk_test_result grp;
     double t0 = plk_now(), own = 0.0, share;
     unsigned total = 0, lowest = 0;
@@ -718,8 +567,7 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
                           grp.metrics) != 0) {
         goto done;
     }
-    cleaner = PyObject_CallMethod(R->h, "Cleaner", NULL);
-    if (cleaner == NULL) {
+    if (plk_contract_cleaner(R->C, &cleaner) != 0) {
         rc = screen_trouble(R);
         goto done;
     }
@@ -783,9 +631,9 @@ screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
     }
 done:
     if (frozen && freeze_heap(R, &frozen) != 0) {
-        PyErr_Clear();
+        plk_contract_drop();
     }
-    Py_XDECREF(res);
+    plk_call_result_clear(&res);
     Py_XDECREF(cleaner);
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         free(grp.metrics[m].series);
@@ -804,62 +652,48 @@ done:
 
 /* -- files and items ------------------------------------------------------ */
 
-static int
-fill_identity(plk_test_result *t, PyObject *item)
+static void
+fill_identity(plk_test_result *t, const plk_item *item)
 {
-    PyObject *line;
-
-    t->id = attr_text(item, "id");
-    t->classname = attr_text(item, "classname");
-    t->name = attr_text(item, "name");
-    t->file = attr_text(item, "file");
-    line = PyObject_GetAttrString(item, "line");
-    if (line != NULL) {
-        t->line = PyLong_AsLong(line);
-        if (t->line == -1 && PyErr_Occurred()) {
-            PyErr_Clear();
-            t->line = 0;
-        }
-        Py_DECREF(line);
-    }
-    else {
-        PyErr_Clear();
-    }
-    return t->id && t->classname && t->name && t->file ? 0 : PLK_ENOMEM;
+    t->id = plk_strdup(item->id);
+    t->classname = plk_strdup(item->classname);
+    t->name = plk_strdup(item->name);
+    t->file = plk_strdup(item->file);
+    t->line = item->line;
 }
 
-/* Call a harness fixture function (class_setup, module_teardown, ...).
- * Returns NULL on success, else a new reference to a result tuple; on an
- * escaped exception returns NULL and sets *rc. */
-static PyObject *
-fixture(runner *R, const char *fn, PyObject *arg, int *rc)
+/* Run a harness fixture (class_setup, module_teardown, ...). Returns 0
+ * when it went well, 1 when *out holds how it did not; on an escaped
+ * exception returns 0 with *rc set, or 1 with the harness trouble in
+ * *out (which then the caller reports like any other). */
+static int
+fixture(runner *R, plk_fixture f, PyObject *arg, plk_call_result *out,
+        int *rc)
 {
-    PyObject *r = PyObject_CallMethod(R->h, fn, "O", arg);
-    char *text = NULL;
+    plk_exception exc = {0};
+    int st = plk_contract_fixture(R->C, f, arg, out);
 
-    if (r == NULL) {
-        *rc = take_exception(R, &text, NULL);
-        if (*rc != PLK_EINTR) {
-            /* Turn harness trouble into an error result the caller
-             * reports like any other. */
-            r = Py_BuildValue("(ssss)", "error", "pyleak.HarnessError",
-                              fn, text ? text : "");
-            *rc = 0;
-        }
-        free(text);
-        return r;
+    if (st >= 0) {
+        return st;
     }
-    if (r == Py_None) {
-        Py_DECREF(r);
-        return NULL;
+    *rc = catch_exception(R, &exc);
+    st = 0;
+    if (*rc != PLK_EINTR) {
+        out->outcome = PLK_CALL_ERROR;
+        out->exc_type = plk_strdup("pyleak.HarnessError");
+        out->message = plk_strdup(plk_contract_fixture_name(f));
+        out->details = plk_strdup(exc.text ? exc.text : "");
+        *rc = 0;
+        st = 1;
     }
-    return r;
+    plk_exception_clear(&exc);
+    return st;
 }
 
 /* An extra error record for a fixture that failed after its tests. */
 static void
-add_fixture_error(plk_suite_result *s, PyObject *res, const char *classname,
-                  const char *name, const char *file)
+add_fixture_error(plk_suite_result *s, const plk_call_result *res,
+                  const char *classname, const char *name, const char *file)
 {
     plk_test_result *t = plk_suite_result_add_test(s);
 
@@ -876,11 +710,26 @@ add_fixture_error(plk_suite_result *s, PyObject *res, const char *classname,
     }
 }
 
+/* A teardown fixture, with an extra error record when it fails. */
+static void
+tear_down(runner *R, plk_suite_result *s, plk_fixture f, PyObject *arg,
+          const char *classname, const char *name, int *rc)
+{
+    plk_call_result res = {0};
+
+    if (fixture(R, f, arg, &res, rc)) {
+        add_fixture_error(s, &res, classname, name, s->file);
+    }
+    plk_call_result_clear(&res);
+}
+
 /* The class whose setUpClass ran, and how that went. */
 typedef struct class_state {
-    PyObject *cls;     /* new reference; NULL: none */
-    PyObject *fail;    /* its setUpClass result when that failed */
-    char *name;        /* dotted class name, for a teardown error */
+    PyObject *cls;        /* its items' cls (the collection holds it);
+                           * NULL: none */
+    int failed;           /* its setUpClass failed, as fail says */
+    plk_call_result fail;
+    char *name;           /* dotted class name, for a teardown error */
 } class_state;
 
 /* Close the class whose tests just finished: tearDownClass and class
@@ -888,16 +737,13 @@ typedef struct class_state {
 static void
 leave_class(runner *R, plk_suite_result *s, class_state *cs, int *rc)
 {
-    if (cs->cls != NULL && cs->fail == NULL && !R->interrupted) {
-        PyObject *res = fixture(R, "class_teardown", cs->cls, rc);
-
-        if (res != NULL) {
-            add_fixture_error(s, res, cs->name, "tearDownClass", s->file);
-            Py_DECREF(res);
-        }
+    if (cs->cls != NULL && !cs->failed && !R->interrupted) {
+        tear_down(R, s, PLK_FIXTURE_CLASS_TEARDOWN, cs->cls, cs->name,
+                  "tearDownClass", rc);
     }
-    Py_CLEAR(cs->fail);
-    Py_CLEAR(cs->cls);
+    plk_call_result_clear(&cs->fail);
+    cs->failed = 0;
+    cs->cls = NULL;
     free(cs->name);
     cs->name = NULL;
 }
@@ -1012,36 +858,28 @@ finish(runner *R, plk_suite_result *s, test_run *trs, size_t n)
 }
 
 /* Read an item into its record and decide whether it runs: a malformed
- * item, a failed setUpModule, a skip or a bad control settle it here. */
+ * item, a failed setUpModule (mod_fail), a skip or a bad control settle
+ * it here. */
 static void
-prepare(runner *R, plk_suite_result *s, test_run *tr, PyObject *item,
-        PyObject *mod_fail)
+prepare(runner *R, plk_suite_result *s, test_run *tr, const plk_item *item,
+        const plk_call_result *mod_fail)
 {
     plk_test_result *t = rec(s, tr);
-    PyObject *skip, *call, *control;
     plk_error err = {0};
 
     fill_identity(t, item);
-    skip = PyObject_GetAttrString(item, "skip");
-    call = PyObject_GetAttrString(item, "call");
-    control = PyObject_GetAttrString(item, "control");
-    if (skip == NULL || call == NULL) {
-        PyErr_Clear();
+    if (item->malformed) {
         set_error_text(t, "pyleak.HarnessError", "malformed test item",
                        NULL);
-        goto done;
     }
-    if (control == NULL) {
-        PyErr_Clear();
-    }
-    if (mod_fail != NULL) {
+    else if (mod_fail != NULL) {
         set_outcome(t, mod_fail);
     }
-    else if (skip != Py_None) {
+    else if (item->skip) {
         t->outcome = PLK_OUTCOME_SKIPPED;
-        t->message = plk__py_text(skip);
+        t->message = plk_strdup(item->skip_reason);
     }
-    else if (plk_control_parse(&tr->ctl, control, &err) != 0) {
+    else if (plk_control_parse(&tr->ctl, item->control, &err) != 0) {
         set_error_text(t, "pyleak.ControlError", err.message, NULL);
     }
     else if (tr->ctl.skip != NULL) {
@@ -1053,26 +891,20 @@ prepare(runner *R, plk_suite_result *s, test_run *tr, PyObject *item,
             free(t->note);
             t->note = plk_strdup(tr->ctl.note);
         }
-        tr->call = call;
-        call = NULL;
+        tr->call = item->call;
+        Py_INCREF(tr->call);
         tr->live = 1;
     }
-done:
     plk_error_clear(&err);
-    Py_XDECREF(skip);
-    Py_XDECREF(call);
-    Py_XDECREF(control);
 }
 
+/* Mute (on) or unmute the output of the calls that follow. */
 static void
-harness_call(runner *R, const char *fn)
+mute(runner *R, int on)
 {
-    PyObject *r = PyObject_CallMethod(R->h, fn, NULL);
-
-    if (r == NULL) {
-        PyErr_Clear();
+    if ((on ? plk_contract_mute(R->C) : plk_contract_unmute(R->C)) != 0) {
+        plk_contract_drop();
     }
-    Py_XDECREF(r);
 }
 
 /* What each level of repeat_wider puts around every call. */
@@ -1090,27 +922,24 @@ static int
 repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
 {
     plk_test_result *t = rec(s, tr);
-    PyObject *module = R->module != NULL ? R->module : Py_None;
     char *tried = NULL;
     int level, rc = 0;
 
     tr->rescope = 0;
     for (level = 1; level <= PLK_RESCOPE_LEVELS && rc == 0 && !R->interrupted; level++) {
-        PyObject *r = PyObject_CallMethod(R->h, "rescope", "OOi", tr->item,
-                                          module, level);
-        PyObject *fix;
+        plk_rescoped rs;
+        int st = plk_contract_rescope(R->C, tr->item, R->module, level, &rs);
 
-        if (r == NULL) {
+        if (st < 0) {
             rc = screen_trouble(R);
             break;
         }
-        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
-            Py_DECREF(r);
+        if (st == 0) {
             continue;
         }
         Py_XDECREF(tr->call);
-        tr->call = PyTuple_GET_ITEM(r, 0);
-        Py_INCREF(tr->call);
+        tr->call = rs.call;
+        rs.call = NULL;
         tr->live = 1;
         /* Its fixtures make every call slower: the warm-up times it
          * again from one call per round. */
@@ -1121,12 +950,10 @@ repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
         free(t->details);
         t->exc_type = t->message = t->details = NULL;
         rc = measure_alone(R, s, tr);
-        fix = PyObject_CallNoArgs(PyTuple_GET_ITEM(r, 1));
-        if (fix == NULL) {
-            PyErr_Clear();
+        if (plk_contract_rescope_restore(&rs) != 0) {
+            plk_contract_drop();
         }
-        Py_XDECREF(fix);
-        Py_DECREF(r);
+        plk_rescoped_clear(&rs);
         if (t->outcome == PLK_OUTCOME_PASSED ||
             t->outcome == PLK_OUTCOME_LEAKED) {
             char *note = plk_asprintf(
@@ -1194,31 +1021,31 @@ one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
             continue;
         }
         rc = first_call(R, s, &trs[j]);
-        harness_call(R, "mute");
+        mute(R, 1);
         if (rc == 0 && trs[j].live) {
             rc = calibrate(R, s, &trs[j]);
         }
         if (rc == 0 && trs[j].live) {
             rc = measure_alone(R, s, &trs[j]);
         }
-        harness_call(R, "unmute");
+        mute(R, 0);
         finish(R, s, trs, n);
     }
     return rc;
 }
 
-/* Run items[lo..hi), which share their class (or have none): first calls
- * and calibration one test at a time, then the ones without a control
- * screened together, then whatever is left measured alone. */
+/* Run items[0..n), which share their class cls (or have none): first
+ * calls and calibration one test at a time, then the ones without a
+ * control screened together, then whatever is left measured alone.
+ * mod_fail: how setUpModule failed, or NULL. */
 static int
-run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
-            Py_ssize_t hi, PyObject *cls, class_state *cs,
-            PyObject *mod_fail)
+run_segment(runner *R, plk_suite_result *s, const plk_item *const *items,
+            size_t n, PyObject *cls, class_state *cs,
+            const plk_call_result *mod_fail)
 {
-    size_t n = (size_t)(hi - lo), j, ng = 0, base = s->ntests, nlive = 0;
+    size_t j, ng = 0, base = s->ntests, nlive = 0;
     test_run *trs = NULL;
     test_run **group = NULL;
-    PyObject *r;
     int rc = 0, muted = 0, clean = 0, slow;
 
     R->patience = PLK_THREAD_SETTLE_ATTEMPTS;
@@ -1238,20 +1065,19 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
         trs[j].index = base + j;
     }
     for (j = 0; j < n; j++) {
-        trs[j].item = PyList_GET_ITEM(items, lo + (Py_ssize_t)j);
-        prepare(R, s, &trs[j], PyList_GET_ITEM(items, lo + (Py_ssize_t)j),
-                mod_fail);
+        trs[j].item = items[j];
+        prepare(R, s, &trs[j], items[j], mod_fail);
         nlive += (size_t)trs[j].live;
     }
-    if (nlive > 0 && cls != NULL && cls != Py_None && cls != cs->cls) {
+    if (nlive > 0 && cls != NULL && cls != cs->cls) {
         /* setUpClass is the code of the class's first test too. */
         for (j = 0; j < n && !trs[j].live; j++) {
         }
         ev_test_begin(R, s, rec(s, &trs[j]));
         cs->cls = cls;
-        Py_INCREF(cls);
         cs->name = plk_strdup(rec(s, &trs[0])->classname);
-        cs->fail = fixture(R, "class_setup", cls, &rc);
+        cs->failed = fixture(R, PLK_FIXTURE_CLASS_SETUP, cls, &cs->fail,
+                             &rc);
     }
     finish(R, s, trs, n);
     for (j = 0; j < n; j++) {
@@ -1263,8 +1089,8 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
                            "interrupted in setUpClass", NULL);
             trs[j].live = 0;
         }
-        else if (cs->fail != NULL && cls == cs->cls) {
-            set_outcome(rec(s, &trs[j]), cs->fail);
+        else if (cs->failed && cls == cs->cls) {
+            set_outcome(rec(s, &trs[j]), &cs->fail);
             trs[j].live = 0;
         }
     }
@@ -1272,9 +1098,9 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     if (R->cfg->thorough) {
         rc = one_by_one(R, s, trs, n);
         if (rc == 0 && !R->interrupted) {
-            harness_call(R, "mute");
+            mute(R, 1);
             rc = repeat_pending(R, s, trs, n);
-            harness_call(R, "unmute");
+            mute(R, 0);
         }
         goto done;
     }
@@ -1284,8 +1110,8 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
             finish(R, s, trs, n);
         }
     }
-    r = PyObject_CallMethod(R->h, "mute", NULL);
-    Py_XDECREF(r);
+    /* A failing mute leaves its exception to the calls that follow. */
+    (void)plk_contract_mute(R->C);
     muted = 1;
     for (j = 0; j < n && rc == 0; j++) {
         if (trs[j].live) {
@@ -1324,11 +1150,7 @@ run_segment(runner *R, plk_suite_result *s, PyObject *items, Py_ssize_t lo,
     }
 done:
     if (muted) {
-        r = PyObject_CallMethod(R->h, "unmute", NULL);
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
+        mute(R, 0);
     }
     if (trs == NULL) {
         free(group);
@@ -1361,30 +1183,16 @@ done:
     return rc;
 }
 
-static PyObject *
-item_class(PyObject *item)
-{
-    PyObject *cls = PyObject_GetAttrString(item, "cls");
-
-    if (cls == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    /* The item holds the class: a borrowed reference will do. */
-    Py_DECREF(cls);
-    return cls;
-}
-
 /* Tell the caller every test that is about to run, before any does. */
 static void
-announce(runner *R, plk_suite_result *s, PyObject *items)
+announce(runner *R, plk_suite_result *s, const plk_collection *col)
 {
-    Py_ssize_t i;
+    size_t i;
 
-    for (i = 0; R->ev.test_collected && i < PyList_GET_SIZE(items); i++) {
+    for (i = 0; R->ev.test_collected && i < col->nitems; i++) {
         plk_test_result t = {0};
 
-        fill_identity(&t, PyList_GET_ITEM(items, i));
+        fill_identity(&t, &col->items[i]);
         R->ev.test_collected(R->ev.ctx, s, &t);
         plk_test_result_free(&t);
     }
@@ -1392,232 +1200,203 @@ announce(runner *R, plk_suite_result *s, PyObject *items)
 
 /* Is item's id in the skip set? */
 static int
-skipped(runner *R, PyObject *item)
+skipped(runner *R, const plk_item *item)
 {
-    char *id;
     size_t i;
-    int found = 0;
 
-    if (R->skip == NULL || R->skip->count == 0) {
+    if (R->skip == NULL || R->skip->count == 0 || item->id == NULL) {
         return 0;
     }
-    id = attr_text(item, "id");
-    for (i = 0; id != NULL && i < R->skip->count && !found; i++) {
-        found = strcmp(R->skip->items[i], id) == 0;
+    for (i = 0; i < R->skip->count; i++) {
+        if (strcmp(R->skip->items[i], item->id) == 0) {
+            return 1;
+        }
     }
-    free(id);
-    return found;
+    return 0;
 }
 
-/* One group of a shared file: the items of one class (or the file's
- * other tests) that run here, all of them but the skipped ones. */
-static PyObject *
-group_items(runner *R, PyObject *all, Py_ssize_t lo, Py_ssize_t hi)
+/* The items of col[lo..hi) that run here, all of them but the skipped
+ * ones, into out; returns how many. */
+static size_t
+runnable(runner *R, const plk_collection *col, size_t lo, size_t hi,
+         const plk_item **out)
 {
-    PyObject *items = PyList_New(0);
-    Py_ssize_t i;
+    size_t i, n = 0;
 
-    for (i = lo; items != NULL && i < hi; i++) {
-        PyObject *item = PyList_GET_ITEM(all, i);
-
-        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
-            Py_CLEAR(items);
+    for (i = lo; i < hi; i++) {
+        if (!skipped(R, &col->items[i])) {
+            out[n++] = &col->items[i];
         }
     }
-    if (items == NULL) {
-        PyErr_Clear();
-    }
-    return items;
+    return n;
 }
 
-/* Where group g (of the class runs in all) starts; *out_hi: its end. */
-static Py_ssize_t
-group_bounds(PyObject *all, size_t g, Py_ssize_t *out_hi)
+/* The end of the group of tests of one class (or of none) that starts
+ * at items[i]. */
+static size_t
+group_end(const plk_item *const *items, size_t n, size_t i)
 {
-    Py_ssize_t i = 0, j = 0, n = PyList_GET_SIZE(all);
-    size_t k = 0;
+    size_t j;
 
-    while (i < n) {
-        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
-
-        for (j = i + 1;
-             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
-        }
-        if (k++ == g) {
-            break;
-        }
-        i = j;
+    for (j = i + 1; j < n && items[j]->cls == items[i]->cls; j++) {
     }
-    *out_hi = j;
-    return i;
+    return j;
+}
+
+/* A file's items as an array of pointers, as group_end reads them. */
+static const plk_item **
+item_list(const plk_collection *col)
+{
+    const plk_item **all = calloc(col->nitems + 1, sizeof(*all));
+    size_t i;
+
+    for (i = 0; all != NULL && i < col->nitems; i++) {
+        all[i] = &col->items[i];
+    }
+    return all;
 }
 
 /* Another process may run some of this file's groups (see
  * plk_engine_share): run the ones this process claims, in the
  * direction it was given, with module and class fixtures around them. */
 static int
-run_shared(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
+run_shared(runner *R, plk_suite_result *s, const plk_collection *col)
 {
-    class_state cs = {NULL, NULL, NULL};
-    PyObject *mod_fail = NULL;
-    Py_ssize_t n = PyList_GET_SIZE(all), i = 0, j;
-    size_t ngroups = 0, k, *starts = calloc((size_t)n + 1, sizeof(*starts));
-    int rc = 0, set_up = 0;
+    class_state cs = {0};
+    plk_call_result mod_fail = {0};
+    size_t n = col->nitems, i = 0, ngroups = 0, k;
+    size_t *starts = calloc(n + 1, sizeof(*starts));
+    const plk_item **all = item_list(col);
+    const plk_item **items = calloc(n + 1, sizeof(*items));
+    int rc = 0, set_up = 0, failed = 0;
 
-    if (starts == NULL) {
+    if (starts == NULL || all == NULL || items == NULL) {
+        free(starts);
+        free(all);
+        free(items);
         return PLK_ENOMEM;
     }
-    R->module = module;
     while (i < n) {
-        PyObject *cls = item_class(PyList_GET_ITEM(all, i));
-
-        for (j = i + 1;
-             j < n && item_class(PyList_GET_ITEM(all, j)) == cls; j++) {
-        }
-        starts[ngroups++] = (size_t)i;
-        i = j;
+        starts[ngroups++] = i;
+        i = group_end(all, n, i);
     }
     if (R->share.groups != NULL) {
         R->share.groups(R->share.ctx, ngroups, starts);
     }
-    free(starts);
     for (k = 0; k < ngroups && !R->interrupted && rc == 0; k++) {
         size_t g = R->share.backwards ? ngroups - 1 - k : k;
-        Py_ssize_t hi, lo = group_bounds(all, g, &hi);
-        PyObject *items = group_items(R, all, lo, hi);
+        size_t lo = starts[g], hi = group_end(all, n, lo);
+        size_t m = runnable(R, col, lo, hi, items);
 
-        if (items == NULL) {
-            rc = PLK_ENOMEM;
-            break;
-        }
         /* A group whose tests all have records (from a worker that died
          * after them) is nobody's work. */
-        if (PyList_GET_SIZE(items) == 0 ||
-            !R->share.claim(R->share.ctx, g)) {
-            Py_DECREF(items);
+        if (m == 0 || !R->share.claim(R->share.ctx, g)) {
             continue;
         }
         if (!set_up) {
             set_up = 1;
-            mod_fail = fixture(R, "module_setup", module, &rc);
+            failed = fixture(R, PLK_FIXTURE_MODULE_SETUP, col->module,
+                             &mod_fail, &rc);
         }
         if (rc == 0) {
-            PyObject *cls = item_class(PyList_GET_ITEM(items, 0));
+            PyObject *cls = items[0]->cls;
 
             if (cs.cls != NULL && cls != cs.cls) {
                 leave_class(R, s, &cs, &rc);
             }
-            rc = run_segment(R, s, items, 0, PyList_GET_SIZE(items), cls,
-                             &cs, mod_fail);
+            rc = run_segment(R, s, items, m, cls, &cs,
+                             failed ? &mod_fail : NULL);
         }
-        Py_DECREF(items);
     }
     leave_class(R, s, &cs, &rc);
-    if (set_up && mod_fail == NULL && !R->interrupted) {
-        PyObject *res = fixture(R, "module_teardown", module, &rc);
-
-        if (res != NULL) {
-            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
-            Py_DECREF(res);
-        }
+    if (set_up && !failed && !R->interrupted) {
+        tear_down(R, s, PLK_FIXTURE_MODULE_TEARDOWN, col->module, s->name,
+                  "tearDownModule", &rc);
     }
-    Py_XDECREF(mod_fail);
+    plk_call_result_clear(&mod_fail);
+    free(starts);
+    free(all);
+    free(items);
     return rc;
 }
 
 static int
-run_items(runner *R, plk_suite_result *s, PyObject *module, PyObject *all)
+run_items(runner *R, plk_suite_result *s, const plk_collection *col)
 {
-    Py_ssize_t i, j, n;
-    class_state cs = {NULL, NULL, NULL};
-    PyObject *mod_fail = NULL, *items;
-    int rc = 0;
+    size_t i, j, n;
+    class_state cs = {0};
+    plk_call_result mod_fail = {0};
+    const plk_item **items;
+    int rc = 0, failed;
 
-    announce(R, s, all);
-    R->module = module;
+    announce(R, s, col);
+    R->module = col->module;
     if (R->share.claim != NULL) {
-        return run_shared(R, s, module, all);
+        return run_shared(R, s, col);
     }
     /* The tests to run: all but those in the skip set. */
-    items = PyList_New(0);
+    items = calloc(col->nitems + 1, sizeof(*items));
     if (items == NULL) {
-        PyErr_Clear();
         return PLK_ENOMEM;
     }
-    for (i = 0; i < PyList_GET_SIZE(all); i++) {
-        PyObject *item = PyList_GET_ITEM(all, i);
-
-        if (!skipped(R, item) && PyList_Append(items, item) != 0) {
-            PyErr_Clear();
-            Py_DECREF(items);
-            return PLK_ENOMEM;
-        }
-    }
-    n = PyList_GET_SIZE(items);
-    mod_fail = fixture(R, "module_setup", module, &rc);
+    n = runnable(R, col, 0, col->nitems, items);
+    failed = fixture(R, PLK_FIXTURE_MODULE_SETUP, col->module, &mod_fail,
+                     &rc);
     if (rc != 0) {
-        Py_DECREF(items);
+        free(items);
         return rc;
     }
     i = 0;
     while (i < n && !R->interrupted && rc == 0) {
-        PyObject *cls = item_class(PyList_GET_ITEM(items, i));
+        PyObject *cls = items[i]->cls;
 
-        for (j = i + 1;
-             j < n && item_class(PyList_GET_ITEM(items, j)) == cls; j++) {
-        }
+        j = group_end(items, n, i);
         if (cs.cls != NULL && cls != cs.cls) {
             leave_class(R, s, &cs, &rc);
         }
-        rc = run_segment(R, s, items, i, j, cls, &cs, mod_fail);
+        rc = run_segment(R, s, items + i, j - i, cls, &cs,
+                         failed ? &mod_fail : NULL);
         i = j;
     }
     leave_class(R, s, &cs, &rc);
-    if (mod_fail == NULL && !R->interrupted) {
-        PyObject *res = fixture(R, "module_teardown", module, &rc);
-
-        if (res != NULL) {
-            add_fixture_error(s, res, s->name, "tearDownModule", s->file);
-            Py_DECREF(res);
-        }
+    if (!failed && !R->interrupted) {
+        tear_down(R, s, PLK_FIXTURE_MODULE_TEARDOWN, col->module, s->name,
+                  "tearDownModule", &rc);
     }
-    Py_XDECREF(mod_fail);
-    Py_DECREF(items);
+    plk_call_result_clear(&mod_fail);
+    free(items);
     return rc;
 }
 
-/* Handle what collect_file/collect_callable returned. */
+/* Handle what collect_file/collect_callable gave (st: theirs). */
 static int
-run_collected(runner *R, plk_suite_result *s, PyObject *res,
+run_collected(runner *R, plk_suite_result *s, int st, plk_collection *col,
               plk_error *err)
 {
-    char *kind;
     int rc = 0;
 
-    if (res == NULL) {
-        char *text = NULL, *type = NULL;
+    if (st != 0) {
+        plk_exception exc = {0};
 
-        rc = take_exception(R, &text, &type);
-        s->error_type = type ? type : plk_strdup("pyleak.HarnessError");
+        rc = catch_exception(R, &exc);
+        s->error_type = exc.type ? exc.type
+                                 : plk_strdup("pyleak.HarnessError");
         s->error_message = plk_strdup("pyleak-ci could not collect tests");
-        s->error_details = text;
+        s->error_details = exc.text;
         return rc == PLK_EINTR ? rc : 0;
     }
-    kind = plk__py_text(PyTuple_GET_ITEM(res, 0));
-    if (kind != NULL && strcmp(kind, "ok") == 0) {
-        PyObject *module = PyTuple_GET_ITEM(res, 1);
-        PyObject *items = PyTuple_GET_ITEM(res, 2);
-
+    switch (col->kind) {
+    case PLK_COLLECT_OK:
         if (s->file == NULL) {
-            char *f = attr_text(module, "__file__");
+            char *f = plk_contract_file_of(col->module);
             s->file = f ? plk_discover_relpath(f, R->cwd) : NULL;
             free(f);
         }
         ev_suite_start(R, s);
-        rc = run_items(R, s, module, items);
+        rc = run_items(R, s, col);
         R->module = NULL;
-    }
-    else if (kind != NULL && strcmp(kind, "skip") == 0) {
+        break;
+    case PLK_COLLECT_SKIP: {
         plk_test_result *t = plk_suite_result_add_test(s);
 
         ev_suite_start(R, s);
@@ -1627,27 +1406,26 @@ run_collected(runner *R, plk_suite_result *s, PyObject *res,
             t->file = plk_strdup(s->file);
             t->id = plk_strdup(s->file ? s->file : s->name);
             t->outcome = PLK_OUTCOME_SKIPPED;
-            t->message = plk__py_text(PyTuple_GET_ITEM(res, 1));
+            t->message = plk_strdup(col->reason);
             ev_test_done(R, s, t);
         }
+        break;
     }
-    else if (kind != NULL && strcmp(kind, "usage") == 0) {
+    case PLK_COLLECT_USAGE:
         /* The command line names something that is not there: a usage
          * error, not a test result. */
-        char *msg = plk__py_text(PyTuple_GET_ITEM(res, 2));
-
-        rc = plk_error_set(err, PLK_EUSAGE, "%s", msg ? msg : "bad target");
-        free(msg);
-        free(kind);
-        return rc;
-    }
-    else {
-        s->error_type = plk__py_text(PyTuple_GET_ITEM(res, 1));
-        s->error_message = plk__py_text(PyTuple_GET_ITEM(res, 2));
-        s->error_details = plk__py_text(PyTuple_GET_ITEM(res, 3));
+        return plk_error_set(err, PLK_EUSAGE, "%s",
+                             col->error.message ? col->error.message
+                                                : "bad target");
+    case PLK_COLLECT_ERROR:
+        s->error_type = col->error.exc_type;
+        s->error_message = col->error.message;
+        s->error_details = col->error.details;
+        col->error.exc_type = col->error.message = NULL;
+        col->error.details = NULL;
         ev_suite_start(R, s);
+        break;
     }
-    free(kind);
     ev_suite_done(R, s);
     return rc;
 }
@@ -1657,10 +1435,10 @@ run_file(runner *R, plk_run_result *out, const char *path,
          const char *selector, plk_error *err)
 {
     plk_suite_result *s;
+    plk_collection col;
     char *module = NULL, *root = NULL;
-    PyObject *res;
     double t0 = plk_now();
-    int rc;
+    int rc, st;
 
     rc = plk_discover_module_name(&module, &root, path, err);
     if (rc != 0) {
@@ -1678,15 +1456,15 @@ run_file(runner *R, plk_run_result *out, const char *path,
     {
         char *abs = realpath(path, NULL);
 
-        res = PyObject_CallMethod(R->h, "collect_file", "ssssss",
-                                  abs ? abs : path, module, root, s->file,
-                                  selector ? selector : "",
-                                  R->cfg->keyword ? R->cfg->keyword : "");
+        st = plk_contract_collect_file(
+            R->C, abs ? abs : path, module, root, s->file,
+            selector ? selector : "", R->cfg->keyword ? R->cfg->keyword : "",
+            &col);
         free(abs);
     }
     free(root);
-    rc = run_collected(R, s, res, err);
-    Py_XDECREF(res);
+    rc = run_collected(R, s, st, &col, err);
+    plk_collection_clear(&col);
     s->time = plk_now() - t0;
     return rc;
 }
@@ -1696,19 +1474,18 @@ run_module(runner *R, plk_run_result *out, const plk_target *tg,
            plk_error *err)
 {
     plk_suite_result *s = plk_run_result_add_suite(out);
-    PyObject *res;
+    plk_collection col;
     double t0 = plk_now();
-    int rc;
+    int rc, st;
 
     if (s == NULL) {
         return PLK_ENOMEM;
     }
     s->name = plk_strdup(tg->module);
     s->timestamp = plk_timestamp_now();
-    res = PyObject_CallMethod(R->h, "collect_callable", "ss", tg->module,
-                              tg->attr);
-    rc = run_collected(R, s, res, err);
-    Py_XDECREF(res);
+    st = plk_contract_collect_callable(R->C, tg->module, tg->attr, &col);
+    rc = run_collected(R, s, st, &col, err);
+    plk_collection_clear(&col);
     if (s->file == NULL) {
         s->file = plk_strdup(tg->module);
     }
@@ -1742,7 +1519,7 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
                const plk_engine_events *ev, plk_error *err)
 {
     runner *R = calloc(1, sizeof(*R));
-    PyObject *gc = NULL;
+    int rc;
 
     *out = R;
     if (R == NULL) {
@@ -1760,41 +1537,18 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
         return plk_error_set(err, PLK_ENOMEM,
                              "out of memory for %u rounds", cfg->max_rounds);
     }
-    R->h = load_harness(err);
-    if (R->h == NULL) {
-        return PLK_EINTERNAL;
+    rc = plk_contract_load(&R->C, err);
+    if (rc != 0) {
+        return rc;
     }
     /* SIGTERM (a CI job cancelled) stops the run like Ctrl-C: the tests
      * that finished are still reported. */
-    {
-        PyObject *r = PyObject_CallMethod(R->h, "stop_on_sigterm", NULL);
-
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
+    if (plk_contract_stop_on_sigterm(R->C) != 0) {
+        plk_contract_drop();
     }
     /* Random state reset before every call, unless --no-reseed. */
-    {
-        PyObject *r = PyObject_CallMethod(R->h, "set_reseed", "i",
-                                          cfg->reseed);
-
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
-    }
-    R->collect = PyObject_GetAttrString(R->h, "collect");
-    gc = PyImport_ImportModule("gc");
-    if (gc != NULL) {
-        R->freeze = PyObject_GetAttrString(gc, "freeze");
-        R->unfreeze = PyObject_GetAttrString(gc, "unfreeze");
-        Py_DECREF(gc);
-    }
-    if (R->collect == NULL || R->freeze == NULL || R->unfreeze == NULL) {
-        PyErr_Print();
-        return plk_error_set(err, PLK_EINTERNAL,
-                             "cannot set up the harness");
+    if (plk_contract_set_reseed(R->C, cfg->reseed) != 0) {
+        plk_contract_drop();
     }
     return 0;
 }
@@ -1805,10 +1559,7 @@ plk_engine_free(plk_engine *R)
     if (R == NULL) {
         return;
     }
-    Py_XDECREF(R->h);
-    Py_XDECREF(R->collect);
-    Py_XDECREF(R->freeze);
-    Py_XDECREF(R->unfreeze);
+    plk_contract_free(R->C);
     plk_rounds_free(&R->rounds);
     free(R->cwd);
     free(R);

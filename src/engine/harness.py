@@ -23,7 +23,12 @@ import types
 
 import _pyleak_interp
 
-__all__ = ["collect_file", "collect_callable", "Cleaner"]
+# What the C side calls: src/engine/contract.c looks up exactly these
+# (tests/test_contract.c holds the two lists together).
+__all__ = ["collect_file", "collect_callable", "module_setup",
+           "module_teardown", "class_setup", "class_teardown", "rescope",
+           "Cleaner", "collect", "begin_capture", "end_capture", "mute",
+           "unmute", "stop_on_sigterm", "set_reseed", "format_exception"]
 
 # Frames of these files are dropped from tracebacks shown to users.
 _HARNESS_FILE = "<pyleak-harness>"
@@ -73,7 +78,7 @@ def _machinery(filename):
             os.sep + "importlib" + os.sep in filename)
 
 
-def _format(exc):
+def format_exception(exc):
     """Traceback text of exc without the harness's and the import
     system's leading frames: the user's code comes first."""
     import traceback
@@ -95,7 +100,7 @@ def _exc_tuple(outcome, exc):
         msg = "<unprintable exception>"
     name = _type_name(type(exc))
     line = _first_line(msg)
-    text = _format(exc)
+    text = format_exception(exc)
     exc.__traceback__ = None
     return (outcome, name, name + ": " + line if line else name, text)
 
@@ -103,7 +108,7 @@ def _exc_tuple(outcome, exc):
 def format_current():
     """Traceback of the exception being handled, for harness errors."""
     exc = sys.exc_info()[1]
-    return _format(exc) if exc is not None else ""
+    return format_exception(exc) if exc is not None else ""
 
 
 def _skip_types():
