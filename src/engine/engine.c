@@ -39,7 +39,7 @@ struct plk_engine {
     unsigned available;
     char *cwd;
     int interrupted;
-    const plk_strlist *skip; /* ids of tests not to run (borrowed) */
+    const plk_strindex *skip; /* ids of tests not to run (borrowed) */
     plk_engine_share share;  /* claim NULL: this process runs it all */
     PyObject *module;      /* the file's module being run (borrowed) */
 };
@@ -1202,17 +1202,7 @@ announce(runner *R, plk_suite_result *s, const plk_collection *col)
 static int
 skipped(runner *R, const plk_item *item)
 {
-    size_t i;
-
-    if (R->skip == NULL || R->skip->count == 0 || item->id == NULL) {
-        return 0;
-    }
-    for (i = 0; i < R->skip->count; i++) {
-        if (strcmp(R->skip->items[i], item->id) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return R->skip != NULL && plk_strindex_has(R->skip, item->id);
 }
 
 /* The items of col[lo..hi) that run here, all of them but the skipped
@@ -1585,7 +1575,7 @@ plk_engine_set_share(plk_engine *R, const plk_engine_share *share)
 }
 
 void
-plk_engine_set_skip(plk_engine *R, const plk_strlist *ids)
+plk_engine_set_skip(plk_engine *R, const plk_strindex *ids)
 {
     R->skip = ids;
 }

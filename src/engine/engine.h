@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "plan/discover.h"
 #include "base/error.h"
+#include "base/strindex.h"
 #include "base/result.h"
 
 /* What the engine tells its caller as it goes. Any callback may be NULL.
@@ -52,7 +53,7 @@ int plk_engine_run_target(plk_engine *E, plk_run_result *out,
 /* Leave out tests whose ids are in ids from later runs: no record, no
  * events, no fixtures for them (a replacement worker skips what an
  * earlier one reported). ids is borrowed; NULL clears. */
-void plk_engine_set_skip(plk_engine *E, const plk_strlist *ids);
+void plk_engine_set_skip(plk_engine *E, const plk_strindex *ids);
 
 /* Sharing one file's tests between processes. The file's tests fall in
  * groups, the unit screening uses (a unittest class, or the file's other

@@ -105,12 +105,6 @@ def _exc_tuple(outcome, exc):
     return (outcome, name, name + ": " + line if line else name, text)
 
 
-def format_current():
-    """Traceback of the exception being handled, for harness errors."""
-    exc = sys.exc_info()[1]
-    return format_exception(exc) if exc is not None else ""
-
-
 def _skip_types():
     types_ = []
     ut = sys.modules.get("unittest")

@@ -139,7 +139,7 @@ plk_worker_events(plk_engine_events *out)
 }
 
 void
-plk_child_run(plk_engine *E, const plk_target *tg, const plk_strlist *skip,
+plk_child_run(plk_engine *E, const plk_target *tg, const plk_strindex *skip,
               claim_table *claims, uint32_t token, int helper, int fd,
               int fault_fd)
 {

@@ -33,7 +33,7 @@ typedef struct claim_table {
  * send the records on fd, with faulthandler's tracebacks on fault_fd.
  * Never returns. */
 _Noreturn void plk_child_run(plk_engine *E, const plk_target *tg,
-                             const plk_strlist *skip, claim_table *claims,
+                             const plk_strindex *skip, claim_table *claims,
                              uint32_t token, int helper, int fd,
                              int fault_fd);
 

@@ -48,12 +48,12 @@ typedef struct unit {
     int has_suite;            /* suite fields arrived (or were made up) */
     plk_test_result *collected; /* identities, in run order */
     size_t ncollected, capcollected;
-    plk_strlist reported;     /* ids with a record: skipped by a new worker */
-    /* The same, indexed: with thousands of tests in a file, each record
+    /* Indexes by test id: with thousands of tests in a file, each record
      * costs the parent a lookup, not a scan. */
     plk_strindex by_id;       /* id -> its places in collected */
     plk_strindex records;     /* id -> one value per record so far */
-    plk_strindex is_done;     /* ids in reported */
+    plk_strindex is_done;     /* ids with a record: a new worker skips
+                               * them */
     long *keys;               /* order of suite.tests (keep_collected_order) */
     uint32_t *owners;         /* token of the worker that sent each one */
     size_t capkeys;
@@ -188,7 +188,6 @@ static void
 mark_reported(unit *u, const char *id)
 {
     if (id != NULL) {
-        plk_strlist_push(&u->reported, id);
         plk_strindex_add(&u->is_done, id, 0);
     }
 }
@@ -548,7 +547,7 @@ worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
         }
     }
     /* Its token is the one start_worker just drew. */
-    plk_child_run(P->E, u->tg, &u->reported,
+    plk_child_run(P->E, u->tg, &u->is_done,
                   P->claims != NULL ? &P->claims[u - P->units] : NULL,
                   P->next_token, helper, fd, fault_fd);
 }
@@ -1329,7 +1328,6 @@ done:
             plk_test_result_free(&P.units[i].collected[j]);
         }
         free(P.units[i].collected);
-        plk_strlist_free(&P.units[i].reported);
         plk_strindex_free(&P.units[i].by_id);
         plk_strindex_free(&P.units[i].records);
         plk_strindex_free(&P.units[i].is_done);
