@@ -189,3 +189,18 @@ def test_unbounded_allocation_under_rlimit_as_is_a_memory_error(pyleak):
                            "test_c_after": "passed"}
     el = r.case("test_b_allocates_without_bound").find("failure")
     assert el.get("type") == "MemoryError"
+
+
+# -- a worker killed while writing a record -----------------------------------
+
+def test_a_torn_record_is_a_crash_not_data(pyleak):
+    # The test finds its worker's record pipe, writes 16 bytes that are
+    # not a whole record, and kills its worker.
+    r = pyleak(FAULTS / "torn", "--timeout", "20", *QUICK)
+    assert r.code == 1, r.stdout + r.stderr
+    assert verdicts(r) == {"test_a_before": "passed",
+                           "test_b_torn_record": "error",
+                           "test_c_after": "passed"}
+    el = r.case("test_b_torn_record").find("error")
+    assert el.get("type") == "pyleak.WorkerCrash"
+    assert "killed by signal 9 (SIGKILL" in el.get("message")
