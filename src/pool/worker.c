@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -559,6 +560,7 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     int pfd[2];
     int mfd;
     pid_t pid;
+    pid_t parent = getpid();
 
     if (pipe2(pfd, O_CLOEXEC) != 0) {
         return plk_error_set(err, PLK_EIO, "cannot create a pipe: %s",
@@ -574,6 +576,13 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     }
     pid = plk_embed_fork();
     if (pid == 0) {
+        /* A worker must not outlive a parent that was killed (SIGKILL
+         * gives the parent no chance to stop it): the kernel sends it
+         * SIGKILL when the parent dies. The parent may already have
+         * died between fork and prctl; then getppid() is no longer it. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+            _exit(1);
+        }
         close(pfd[0]);
         worker_main(P, u, pfd[1], mfd, helper);
     }
