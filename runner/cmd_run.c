@@ -122,8 +122,8 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
     int html_written = 0;
 
     if (cfg->junit_xml != NULL &&
-        plk_junit_write(result, cfg->junit_xml, cfg->junit_strict,
-                        &err) != 0) {
+        plk_junit_write(result, cfg->junit_xml, cfg->junit_strict, &err) !=
+            0) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
         failed = 1;
@@ -165,8 +165,8 @@ write_reports(const plk_config *cfg, const plk_run_result *result,
         fflush(stdout);
         plk_github_resume_commands(stdout, gh_token);
         gh_token[0] = '\0';
-        omitted = plk_github_annotate(stdout, result,
-                                      PLK_GITHUB_MAX_ANNOTATIONS);
+        omitted =
+            plk_github_annotate(stdout, result, PLK_GITHUB_MAX_ANNOTATIONS);
         /* The summary is a courtesy: a runner without one (or a full
          * disk there) must not fail a run whose verdict is known. */
         if (summary != NULL && summary[0] != '\0' &&
@@ -223,21 +223,19 @@ report_baseline(const plk_config *cfg, const plk_baseline_stats *st,
     else if (cfg->update_baseline) {
         printf("baseline: wrote %s: %zu added, %zu updated, %zu removed, "
                "%zu kept for tests without a verdict in this run\n",
-               cfg->baseline, st->added, st->updated, st->removed,
-               st->kept);
+               cfg->baseline, st->added, st->updated, st->removed, st->kept);
     }
     else if (st->unmatched > 0) {
         printf("baseline: %zu entr%s of %s name%s tests without a verdict "
                "in this run (not run, failed or skipped)\n",
-               st->unmatched, st->unmatched == 1 ? "y" : "ies",
-               cfg->baseline, st->unmatched == 1 ? "s" : "");
+               st->unmatched, st->unmatched == 1 ? "y" : "ies", cfg->baseline,
+               st->unmatched == 1 ? "s" : "");
     }
     if (!cfg->update_baseline && st->fixed > 0) {
         printf("baseline: %zu test%s no longer leak%s; run with "
                "--update-baseline to drop %s from %s\n",
-               st->fixed, st->fixed == 1 ? "" : "s",
-               st->fixed == 1 ? "s" : "", st->fixed == 1 ? "it" : "them",
-               cfg->baseline);
+               st->fixed, st->fixed == 1 ? "" : "s", st->fixed == 1 ? "s" : "",
+               st->fixed == 1 ? "it" : "them", cfg->baseline);
     }
 }
 
@@ -305,8 +303,8 @@ run(plk_config *cfg, const char *argv0)
     }
     /* A missing or malformed baseline is found before any test runs. */
     if (cfg->baseline != NULL &&
-        plk_baseline_load(&base, cfg->baseline, cfg->update_baseline,
-                          &err) != 0) {
+        plk_baseline_load(&base, cfg->baseline, cfg->update_baseline, &err) !=
+            0) {
         fprintf(stderr, "pyleak-ci: %s\n", err.message);
         plk_error_clear(&err);
         return EXIT_USAGE;
@@ -328,8 +326,9 @@ run(plk_config *cfg, const char *argv0)
     if (plk_embed_lacks() != NULL) {
         /* A version newer than this build knows: say what is missing
          * rather than leave a silent gap in the reports. */
-        fprintf(stderr, "pyleak-ci: note: not available with Python %s: "
-                        "%s\n",
+        fprintf(stderr,
+                "pyleak-ci: note: not available with Python %s: "
+                "%s\n",
                 plk_embed_version(), plk_embed_lacks());
     }
     plk_console_init(&con, stdout, use_color(cfg->color), cfg->verbose,
@@ -373,8 +372,9 @@ run(plk_config *cfg, const char *argv0)
              info.selected == 0) {
         /* More shards than files: this one has nothing to do, which is
          * not a failure of the job. */
-        fprintf(stderr, "pyleak-ci: shard %u/%u has no test files (%zu "
-                        "in all)\n",
+        fprintf(stderr,
+                "pyleak-ci: shard %u/%u has no test files (%zu "
+                "in all)\n",
                 info.shard_index, info.shard_total, info.files);
         code = EXIT_OK;
     }

@@ -4,10 +4,8 @@
 #include "runner.h"
 
 static runner_command *const commands[] = {
-    [PLK_CMD_NONE] = cmd_usage,
-    [PLK_CMD_RUN] = cmd_run,
-    [PLK_CMD_CONFIG] = cmd_config,
-    [PLK_CMD_HELP] = cmd_help,
+    [PLK_CMD_NONE] = cmd_usage,      [PLK_CMD_RUN] = cmd_run,
+    [PLK_CMD_CONFIG] = cmd_config,   [PLK_CMD_HELP] = cmd_help,
     [PLK_CMD_VERSION] = cmd_version,
 };
 
@@ -25,8 +23,8 @@ main(int argc, char **argv)
         plk_error_clear(&err);
         code = EXIT_USAGE;
     }
-    else if ((size_t)cfg.command < sizeof(commands) / sizeof(commands[0])
-             && commands[cfg.command] != NULL) {
+    else if ((size_t)cfg.command < sizeof(commands) / sizeof(commands[0]) &&
+             commands[cfg.command] != NULL) {
         code = commands[cfg.command](&cfg, argc, argv);
     }
     else {

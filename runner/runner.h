@@ -19,11 +19,11 @@ enum {
  * main's. Returns the exit code. */
 typedef int runner_command(plk_config *cfg, int argc, char **argv);
 
-runner_command cmd_run;      /* cmd_run.c */
-runner_command cmd_config;   /* cmd_config.c */
-runner_command cmd_help;     /* cmd_help.c */
-runner_command cmd_usage;    /* cmd_help.c: no command given */
-runner_command cmd_version;  /* cmd_version.c */
+runner_command cmd_run;     /* cmd_run.c */
+runner_command cmd_config;  /* cmd_config.c */
+runner_command cmd_help;    /* cmd_help.c */
+runner_command cmd_usage;   /* cmd_help.c: no command given */
+runner_command cmd_version; /* cmd_version.c */
 
 /* pyproject.toml and the environment under the command line, with
  * warnings and errors on stderr (cmd_config.c). EXIT_OK or EXIT_USAGE. */

@@ -18,7 +18,7 @@
 #include "report/baseline.h"
 #include "base/util.h"
 
-static char *root;     /* a fresh folder, the working directory */
+static char *root; /* a fresh folder, the working directory */
 static char *old_cwd;
 
 static int
@@ -52,8 +52,8 @@ teardown(void **state)
 }
 
 #define HEADER "version = 1\n"
-#define LEAK(test, metric, amount, reason)                                  \
-    "\n[[leak]]\ntest = \"" test "\"\nmetric = \"" metric                   \
+#define LEAK(test, metric, amount, reason)                                    \
+    "\n[[leak]]\ntest = \"" test "\"\nmetric = \"" metric                     \
     "\"\nper-call = " amount "\nreason = \"" reason "\"\n"
 
 static void
@@ -63,10 +63,11 @@ test_baseline__load(void **state)
     plk_error err = {0};
 
     (void)state;
-    write_file("b.toml", "# comment\n" HEADER
-               LEAK("t.py::a", "blocks", "3.0", "cache by design")
-               LEAK("t.py::a", "heap", "128", "same cache")
-               LEAK("sub/u.py::C::m[1]", "fds", "0.5", "pool"));
+    write_file("b.toml",
+               "# comment\n" HEADER LEAK("t.py::a", "blocks", "3.0",
+                                         "cache by design")
+                   LEAK("t.py::a", "heap", "128", "same cache")
+                       LEAK("sub/u.py::C::m[1]", "fds", "0.5", "pool"));
     assert_int_equal(plk_baseline_load(&b, "b.toml", 0, &err), 0);
     assert_int_equal(b.n, 3);
     assert_string_equal(b.dir, root);
@@ -93,6 +94,7 @@ typedef struct bad_case {
     const char *message;
 } bad_case;
 
+/* clang-format off */
 static const bad_case bad_cases[] = {
     {"", "b.toml:1: expected version = 1"},
     {"version = 2\n", "b.toml:1: expected version = 1"},
@@ -131,6 +133,7 @@ static const bad_case bad_cases[] = {
     {HEADER "[[leak]\n", "b.toml:2:7: expected ']]' to close"},
     {HEADER LEAK("a", "blocks", "1", "r\\q"), "b.toml:7:12: invalid escape"},
 };
+/* clang-format on */
 
 static void
 test_baseline__malformed(void **state)
@@ -145,8 +148,8 @@ test_baseline__malformed(void **state)
 
         write_file("b.toml", bad_cases[i].doc);
         rc = plk_baseline_load(&b, "b.toml", 0, &err);
-        if (rc != PLK_EUSAGE || err.message == NULL
-            || strstr(err.message, bad_cases[i].message) == NULL) {
+        if (rc != PLK_EUSAGE || err.message == NULL ||
+            strstr(err.message, bad_cases[i].message) == NULL) {
             fail_msg("case %zu: rc %d, message %s, want %s", i, rc,
                      err.message ? err.message : "(none)",
                      bad_cases[i].message);
@@ -200,11 +203,9 @@ test_baseline__test_ids(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         plk_test_result t = {0};
-        char *dir = plk_asprintf("%s%s%s", root,
-                                 strcmp(cases[i].dir_rel, ".") ? "/" : "",
-                                 strcmp(cases[i].dir_rel, ".")
-                                     ? cases[i].dir_rel
-                                     : "");
+        char *dir = plk_asprintf(
+            "%s%s%s", root, strcmp(cases[i].dir_rel, ".") ? "/" : "",
+            strcmp(cases[i].dir_rel, ".") ? cases[i].dir_rel : "");
         char *id;
 
         t.file = (char *)cases[i].file;
@@ -256,9 +257,8 @@ fake_run(plk_run_result *r, const fake_test *tests, size_t n)
         t->file = plk_strdup("tests/t.py");
         t->id = plk_asprintf("tests/t.py::%s", tests[i].name);
         t->outcome = tests[i].outcome;
-        t->message = plk_strdup(tests[i].outcome == PLK_OUTCOME_LEAKED
-                                    ? "leaks"
-                                    : "");
+        t->message =
+            plk_strdup(tests[i].outcome == PLK_OUTCOME_LEAKED ? "leaks" : "");
         for (m = 0; m < PLK_METRIC__COUNT; m++) {
             t->metrics[m].measured = 1;
             t->metrics[m].gating = m != PLK_METRIC_RSS;
@@ -275,16 +275,16 @@ fake_run(plk_run_result *r, const fake_test *tests, size_t n)
     }
 }
 
-static const char known_doc[] =
-    HEADER
-    LEAK("tests/t.py::known", "blocks", "3.0", "cache by design")
-    LEAK("tests/t.py::edge", "blocks", "4.0", "edge")
-    LEAK("tests/t.py::larger", "blocks", "3.0", "was small")
-    LEAK("tests/t.py::more_metrics", "blocks", "3.0", "blocks only")
-    LEAK("tests/t.py::fixed", "heap", "64", "was leaking")
-    LEAK("tests/t.py::fails", "blocks", "1", "flaky")
-    LEAK("tests/t.py::gone", "blocks", "1", "deleted test");
+static const char known_doc[] = HEADER LEAK("tests/t.py::known", "blocks",
+                                            "3.0", "cache by design")
+    LEAK("tests/t.py::edge", "blocks", "4.0",
+         "edge") LEAK("tests/t.py::larger", "blocks", "3.0", "was small")
+        LEAK("tests/t.py::more_metrics", "blocks", "3.0", "blocks only")
+            LEAK("tests/t.py::fixed", "heap", "64", "was leaking")
+                LEAK("tests/t.py::fails", "blocks", "1", "flaky")
+                    LEAK("tests/t.py::gone", "blocks", "1", "deleted test");
 
+/* clang-format off */
 static const fake_test run_tests[] = {
     {"known", PLK_OUTCOME_LEAKED, 2.5, 0},
     {"edge", PLK_OUTCOME_LEAKED, 5.0, 0},        /* 4 * 1.25: still ok */
@@ -295,6 +295,7 @@ static const fake_test run_tests[] = {
     {"new", PLK_OUTCOME_LEAKED, 1.0, 0},
     {"clean", PLK_OUTCOME_PASSED, 0, 0},
 };
+/* clang-format on */
 
 #define N_RUN (sizeof(run_tests) / sizeof(run_tests[0]))
 
@@ -384,15 +385,15 @@ test_baseline__update_and_write(void **state)
      * of tests without a verdict kept. */
     assert_string_equal(
         strstr(text, "version = 1\n"),
-        HEADER
-        LEAK("tests/t.py::edge", "blocks", "4.0", "edge")
-        LEAK("tests/t.py::fails", "blocks", "1.0", "flaky")
-        LEAK("tests/t.py::gone", "blocks", "1.0", "deleted test")
-        LEAK("tests/t.py::known", "blocks", "3.0", "cache by design")
-        LEAK("tests/t.py::larger", "blocks", "6.0", "was small")
-        LEAK("tests/t.py::more_metrics", "blocks", "3.0", "blocks only")
-        LEAK("tests/t.py::more_metrics", "heap", "512.0", "blocks only")
-        LEAK("tests/t.py::new", "blocks", "1.0", PLK_BASELINE_TODO));
+        HEADER LEAK("tests/t.py::edge", "blocks", "4.0",
+                    "edge") LEAK("tests/t.py::fails", "blocks", "1.0", "flaky")
+            LEAK("tests/t.py::gone", "blocks", "1.0", "deleted test") LEAK(
+                "tests/t.py::known", "blocks", "3.0", "cache by design")
+                LEAK("tests/t.py::larger", "blocks", "6.0", "was small") LEAK(
+                    "tests/t.py::more_metrics", "blocks", "3.0", "blocks only")
+                    LEAK("tests/t.py::more_metrics", "heap", "512.0",
+                         "blocks only") LEAK("tests/t.py::new", "blocks",
+                                             "1.0", PLK_BASELINE_TODO));
     assert_int_equal(st.added, 2);   /* more_metrics heap, new */
     assert_int_equal(st.updated, 1); /* larger */
     assert_int_equal(st.removed, 1); /* fixed */

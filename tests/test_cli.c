@@ -50,11 +50,12 @@ typedef struct valid_case {
 #define ALPHA(x) .set_alpha = 1, .alpha = (x)
 #define COLOR(c) .set_color = 1, .color = (c)
 #define THRESHOLD(m, v) .threshold = {{1, (m), (v)}}
-#define THRESHOLD2(m1, v1, m2, v2) .threshold = {{1, (m1), (v1)}, \
-                                                 {1, (m2), (v2)}}
+#define THRESHOLD2(m1, v1, m2, v2)                                            \
+    .threshold = {{1, (m1), (v1)}, {1, (m2), (v2)}}
 #define FLOOR(m, v) .floor = {{1, (m), (v)}}
 #define FLOOR2(m1, v1, m2, v2) .floor = {{1, (m1), (v1)}, {1, (m2), (v2)}}
 
+/* clang-format off */
 static const valid_case valid_cases[] = {
     {ARGV(NULL), .command = PLK_CMD_NONE},
     {ARGV("--help"), .command = PLK_CMD_HELP},
@@ -135,6 +136,7 @@ static const valid_case valid_cases[] = {
     {ARGV("run", "a", "--warmup", "5", "b", "-v", "c"), RUN,
      TARGETS("a", "b", "c"), WARMUP(5), .verbose = 1},
 };
+/* clang-format on */
 
 static void
 check_double(const char *what, double got, double want)
@@ -269,6 +271,7 @@ typedef struct invalid_case {
     const char *needles[4]; /* all must be in the message */
 } invalid_case;
 
+/* clang-format off */
 static const invalid_case invalid_cases[] = {
     {{"frobnicate"}, PLK_EUSAGE,
      {"unknown command 'frobnicate'", "pyleak-ci run --help"}},
@@ -358,6 +361,7 @@ static const invalid_case invalid_cases[] = {
      {"--color", "auto, always or never", "'sometimes'"}},
     {{"run", "--color="}, PLK_EUSAGE, {"--color", "''"}},
 };
+/* clang-format on */
 
 static void
 check_invalid(const invalid_case *t)
@@ -437,11 +441,11 @@ test_cli__defaults(void **state)
 static void
 test_cli__repeat_flags(void **state)
 {
-    char *argv[] = {(char *)"pyleak-ci", (char *)"run",
-                    (char *)"--no-reseed",
-                    (char *)"--fail-not-repeatable", (char *)"x", NULL};
-    char *bad[] = {(char *)"pyleak-ci", (char *)"run",
-                   (char *)"--no-reseed=1", NULL};
+    char *argv[] = {(char *)"pyleak-ci",   (char *)"run",
+                    (char *)"--no-reseed", (char *)"--fail-not-repeatable",
+                    (char *)"x",           NULL};
+    char *bad[] = {(char *)"pyleak-ci", (char *)"run", (char *)"--no-reseed=1",
+                   NULL};
     plk_config c;
     plk_error err = {0};
 
@@ -486,24 +490,65 @@ static void
 test_cli__usage(void **state)
 {
     static const char *const needles[] = {
-        "usage: pyleak-ci", "run [options] [TARGET...]",
-        "--junit-xml PATH", "--python PATH", "--warmup N", "--rounds N",
-        "--max-rounds N", "--max-calls N", "--round-ms MS", "--alpha P",
-        "--threshold METRIC=AMOUNT", "--floor METRIC=AMOUNT",
-        "--color WHEN", "--no-color", "-v, --verbose", "-q, --quiet",
-        "-h, --help", "--version", "  --  ",
-        "test_*.py", "*_test.py", "__pycache__", "pyvenv.cfg", "hidden",
-        "FILE.py::NAME", "FILE.py::CLASS::NAME", "PACKAGE.MODULE:CALLABLE",
-        "(default: 3)", "(default: 8)", "(default: 64)", "(default: 100)",
-        "(default: 2)", "(default: 0.01)", "0 to 1000", "3 to 100000",
-        "1 to 1000000", "refs=0.25", "blocks=0.25", "objects=0.25",
-        "heap=256", "rss=262144", "fds=0.5", "threads=0.5",
-        "  refs ", "  blocks ", "  objects ", "  heap ", "  rss ",
-        "  fds ", "  threads ", "debug builds",
-        "VIRTUAL_ENV", "NO_COLOR",
+        "usage: pyleak-ci",
+        "run [options] [TARGET...]",
+        "--junit-xml PATH",
+        "--python PATH",
+        "--warmup N",
+        "--rounds N",
+        "--max-rounds N",
+        "--max-calls N",
+        "--round-ms MS",
+        "--alpha P",
+        "--threshold METRIC=AMOUNT",
+        "--floor METRIC=AMOUNT",
+        "--color WHEN",
+        "--no-color",
+        "-v, --verbose",
+        "-q, --quiet",
+        "-h, --help",
+        "--version",
+        "  --  ",
+        "test_*.py",
+        "*_test.py",
+        "__pycache__",
+        "pyvenv.cfg",
+        "hidden",
+        "FILE.py::NAME",
+        "FILE.py::CLASS::NAME",
+        "PACKAGE.MODULE:CALLABLE",
+        "(default: 3)",
+        "(default: 8)",
+        "(default: 64)",
+        "(default: 100)",
+        "(default: 2)",
+        "(default: 0.01)",
+        "0 to 1000",
+        "3 to 100000",
+        "1 to 1000000",
+        "refs=0.25",
+        "blocks=0.25",
+        "objects=0.25",
+        "heap=256",
+        "rss=262144",
+        "fds=0.5",
+        "threads=0.5",
+        "  refs ",
+        "  blocks ",
+        "  objects ",
+        "  heap ",
+        "  rss ",
+        "  fds ",
+        "  threads ",
+        "debug builds",
+        "VIRTUAL_ENV",
+        "NO_COLOR",
         "  0  no leaks and all tests passed",
-        "  1  leaks, failing tests or errors", "  2  interrupted",
-        "  3  internal error", "  4  usage error", "Python version mismatch",
+        "  1  leaks, failing tests or errors",
+        "  2  interrupted",
+        "  3  internal error",
+        "  4  usage error",
+        "Python version mismatch",
         "  5  no tests collected",
     };
     char *text = NULL;
@@ -525,8 +570,7 @@ test_cli__usage(void **state)
         size_t len = strcspn(line, "\n");
 
         if (len > 79) {
-            fail_msg("help line longer than 79 columns: %.*s", (int)len,
-                     line);
+            fail_msg("help line longer than 79 columns: %.*s", (int)len, line);
         }
         line += len + (line[len] == '\n');
     }

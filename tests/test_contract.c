@@ -22,9 +22,9 @@
 
 typedef struct fixture {
     plk_contract *C;
-    PyObject *ns;      /* the callables of calls_text */
+    PyObject *ns; /* the callables of calls_text */
     char dir[64];
-    char *cases;       /* cases_text's file */
+    char *cases; /* cases_text's file */
 } fixture;
 
 /* Call wrappers as the harness makes them: None or a result tuple. */
@@ -45,28 +45,28 @@ static const char calls_text[] =
     "def stop(): raise KeyboardInterrupt\n";
 
 static const char cases_text[] =
-    "import unittest\n"                                       /* 1 */
-    "import pyleak_ci\n"                                      /* 2 */
-    "\n"                                                      /* 3 */
-    "class TestGood(unittest.TestCase):\n"                    /* 4 */
-    "    @classmethod\n"                                      /* 5 */
-    "    def setUpClass(cls):\n"                              /* 6 */
-    "        pass\n"                                          /* 7 */
-    "    def test_a(self):\n"                                 /* 8 */
-    "        print('out of a')\n"                             /* 9 */
-    "    @unittest.skip('not today')\n"                       /* 10 */
-    "    def test_b(self):\n"                                 /* 11 */
-    "        pass\n"                                          /* 12 */
-    "    @pyleak_ci.rounds(7)\n"                              /* 13 */
-    "    def test_c(self):\n"                                 /* 14 */
-    "        self.fail('c is wrong')\n"                       /* 15 */
-    "\n"                                                      /* 16 */
-    "class TestBroken(unittest.TestCase):\n"                  /* 17 */
-    "    @classmethod\n"                                      /* 18 */
-    "    def setUpClass(cls):\n"                              /* 19 */
-    "        raise RuntimeError('class set-up broke')\n"      /* 20 */
-    "    def test_d(self):\n"                                 /* 21 */
-    "        pass\n";                                         /* 22 */
+    "import unittest\n"                                  /* 1 */
+    "import pyleak_ci\n"                                 /* 2 */
+    "\n"                                                 /* 3 */
+    "class TestGood(unittest.TestCase):\n"               /* 4 */
+    "    @classmethod\n"                                 /* 5 */
+    "    def setUpClass(cls):\n"                         /* 6 */
+    "        pass\n"                                     /* 7 */
+    "    def test_a(self):\n"                            /* 8 */
+    "        print('out of a')\n"                        /* 9 */
+    "    @unittest.skip('not today')\n"                  /* 10 */
+    "    def test_b(self):\n"                            /* 11 */
+    "        pass\n"                                     /* 12 */
+    "    @pyleak_ci.rounds(7)\n"                         /* 13 */
+    "    def test_c(self):\n"                            /* 14 */
+    "        self.fail('c is wrong')\n"                  /* 15 */
+    "\n"                                                 /* 16 */
+    "class TestBroken(unittest.TestCase):\n"             /* 17 */
+    "    @classmethod\n"                                 /* 18 */
+    "    def setUpClass(cls):\n"                         /* 19 */
+    "        raise RuntimeError('class set-up broke')\n" /* 20 */
+    "    def test_d(self):\n"                            /* 21 */
+    "        pass\n";                                    /* 22 */
 
 static char *
 dir_file(const fixture *f, const char *name, const char *text)
@@ -103,9 +103,8 @@ setup(void **state)
         return -1;
     }
     f->ns = PyDict_New();
-    if (f->ns == NULL ||
-        PyDict_SetItemString(f->ns, "__builtins__",
-                             PyEval_GetBuiltins()) != 0) {
+    if (f->ns == NULL || PyDict_SetItemString(f->ns, "__builtins__",
+                                              PyEval_GetBuiltins()) != 0) {
         return -1;
     }
     r = PyRun_String(calls_text, Py_file_input, f->ns, f->ns);
@@ -189,13 +188,14 @@ expect_all_is_entries(const char *module)
 
         assert_non_null(s);
         if (!looked_up(module, s)) {
-            fail_msg("%s.__all__ has %s, which the C side never calls",
-                     module, s);
+            fail_msg("%s.__all__ has %s, which the C side never calls", module,
+                     s);
         }
     }
     if ((size_t)PyList_GET_SIZE(all) != entries) {
         fail_msg("%s.__all__ has %zd names; the C side calls %zu of its "
-                 "functions", module, PyList_GET_SIZE(all), entries);
+                 "functions",
+                 module, PyList_GET_SIZE(all), entries);
     }
     Py_DECREF(all);
     Py_DECREF(mod);
@@ -244,6 +244,7 @@ test_contract__call_outcomes(void **state)
         int st;
         plk_call_outcome outcome;
         const char *exc_type, *message, *details;
+        /* clang-format off */
     } cases[] = {
         {"passes", 0, PLK_CALL_PASSED, NULL, NULL, NULL},
         {"fails", 1, PLK_CALL_FAILED, "AssertionError",
@@ -257,6 +258,7 @@ test_contract__call_outcomes(void **state)
         {"number", 1, PLK_CALL_ERROR, NULL,
          "harness returned a malformed result", NULL},
     };
+    /* clang-format on */
     fixture *f = *state;
     size_t i;
 
@@ -268,12 +270,12 @@ test_contract__call_outcomes(void **state)
         assert_int_equal(st, cases[i].st);
         assert_int_equal(made, st == 0 ? 3 : 1);
         assert_int_equal(r.outcome, cases[i].outcome);
-#define EXPECT_TEXT(field)                                                 \
-    if (cases[i].field == NULL) {                                          \
-        assert_null(r.field);                                              \
-    }                                                                      \
-    else {                                                                 \
-        assert_string_equal(r.field, cases[i].field);                      \
+#define EXPECT_TEXT(field)                                                    \
+    if (cases[i].field == NULL) {                                             \
+        assert_null(r.field);                                                 \
+    }                                                                         \
+    else {                                                                    \
+        assert_string_equal(r.field, cases[i].field);                         \
     }
         EXPECT_TEXT(exc_type)
         EXPECT_TEXT(message)
@@ -291,8 +293,7 @@ test_contract__call_counts_until_one_stops(void **state)
     plk_call_result r = {0}, copy = {0};
     unsigned long made = 10;
 
-    assert_int_equal(plk_contract_call(callable(f, "third"), 5, &made, &r),
-                     1);
+    assert_int_equal(plk_contract_call(callable(f, "third"), 5, &made, &r), 1);
     assert_int_equal(made, 13);
     assert_int_equal(r.outcome, PLK_CALL_FAILED);
     assert_int_equal(plk_call_result_copy(&copy, &r), 0);
@@ -311,8 +312,7 @@ test_contract__exceptions(void **state)
     plk_exception exc = {0};
     unsigned long made = 0;
 
-    assert_int_equal(plk_contract_call(callable(f, "boom"), 2, &made, &r),
-                     -1);
+    assert_int_equal(plk_contract_call(callable(f, "boom"), 2, &made, &r), -1);
     assert_int_equal(made, 1);
     assert_true(PyErr_Occurred() != NULL);
     assert_int_equal(plk_contract_exception(f->C, &exc), PLK_EPYTHON);
@@ -322,19 +322,16 @@ test_contract__exceptions(void **state)
     assert_non_null(strstr(exc.text, "ValueError: boom\n"));
     plk_exception_clear(&exc);
 
-    assert_int_equal(plk_contract_call(callable(f, "stop"), 1, &made, &r),
-                     -1);
+    assert_int_equal(plk_contract_call(callable(f, "stop"), 1, &made, &r), -1);
     assert_int_equal(plk_contract_exception(f->C, &exc), PLK_EINTR);
     assert_string_equal(exc.type, "KeyboardInterrupt");
     plk_exception_clear(&exc);
 
     /* Without out: taken, not formatted. */
-    assert_int_equal(plk_contract_call(callable(f, "boom"), 1, &made, &r),
-                     -1);
+    assert_int_equal(plk_contract_call(callable(f, "boom"), 1, &made, &r), -1);
     assert_int_equal(plk_contract_exception(f->C, NULL), PLK_EPYTHON);
     assert_false(PyErr_Occurred());
-    assert_int_equal(plk_contract_call(callable(f, "boom"), 1, &made, &r),
-                     -1);
+    assert_int_equal(plk_contract_call(callable(f, "boom"), 1, &made, &r), -1);
     plk_contract_drop();
     assert_false(PyErr_Occurred());
     plk_call_result_clear(&r);
@@ -345,9 +342,9 @@ test_contract__exceptions(void **state)
 static void
 collect_cases(fixture *f, plk_collection *col)
 {
-    assert_int_equal(plk_contract_collect_file(
-                         f->C, f->cases, "contract_cases", f->dir,
-                         "cases.py", "", "", col),
+    assert_int_equal(plk_contract_collect_file(f->C, f->cases,
+                                               "contract_cases", f->dir,
+                                               "cases.py", "", "", col),
                      0);
     assert_int_equal(col->kind, PLK_COLLECT_OK);
     assert_non_null(col->module);
@@ -411,9 +408,9 @@ test_contract__collect_skip_error_usage(void **state)
     assert_non_null(strstr(col.reason, "no module today"));
     plk_collection_clear(&col);
 
-    assert_int_equal(plk_contract_collect_file(
-                         f->C, broken, "contract_broken", f->dir,
-                         "broken.py", "", "", &col),
+    assert_int_equal(plk_contract_collect_file(f->C, broken, "contract_broken",
+                                               f->dir, "broken.py", "", "",
+                                               &col),
                      0);
     assert_int_equal(col.kind, PLK_COLLECT_ERROR);
     assert_string_equal(col.error.exc_type, "SyntaxError");
@@ -447,9 +444,9 @@ test_contract__fixtures_and_calls(void **state)
     char *out = NULL, *err = NULL;
 
     collect_cases(f, &col);
-    assert_int_equal(plk_contract_fixture(f->C, PLK_FIXTURE_MODULE_SETUP,
-                                          col.module, &r),
-                     0);
+    assert_int_equal(
+        plk_contract_fixture(f->C, PLK_FIXTURE_MODULE_SETUP, col.module, &r),
+        0);
     assert_int_equal(plk_contract_fixture(f->C, PLK_FIXTURE_CLASS_SETUP,
                                           col.items[0].cls, &r),
                      0);
@@ -471,17 +468,15 @@ test_contract__fixtures_and_calls(void **state)
     plk_call_result_clear(&r);
     /* Measured again with its class's fixtures around every call; its
      * module has none. */
-    assert_int_equal(plk_contract_rescope(f->C, &col.items[0], col.module,
-                                          1, &rs),
-                     1);
+    assert_int_equal(
+        plk_contract_rescope(f->C, &col.items[0], col.module, 1, &rs), 1);
     assert_int_equal(plk_contract_mute(f->C), 0);
     assert_int_equal(plk_contract_call(rs.call, 2, &made, &r), 0);
     assert_int_equal(plk_contract_unmute(f->C), 0);
     assert_int_equal(plk_contract_rescope_restore(&rs), 0);
     plk_rescoped_clear(&rs);
-    assert_int_equal(plk_contract_rescope(f->C, &col.items[0], col.module,
-                                          2, &rs),
-                     0);
+    assert_int_equal(
+        plk_contract_rescope(f->C, &col.items[0], col.module, 2, &rs), 0);
     assert_int_equal(plk_contract_fixture(f->C, PLK_FIXTURE_CLASS_TEARDOWN,
                                           col.items[0].cls, &r),
                      0);

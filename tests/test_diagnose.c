@@ -96,31 +96,31 @@ test_diagnose__summary(void **state)
 
 typedef struct fixture {
     plk_contract *C;
-    PyObject *harness;  /* for its call wrapper */
-    PyObject *mod;      /* the test module below */
+    PyObject *harness; /* for its call wrapper */
+    PyObject *mod;     /* the test module below */
     char dir[64];
 } fixture;
 
 static const char module_text[] =
-    "import ctypes, gc\n"                                   /* 1 */
-    "_HELD = []\n"                                          /* 2 */
-    "def leak_list():\n"                                    /* 3 */
-    "    _HELD.append([len(_HELD)])\n"                      /* 4 */
-    "_incref = ctypes.pythonapi['Py_IncRef']\n"             /* 5 */
-    "_incref.argtypes = [ctypes.py_object]\n"               /* 6 */
-    "_incref.restype = None\n"                              /* 7 */
-    "def leak_ref():\n"                                     /* 8 */
-    "    _incref([1, 2])\n"                                 /* 9 */
-    "_libc = ctypes.CDLL(None)\n"                           /* 10 */
-    "_malloc = _libc['malloc']\n"                           /* 11 */
-    "_malloc.argtypes = [ctypes.c_size_t]\n"                /* 12 */
-    "_malloc.restype = ctypes.c_void_p\n"                   /* 13 */
-    "def leak_malloc():\n"                                  /* 14 */
-    "    _malloc(3000)\n"                                   /* 15 */
-    "def raises():\n"                                       /* 16 */
-    "    raise RuntimeError('harness trouble')\n"           /* 17 */
-    "def interrupt():\n"                                    /* 18 */
-    "    raise KeyboardInterrupt\n";                        /* 19 */
+    "import ctypes, gc\n"                         /* 1 */
+    "_HELD = []\n"                                /* 2 */
+    "def leak_list():\n"                          /* 3 */
+    "    _HELD.append([len(_HELD)])\n"            /* 4 */
+    "_incref = ctypes.pythonapi['Py_IncRef']\n"   /* 5 */
+    "_incref.argtypes = [ctypes.py_object]\n"     /* 6 */
+    "_incref.restype = None\n"                    /* 7 */
+    "def leak_ref():\n"                           /* 8 */
+    "    _incref([1, 2])\n"                       /* 9 */
+    "_libc = ctypes.CDLL(None)\n"                 /* 10 */
+    "_malloc = _libc['malloc']\n"                 /* 11 */
+    "_malloc.argtypes = [ctypes.c_size_t]\n"      /* 12 */
+    "_malloc.restype = ctypes.c_void_p\n"         /* 13 */
+    "def leak_malloc():\n"                        /* 14 */
+    "    _malloc(3000)\n"                         /* 15 */
+    "def raises():\n"                             /* 16 */
+    "    raise RuntimeError('harness trouble')\n" /* 17 */
+    "def interrupt():\n"                          /* 18 */
+    "    raise KeyboardInterrupt\n";              /* 19 */
 
 static int
 setup(void **state)
@@ -156,8 +156,8 @@ setup(void **state)
     }
     f->harness = PyImport_ImportModule("_pyleak_harness");
     {
-        char *cmd = plk_asprintf("import sys; sys.path.insert(0, '%s')",
-                                 f->dir);
+        char *cmd =
+            plk_asprintf("import sys; sys.path.insert(0, '%s')", f->dir);
 
         PyRun_SimpleString(cmd);
         free(cmd);
@@ -361,8 +361,7 @@ test_diagnose__trouble_is_recorded(void **state)
     set_leak(&t, PLK_METRIC_OBJECTS, 1.0);
     /* Unwrapped: the exception escapes the test call itself. */
     assert_int_equal(diagnose(f, "raises", 0, &t, &cfg), 0);
-    assert_non_null(strstr(t.details,
-                           "RuntimeError: harness trouble"));
+    assert_non_null(strstr(t.details, "RuntimeError: harness trouble"));
     assert_non_null(t.diagnosis); /* partial, but there */
     plk_test_result_free(&t);
 

@@ -57,18 +57,10 @@ static const char *const tree_files[] = {
 
 /* Every test file discover_dir must find under root, in sorted order. */
 static const char *const expected_tests[] = {
-    "deep/test_deep.py",
-    "my-pkg/test_m.py",
-    "pkg/sub/b_test.py",
-    "pkg/sub/test_b.py",
-    "pkg/test_a.py",
-    "plain/deeper/test_d.py",
-    "plain/test_c.py",
-    "test_.py",
-    "test_dir.py/test_e.py",
-    "test_link.py",
-    "test_top.py",
-    "top_test.py",
+    "deep/test_deep.py", "my-pkg/test_m.py", "pkg/sub/b_test.py",
+    "pkg/sub/test_b.py", "pkg/test_a.py",    "plain/deeper/test_d.py",
+    "plain/test_c.py",   "test_.py",         "test_dir.py/test_e.py",
+    "test_link.py",      "test_top.py",      "top_test.py",
 };
 
 static char *
@@ -153,11 +145,11 @@ setup_tree(void **state)
     /* Links: a loop back to the root and one to a parent, which the
      * walk must not follow; a file link, which it must; and a dangling
      * one, which is nothing to run. */
-    if (make_link(".", "loop") != 0
-        || make_link("..", "plain/deeper/up") != 0
-        || make_link("plain/test_c.py", "test_link.py") != 0
-        || make_link("nowhere.py", "test_broken.py") != 0
-        || make_link("pkg", "test_pkglink.py") != 0) {
+    if (make_link(".", "loop") != 0 ||
+        make_link("..", "plain/deeper/up") != 0 ||
+        make_link("plain/test_c.py", "test_link.py") != 0 ||
+        make_link("nowhere.py", "test_broken.py") != 0 ||
+        make_link("pkg", "test_pkglink.py") != 0) {
         return -1;
     }
     return 0;
@@ -278,6 +270,7 @@ test_discover__ignore(void **state)
     static const struct {
         const char *globs[4];
         const char *left[16];
+        /* clang-format off */
     } cases[] = {
         /* A directory name anywhere, and everything below it. */
         {{"plain"}, {"deep/test_deep.py", "my-pkg/test_m.py",
@@ -313,6 +306,7 @@ test_discover__ignore(void **state)
           "plain/test_c.py", "test_.py", "test_dir.py/test_e.py",
           "test_link.py", "test_top.py", "top_test.py"}},
     };
+    /* clang-format on */
     char cwd[PATH_MAX];
     size_t i, j, k;
 
@@ -321,8 +315,7 @@ test_discover__ignore(void **state)
         plk_strlist ignore = {0};
 
         for (j = 0; cases[i].globs[j] != NULL; j++) {
-            assert_int_equal(plk_strlist_push(&ignore, cases[i].globs[j]),
-                             0);
+            assert_int_equal(plk_strlist_push(&ignore, cases[i].globs[j]), 0);
         }
         /* From the absolute root and from "./" inside it. */
         for (k = 0; k < 2; k++) {
@@ -332,16 +325,14 @@ test_discover__ignore(void **state)
             plk_error err = {0};
 
             assert_int_equal(chdir(root), 0);
-            assert_int_equal(plk_discover_dir_ignore(&got, dir, &ignore,
-                                                     &err), 0);
+            assert_int_equal(plk_discover_dir_ignore(&got, dir, &ignore, &err),
+                             0);
             for (j = 0; cases[i].left[j] != NULL; j++) {
-                char *want = plk_asprintf("%s/%s", prefix,
-                                          cases[i].left[j]);
+                char *want = plk_asprintf("%s/%s", prefix, cases[i].left[j]);
 
                 if (j >= got.count || strcmp(got.items[j], want) != 0) {
-                    fail_msg("case %zu (%s): file %zu is %s, want %s", i,
-                             dir, j, j < got.count ? got.items[j] : "none",
-                             want);
+                    fail_msg("case %zu (%s): file %zu is %s, want %s", i, dir,
+                             j, j < got.count ? got.items[j] : "none", want);
                 }
                 free(want);
             }
@@ -400,6 +391,7 @@ test_discover__is_test_file(void **state)
     static const struct {
         const char *name;
         int want;
+        /* clang-format off */
     } cases[] = {
         {"test_x.py", 1},     {"test_.py", 1},     {"x_test.py", 1},
         {"_test.py", 1},      {"test_x_test.py", 1},
@@ -409,6 +401,7 @@ test_discover__is_test_file(void **state)
         {"helper.py", 0},     {"", 0},             {".py", 0},
         {"test_x.PY", 0},     {"conftest.py", 0},
     };
+    /* clang-format on */
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -425,6 +418,7 @@ test_discover__skip_dir(void **state)
     static const struct {
         const char *name;
         int want;
+        /* clang-format off */
     } cases[] = {
         {".git", 1},          {".venv", 1},        {".tox", 1},
         {"__pycache__", 1},   {"site-packages", 1}, {"node_modules", 1},
@@ -432,12 +426,12 @@ test_discover__skip_dir(void **state)
         {"tests", 0},         {"venv", 0},         {"pkg", 0},
         {"__pycache__x", 0},  {"node_module", 0},  {"site_packages", 0},
     };
+    /* clang-format on */
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (plk_discover_skip_dir(cases[i].name) != cases[i].want) {
-            fail_msg("skip_dir(\"%s\") != %d", cases[i].name,
-                     cases[i].want);
+            fail_msg("skip_dir(\"%s\") != %d", cases[i].name, cases[i].want);
         }
     }
 }
@@ -496,8 +490,7 @@ test_discover__module_name_errors(void **state)
     char *mod_root = (char *)"unchanged";
     plk_error err = {0};
 
-    assert_int_equal(plk_discover_module_name(&module, &mod_root, path,
-                                              &err),
+    assert_int_equal(plk_discover_module_name(&module, &mod_root, path, &err),
                      PLK_ENOTFOUND);
     assert_null(module);
     assert_null(mod_root);
@@ -519,8 +512,7 @@ test_discover__module_name_stdlib(void **state)
         free(real);
         skip();
     }
-    assert_int_equal(plk_discover_module_name(&module, &mod_root, path,
-                                              &err),
+    assert_int_equal(plk_discover_module_name(&module, &mod_root, path, &err),
                      0);
     assert_string_equal(module, "test.test_heapq");
     assert_string_equal(mod_root, real);
@@ -530,10 +522,10 @@ test_discover__module_name_stdlib(void **state)
 }
 
 typedef struct target_case {
-    const char *spec;  /* "@" is replaced by the tree's path */
+    const char *spec; /* "@" is replaced by the tree's path */
     int rc;
     plk_target_kind kind;
-    const char *path;  /* "@" replaced too */
+    const char *path; /* "@" replaced too */
     const char *selector;
     const char *module;
     const char *attr;
@@ -623,8 +615,7 @@ static void
 check_string(const char *what, const char *spec, const char *got,
              const char *want)
 {
-    if (want == NULL ? got != NULL
-                     : got == NULL || strcmp(got, want) != 0) {
+    if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0) {
         fail_msg("%s: %s is \"%s\", want \"%s\"", spec, what,
                  got ? got : "(null)", want ? want : "(null)");
     }
@@ -669,8 +660,7 @@ test_discover__target_parse(void **state)
             char *needle = expand(t->needles[j]);
 
             if (strstr(err.message, needle) == NULL) {
-                fail_msg("message \"%s\" lacks \"%s\"", err.message,
-                         needle);
+                fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
             }
             free(needle);
         }
@@ -686,7 +676,7 @@ static void
 test_discover__relpath(void **state)
 {
     static const struct {
-        const char *path;  /* "@" is the tree as made, "%" resolved */
+        const char *path; /* "@" is the tree as made, "%" resolved */
         const char *base;
         const char *want;
     } cases[] = {
@@ -740,8 +730,7 @@ test_discover__relpath(void **state)
         got = plk_discover_relpath(s[0], s[1]);
         assert_non_null(got);
         if (strcmp(got, s[2]) != 0) {
-            fail_msg("relpath(%s, %s) = %s, want %s", s[0], s[1], got,
-                     s[2]);
+            fail_msg("relpath(%s, %s) = %s, want %s", s[0], s[1], got, s[2]);
         }
         free(got);
         for (k = 0; k < 3; k++) {

@@ -16,13 +16,13 @@
 
 /* A macro rather than a function so that cmocka reports the caller's line;
  * cmocka 1.1.5 has no floating-point assertion of its own. */
-#define ASSERT_NEAR(label, got, want, tol)                                  \
-    do {                                                                    \
-        double got_ = (got);                                                \
-        double want_ = (want);                                              \
-        if (!(fabs(got_ - want_) <= (tol))) {                               \
-            fail_msg("%s: got %.17g, want %.17g", (label), got_, want_);    \
-        }                                                                   \
+#define ASSERT_NEAR(label, got, want, tol)                                    \
+    do {                                                                      \
+        double got_ = (got);                                                  \
+        double want_ = (want);                                                \
+        if (!(fabs(got_ - want_) <= (tol))) {                                 \
+            fail_msg("%s: got %.17g, want %.17g", (label), got_, want_);      \
+        }                                                                     \
     } while (0)
 
 /* Scratch of exactly the advertised size, on the heap, so that the
@@ -156,8 +156,8 @@ test_fit__median_large(void **state)
         }
         memcpy(sorted, v, n * sizeof(*v));
         qsort(sorted, n, sizeof(*sorted), compare_double);
-        want = n % 2 ? sorted[n / 2]
-                     : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        want =
+            n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
         ASSERT_NEAR("random", plk_fit_median(v, n), want, 1e-12);
 
         /* All equal: the case a two-way partition makes quadratic. */
@@ -202,8 +202,7 @@ test_fit__theil_sen_line(void **state)
         for (k = 0; k < cases[i].n; k++) {
             y[k] = cases[i].intercept + cases[i].slope * (int64_t)k;
         }
-        ASSERT_NEAR(cases[i].name,
-                    plk_fit_theil_sen(y, cases[i].n, scratch),
+        ASSERT_NEAR(cases[i].name, plk_fit_theil_sen(y, cases[i].n, scratch),
                     (double)cases[i].slope, 0.0);
         free(scratch);
     }
@@ -309,6 +308,7 @@ test_fit__mann_kendall_ties(void **state)
         double s;
         double var;
         double p;
+        /* clang-format off */
     } cases[] = {
         /* Pairs: five rise, the two 2s tie. Var = (4*3*13 - 2*1*9)/18. */
         {"one pair tied", {1, 2, 2, 3}, 4, 5.0, 138.0 / 18.0,
@@ -320,6 +320,7 @@ test_fit__mann_kendall_ties(void **state)
         {"scattered ties", {1, 5, 2, 5, 3, 5}, 6, 6.0,
          (6.0 * 5 * 17 - 3.0 * 2 * 11) / 18.0, 0.3140625788390452},
     };
+    /* clang-format on */
     size_t i;
 
     for (i = 0; i < ARRAY_LEN(cases); i++) {
@@ -620,14 +621,14 @@ check_verdicts(const verdict_case *cases, size_t count,
                      fit.late_slope, fit.mk_p);
         }
         ASSERT_NEAR(cases[i].name, fit.slope, cases[i].slope, 1e-12);
-        ASSERT_NEAR(cases[i].name, fit.late_slope, cases[i].late_slope,
-                    1e-12);
+        ASSERT_NEAR(cases[i].name, fit.late_slope, cases[i].late_slope, 1e-12);
     }
 }
 
 static void
 test_fit__trend_verdicts(void **state)
 {
+    /* clang-format off */
     static const verdict_case cases[] = {
         {"all zeros", fill_zeros, 10, PLK_VERDICT_CLEAN, 0.0, 0.0},
         {"constant", fill_constant, 10, PLK_VERDICT_CLEAN, 0.0, 0.0},
@@ -657,6 +658,7 @@ test_fit__trend_verdicts(void **state)
         {"two points", fill_two_points, 2, PLK_VERDICT_SUSPICIOUS, 5.0,
          5.0},
     };
+    /* clang-format on */
     plk_fit_params params = trend_params();
 
     check_verdicts(cases, ARRAY_LEN(cases), &params);
@@ -695,10 +697,10 @@ test_fit__sustained_verdicts(void **state)
 typedef struct growth_case {
     const char *name;
     int64_t deltas[32];
-    size_t period;      /* deltas repeat with this period */
-    size_t rounds;      /* n - 1 */
-    size_t flat_after;  /* deltas are 0 from this round on (0: never) */
-    unsigned long k;    /* calls per round */
+    size_t period;     /* deltas repeat with this period */
+    size_t rounds;     /* n - 1 */
+    size_t flat_after; /* deltas are 0 from this round on (0: never) */
+    unsigned long k;   /* calls per round */
     unsigned long before;
     plk_verdict want;
     int saturated;
@@ -734,16 +736,14 @@ check_growth(const growth_case *cases, size_t count)
         params.persist_calls = 2048;
         fit_or_fail(&fit, y, c->rounds + 1, &params);
         if (fit.verdict != c->want || fit.saturated != c->saturated ||
-            fit.irregular != c->irregular ||
-            fit.persisted != c->persisted) {
+            fit.irregular != c->irregular || fit.persisted != c->persisted) {
             fail_msg("%s: verdict %s, want %s; saturated %d/%d, irregular "
                      "%d/%d, persisted %d/%d (slope %g, late %g, p %g, "
                      "rises %zu, wait %zu, quiet %zu, drawdown %g)",
                      c->name, plk_verdict_name(fit.verdict),
-                     plk_verdict_name(c->want), fit.saturated,
-                     c->saturated, fit.irregular, c->irregular,
-                     fit.persisted, c->persisted, fit.slope,
-                     fit.late_slope, fit.mk_p, fit.rises,
+                     plk_verdict_name(c->want), fit.saturated, c->saturated,
+                     fit.irregular, c->irregular, fit.persisted, c->persisted,
+                     fit.slope, fit.late_slope, fit.mk_p, fit.rises,
                      fit.longest_wait, fit.quiet, fit.drawdown);
         }
     }
@@ -752,6 +752,7 @@ check_growth(const growth_case *cases, size_t count)
 static void
 test_fit__bounded_growth(void **state)
 {
+    /* clang-format off */
     static const growth_case cases[] = {
         /* A full lru_cache churning on random keys: the object deltas of
          * a real run, once judged a leak of 2.12 objects per call. */
@@ -823,6 +824,7 @@ test_fit__bounded_growth(void **state)
         {"leak under churn", {5, 5, -6, 9, 5, 3, -4, 8}, 8, 48, 0, 100,
          300, PLK_VERDICT_LEAK, 0, 0, 1},
     };
+    /* clang-format on */
 
     check_growth(cases, ARRAY_LEN(cases));
 }
@@ -835,16 +837,13 @@ test_fit__usage_errors(void **state)
     double *scratch = new_scratch(ARRAY_LEN(y));
     plk_fit fit;
 
-    assert_int_equal(plk_fit_series(NULL, y, 4, &params, scratch),
-                     PLK_EUSAGE);
+    assert_int_equal(plk_fit_series(NULL, y, 4, &params, scratch), PLK_EUSAGE);
     assert_int_equal(plk_fit_series(&fit, NULL, 4, &params, scratch),
                      PLK_EUSAGE);
     assert_int_equal(plk_fit_series(&fit, y, 4, NULL, scratch), PLK_EUSAGE);
     assert_int_equal(plk_fit_series(&fit, y, 4, &params, NULL), PLK_EUSAGE);
-    assert_int_equal(plk_fit_series(&fit, y, 0, &params, scratch),
-                     PLK_EUSAGE);
-    assert_int_equal(plk_fit_series(&fit, y, 1, &params, scratch),
-                     PLK_EUSAGE);
+    assert_int_equal(plk_fit_series(&fit, y, 0, &params, scratch), PLK_EUSAGE);
+    assert_int_equal(plk_fit_series(&fit, y, 1, &params, scratch), PLK_EUSAGE);
     assert_int_equal(plk_fit_series(&fit, y, 4, &params, scratch), 0);
     free(scratch);
 }

@@ -30,8 +30,9 @@ test_github__escape(void **state)
     static const struct {
         const char *name;
         const char *in;
-        const char *data;  /* as the message */
-        const char *prop;  /* as a property value */
+        const char *data; /* as the message */
+        const char *prop; /* as a property value */
+        /* clang-format off */
     } rows[] = {
         {"plain", "abc", "abc", "abc"},
         {"percent", "100%", "100%25", "100%25"},
@@ -47,6 +48,7 @@ test_github__escape(void **state)
         {"tab", "a\tb", "a\tb", "a b"},
         {"empty", "", "", ""},
     };
+    /* clang-format on */
     size_t i;
 
     (void)state;
@@ -97,15 +99,14 @@ test_github__repo_path(void **state)
 
     (void)state;
     for (i = 0; i < NELEM(rows); i++) {
-        char *got = plk_github_repo_path(rows[i].ws, rows[i].cwd,
-                                         rows[i].file);
+        char *got =
+            plk_github_repo_path(rows[i].ws, rows[i].cwd, rows[i].file);
         int same = (got == NULL && rows[i].want == NULL) ||
                    (got != NULL && rows[i].want != NULL &&
                     strcmp(got, rows[i].want) == 0);
 
         if (!same) {
-            print_error("row %zu: got %s want %s\n", i,
-                        got ? got : "(null)",
+            print_error("row %zu: got %s want %s\n", i, got ? got : "(null)",
                         rows[i].want ? rows[i].want : "(null)");
             free(got);
             fail();
@@ -287,8 +288,7 @@ check_line(const char *line, const plk_test_result *t)
             assert_string_equal(value, t->loc_file ? t->loc_file : t->file);
         }
         else if (strncmp(p, "line=", 5) == 0) {
-            assert_int_equal(atol(value),
-                             t->loc_file ? t->loc_line : t->line);
+            assert_int_equal(atol(value), t->loc_file ? t->loc_line : t->line);
         }
         else {
             fail_msg("unknown property in %s", line);
@@ -400,11 +400,12 @@ test_github__summary_links_html_report(void **state)
     assert_non_null(strstr(md, "| Top allocation site | HTML report |\n"
                                "|---|---|---|---|---|\n"));
     plk_html_anchor(anchor, "leak", r.suites[0].tests[0].id);
-    snprintf(want, sizeof(want), "| [`#%s`](https://github.com/o/r/"
-             "actions/runs/7#artifacts) |\n", anchor);
+    snprintf(want, sizeof(want),
+             "| [`#%s`](https://github.com/o/r/"
+             "actions/runs/7#artifacts) |\n",
+             anchor);
     assert_non_null(strstr(md, want));
-    for (p = md; (p = strstr(p, "](https://github.com/o/r/")) != NULL;
-         p++) {
+    for (p = md; (p = strstr(p, "](https://github.com/o/r/")) != NULL; p++) {
         rows++;
     }
     assert_int_equal(rows, 2); /* one per leak, none for the failure */
@@ -418,8 +419,10 @@ test_github__summary_links_html_report(void **state)
      * encoded. */
     html.base_url = "https://ci.example/r (1)/report.html#top";
     assert_int_equal(plk_github_summary(&md, &r, 0, 100000, &html), 0);
-    snprintf(want, sizeof(want), "[details](https://ci.example/r%%20%%281"
-             "%%29/report.html#%s) |\n", anchor);
+    snprintf(want, sizeof(want),
+             "[details](https://ci.example/r%%20%%281"
+             "%%29/report.html#%s) |\n",
+             anchor);
     assert_non_null(strstr(md, want));
     free(md);
 
@@ -532,8 +535,7 @@ test_github__summary_append(void **state)
     assert_memory_equal(buf, "earlier step\n## pyleak-ci", 25);
     unlink(path);
     assert_int_equal(
-        plk_github_summary_append("/nonexistent/dir/s.md", &r, 0, NULL,
-                                  &err),
+        plk_github_summary_append("/nonexistent/dir/s.md", &r, 0, NULL, &err),
         PLK_EIO);
     assert_non_null(strstr(err.message, "/nonexistent/dir/s.md"));
     plk_error_clear(&err);

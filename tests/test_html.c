@@ -79,7 +79,7 @@ test_html__anchor(void **state)
     plk_html_anchor(a, "leak", "tests/t.py::Case::test_x[1-\"<a>\"]");
     plk_html_anchor(b, "leak", "tests/t.py::Case::test_x[1-\"<a>\"]");
     plk_html_anchor(c, "leak", "tests/u.py::Case::test_x[1-\"<a>\"]");
-    assert_string_equal(a, b); /* the same in every run */
+    assert_string_equal(a, b);     /* the same in every run */
     assert_string_not_equal(a, c); /* the file is in the hash */
     assert_int_equal(strncmp(a, "leak-test_x-1---a---", 20), 0);
     for (p = a; *p; p++) {
@@ -212,8 +212,7 @@ build_result(plk_run_result *r)
     metric(&t->metrics[PLK_METRIC_BLOCKS], series, NELEM(series), 3, 10,
            PLK_VERDICT_LEAK);
     t->metrics[PLK_METRIC_BLOCKS].per_call = 3;
-    metric(&t->metrics[PLK_METRIC_FDS], series, 1, 0, 10,
-           PLK_VERDICT_CLEAN);
+    metric(&t->metrics[PLK_METRIC_FDS], series, 1, 0, 10, PLK_VERDICT_CLEAN);
     t->diagnosis = xstrdup(
         "{\"kind\": [\"python-held\"], \"location\": {\"path\": "
         "\"app/cache.py\", \"line\": 7, \"source\": \"_C[k] = v\"}, "

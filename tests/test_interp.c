@@ -176,11 +176,10 @@ read_frames(PyObject *self, PyObject *unused)
 }
 
 static PyMethodDef probe_methods[] = {
-    {"read_frames", read_frames, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL}};
+    {"read_frames", read_frames, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef probe_def = {
-    PyModuleDef_HEAD_INIT, "_plk_probe", NULL, -1, probe_methods};
+static struct PyModuleDef probe_def = {PyModuleDef_HEAD_INIT, "_plk_probe",
+                                       NULL, -1, probe_methods};
 
 static void
 test_interp__frames_name_the_python_lines(void **state)
@@ -194,9 +193,8 @@ test_interp__frames_name_the_python_lines(void **state)
     }
     mod = PyModule_Create(&probe_def);
     assert_non_null(mod);
-    assert_int_equal(PyDict_SetItemString(PyImport_GetModuleDict(),
-                                          "_plk_probe", mod),
-                     0);
+    assert_int_equal(
+        PyDict_SetItemString(PyImport_GetModuleDict(), "_plk_probe", mod), 0);
     Py_DECREF(mod);
     code = Py_CompileString("import _plk_probe\n"
                             "def inner():\n"

@@ -31,8 +31,9 @@ test_json__quote(void **state)
     static const struct {
         const char *name;
         const char *in;
-        size_t len;  /* 0: strlen(in) */
+        size_t len; /* 0: strlen(in) */
         const char *want;
+        /* clang-format off */
     } rows[] = {
         {"plain", "abc", 0, "\"abc\""},
         {"empty", "", 0, "\"\""},
@@ -49,6 +50,7 @@ test_json__quote(void **state)
         {"truncated", "x\xe6\xbc", 0, "\"x" FFFD "\""},
         {"slash_and_del", "a/b\x7f", 0, "\"a/b\x7f\""},
     };
+    /* clang-format on */
     size_t i;
 
     (void)state;
@@ -179,9 +181,10 @@ static void
 test_json__parse_rejects(void **state)
 {
     static const char *bad[] = {
-        "", "{", "[1,]", "{\"a\" 1}", "{\"a\": 1,}", "01", "-", "1.",
-        "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12g4\"", "tru",
-        "[1] [2]", "{1: 2}", "nul",
+        "",        "{",           "[1,]", "{\"a\" 1}", "{\"a\": 1,}",
+        "01",      "-",           "1.",   "\"open",    "\"tab\there\"",
+        "\"\\x\"", "\"\\u12g4\"", "tru",  "[1] [2]",   "{1: 2}",
+        "nul",
     };
     char deep[601];
     size_t i;
@@ -299,11 +302,11 @@ test_json__render(void **state)
     assert_non_null(strstr(text, "\"skipped\": 1"));
     assert_non_null(strstr(text, "\"not_repeatable\": 1"));
     assert_non_null(strstr(text, "\"exc_type\": \"pyleak.NotRepeatable\""));
+    assert_non_null(strstr(text,
+                           "\"id\": \"tests/test_app.py::test_\\\"leak\\\"\\n"
+                           "\\u001b[1m\""));
     assert_non_null(
-        strstr(text, "\"id\": \"tests/test_app.py::test_\\\"leak\\\"\\n"
-                     "\\u001b[1m\""));
-    assert_non_null(strstr(text, "\"message\": \"leaks 3 blocks/call "
-                                 FFFD "\""));
+        strstr(text, "\"message\": \"leaks 3 blocks/call " FFFD "\""));
     assert_non_null(strstr(text, "\"series\": [10, 13, 16, 19, 22]"));
     assert_non_null(strstr(text, "\"deltas\": [3, 3, 3, 3]"));
     assert_non_null(strstr(text, "\"growth\": {"));
@@ -359,8 +362,7 @@ only_test(json_t *doc)
 {
     json_t *suites = json_object_get(doc, "suites");
 
-    return json_array_get(json_object_get(json_array_get(suites, 0),
-                                          "tests"),
+    return json_array_get(json_object_get(json_array_get(suites, 0), "tests"),
                           0);
 }
 
@@ -401,8 +403,7 @@ test_json__render_repairs_text(void **state)
         assert_int_equal(plk_json_render(&text, &r, NULL), 0);
         doc = json_loads(text, 0, &e);
         if (doc == NULL) {
-            print_error("row %zu: %s at %d:%d\n", i, e.text, e.line,
-                        e.column);
+            print_error("row %zu: %s at %d:%d\n", i, e.text, e.line, e.column);
             fail();
         }
         assert_string_equal(
@@ -426,7 +427,7 @@ test_json__render_diagnosis(void **state)
     static const struct {
         const char *name;
         const char *text;
-        const char *embedded;  /* the diagnosis as written; NULL: text */
+        const char *embedded; /* the diagnosis as written; NULL: text */
     } rows[] = {
         {"object", "{\"a\": [1, 2.5, 72.0, -0.0, true, null]}",
          "\"diagnosis\": {\"a\": [1, 2.5, 72.0, -0.0, true, null]},"},
@@ -471,15 +472,15 @@ test_json__render_diagnosis(void **state)
         got = json_object_get(only_test(doc), "diagnosis_text");
         if (embedded != NULL) {
             if (strstr(text, embedded) == NULL) {
-                print_error("row %s: no %s in\n%s\n", rows[i].name,
-                            embedded, text);
+                print_error("row %s: no %s in\n%s\n", rows[i].name, embedded,
+                            text);
                 fail();
             }
             assert_null(got);
         }
         else {
-            assert_true(json_is_null(
-                json_object_get(only_test(doc), "diagnosis")));
+            assert_true(
+                json_is_null(json_object_get(only_test(doc), "diagnosis")));
             fixed = plk_sanitize_utf8(in, strlen(in), NULL);
             assert_non_null(fixed);
             assert_string_equal(json_string_value(got), fixed);

@@ -37,7 +37,7 @@ typedef struct fixture {
     plk_run_result r;
     xmlDocPtr doc;
     xmlXPathContextPtr xp;
-    char *raw;  /* the file's bytes */
+    char *raw; /* the file's bytes */
     /* The same result in the strict form. */
     char strict_path[320];
     xmlDocPtr sdoc;
@@ -57,8 +57,7 @@ set_series(plk_metric_result *m, const int64_t *v, size_t n)
 }
 
 static plk_test_result *
-add_test(plk_suite_result *s, plk_outcome outcome, const char *name,
-         long line)
+add_test(plk_suite_result *s, plk_outcome outcome, const char *name, long line)
 {
     plk_test_result *t = plk_suite_result_add_test(s);
 
@@ -130,8 +129,10 @@ build_result(plk_run_result *r)
     t = add_test(s, PLK_OUTCOME_FAILED, "test_\"quoted\" <&>", 30);
     t->message = xstrdup("assert \x1b[1m1 == 2\x1b[0m \x01 bad\xff\nsecond");
     t->details = xstrdup("Traceback:\n  \x1b[1mfile.py\x1b[0m line 3\n"
-                         "]]>\x01\xc0\x80" "end");
-    t->stdout_text = xstrdup("printed \x1b[32mgreen\x1b[0m\r\nline2 ]]> <&>\n");
+                         "]]>\x01\xc0\x80"
+                         "end");
+    t->stdout_text =
+        xstrdup("printed \x1b[32mgreen\x1b[0m\r\nline2 ]]> <&>\n");
     t->stderr_text = xstrdup("app.py:1: DeprecationWarning: \x1b[33mold\x1b[0m"
                              " ]]>\x02\n");
 
@@ -223,8 +224,7 @@ group_setup(void **state)
     if (f->doc != NULL) {
         f->xp = xmlXPathNewContext(f->doc);
     }
-    snprintf(f->strict_path, sizeof(f->strict_path), "%s/strict.xml",
-             f->dir);
+    snprintf(f->strict_path, sizeof(f->strict_path), "%s/strict.xml", f->dir);
     if (plk_junit_write(&f->r, f->strict_path, 1, &err) != 0) {
         fprintf(stderr, "plk_junit_write strict: %s\n", err.message);
         plk_error_clear(&err);
@@ -370,8 +370,7 @@ test_junit__suite_attributes(void **state)
     check_xp(xp, "/testsuites/testsuite[1]/@errors", "2");
     check_xp(xp, "/testsuites/testsuite[1]/@skipped", "1");
     check_xp(xp, "/testsuites/testsuite[1]/@time", "1.500");
-    check_xp(xp, "/testsuites/testsuite[1]/@timestamp",
-             "2024-05-01T12:00:01");
+    check_xp(xp, "/testsuites/testsuite[1]/@timestamp", "2024-05-01T12:00:01");
     check_xp(xp, "/testsuites/testsuite[1]/@file", "tests/test_app.py");
     check_count(xp, "/testsuites/testsuite[1]/testcase", 6);
     assert_int_equal(gethostname(host, sizeof(host)), 0);
@@ -426,15 +425,12 @@ test_junit__outcomes(void **state)
     check_count(xp, "//testcase/failure", 2);
     check_count(xp, "//testcase/error", 3);
     check_count(xp, "//testcase/skipped", 1);
-    check_xp(xp, "//testcase[@name='test_leak']/failure/@type",
-             "pyleak.Leak");
+    check_xp(xp, "//testcase[@name='test_leak']/failure/@type", "pyleak.Leak");
     check_xp(xp, "//testcase[@line='30']/failure/@type", "AssertionError");
     check_xp(xp, "//testcase[@name='test_fixture']/error/@type",
              "RuntimeError");
-    check_xp(xp, "//testcase[@name='test_fixture']/error",
-             "Traceback: boom");
-    check_xp(xp, "//testcase[@name='test_bare']/error/@type",
-             "pyleak.Error");
+    check_xp(xp, "//testcase[@name='test_fixture']/error", "Traceback: boom");
+    check_xp(xp, "//testcase[@name='test_bare']/error/@type", "pyleak.Error");
     check_xp(xp, "//testcase[@name='test_skip']/skipped/@message",
              "needs \xE6\xBC\xA2 tool");
     /* Only the measured tests carry properties. */
@@ -623,10 +619,11 @@ test_junit__check_path(void **state)
     fixture *f = *state;
     static const struct {
         const char *name;
-        const char *suffix;  /* appended to the fixture directory */
+        const char *suffix; /* appended to the fixture directory */
         int want;
-        const char *says;    /* part of the message on failure */
-        int needs_non_root;  /* root may write anywhere */
+        const char *says;   /* part of the message on failure */
+        int needs_non_root; /* root may write anywhere */
+        /* clang-format off */
     } rows[] = {
         {"new_file", "/new.xml", 0, NULL, 0},
         {"existing_file", "/report.xml", 0, NULL, 0},
@@ -638,6 +635,7 @@ test_junit__check_path(void **state)
          0},
         {"read_only_dir", "/ro/r.xml", PLK_EIO, "not writable", 1},
     };
+    /* clang-format on */
     char ro[400];
     size_t i;
 
@@ -654,9 +652,9 @@ test_junit__check_path(void **state)
         snprintf(path, sizeof(path), "%s%s", f->dir, rows[i].suffix);
         rc = plk_junit_check_path(path, &err);
         if (rc != rows[i].want ||
-            (rc != 0 && (err.message == NULL ||
-                         strstr(err.message, path) == NULL ||
-                         strstr(err.message, rows[i].says) == NULL))) {
+            (rc != 0 &&
+             (err.message == NULL || strstr(err.message, path) == NULL ||
+              strstr(err.message, rows[i].says) == NULL))) {
             print_error("row %s: rc %d, message \"%s\"\n", rows[i].name, rc,
                         err.message ? err.message : "(null)");
             plk_error_clear(&err);
@@ -678,8 +676,7 @@ test_junit__check_path_relative_and_empty(void **state)
     assert_true(cwd >= 0);
     assert_int_equal(chdir(f->dir), 0);
     assert_int_equal(plk_junit_check_path("plain.xml", &err), 0);
-    assert_int_equal(plk_junit_check_path("missing/plain.xml", &err),
-                     PLK_EIO);
+    assert_int_equal(plk_junit_check_path("missing/plain.xml", &err), PLK_EIO);
     assert_int_equal(fchdir(cwd), 0);
     close(cwd);
     plk_error_clear(&err);
@@ -710,8 +707,7 @@ check_valid(const char *xsd, const char *path)
     xmlSchemaFreeValidCtxt(vctx);
     xmlSchemaFree(schema);
     if (rc != 0) {
-        print_error("%s does not validate against %s (%d)\n", path, xsd,
-                    rc);
+        print_error("%s does not validate against %s (%d)\n", path, xsd, rc);
         fail();
     }
 }
@@ -734,7 +730,8 @@ test_junit__strict_form_validates_shared_schemas(void **state)
 
     if (dir == NULL || stat(dir, &st) != 0) {
         print_message("shared schemas not found (PLK_SCHEMAS=%s): "
-                      "skipped\n", dir ? dir : "unset");
+                      "skipped\n",
+                      dir ? dir : "unset");
         skip();
     }
     snprintf(xsd, sizeof(xsd), "%s/junit-10.xsd", dir);
@@ -763,20 +760,19 @@ test_junit__strict_layout(void **state)
     check_count(xp, "//testcase/skipped", 1);
     /* What the Ant schema requires of each suite. */
     check_count(xp, "/testsuites/testsuite", 2);
-    check_count(xp, "/testsuites/testsuite[@timestamp and @hostname and "
-                    "@id and @package and @time]", 2);
+    check_count(xp,
+                "/testsuites/testsuite[@timestamp and @hostname and "
+                "@id and @package and @time]",
+                2);
     check_xp(xp, "/testsuites/testsuite[1]/@id", "0");
     check_xp(xp, "/testsuites/testsuite[2]/@id", "1");
     check_xp(xp, "/testsuites/testsuite[1]/@package", "tests.test_app");
-    check_xp(xp, "/testsuites/testsuite[1]/@timestamp",
-             "2024-05-01T12:00:01");
+    check_xp(xp, "/testsuites/testsuite[1]/@timestamp", "2024-05-01T12:00:01");
     /* The second suite has none of its own and borrows the run's. */
-    check_xp(xp, "/testsuites/testsuite[2]/@timestamp",
-             "2024-05-01T12:00:00");
+    check_xp(xp, "/testsuites/testsuite[2]/@timestamp", "2024-05-01T12:00:00");
     check_count(xp, "/testsuites/testsuite/*[1][self::properties]", 2);
     check_count(xp, "/testsuites/testsuite/*[last()][self::system-err]", 2);
-    check_count(xp, "/testsuites/testsuite/*[last()-1][self::system-out]",
-                2);
+    check_count(xp, "/testsuites/testsuite/*[last()-1][self::system-out]", 2);
     check_xp(xp,
              "/testsuites/testsuite[1]/properties/"
              "property[@name='pyleak.file']/@value",
@@ -813,8 +809,7 @@ test_junit__location_and_stderr(void **state)
     check_xp(xp, "//testcase[@line='30']/system-err",
              "app.py:1: DeprecationWarning: old ]]>\\x02\n");
     /* system-err comes after system-out. */
-    check_count(xp, "//testcase[@line='30']/*[last()][self::system-err]",
-                1);
+    check_count(xp, "//testcase[@line='30']/*[last()][self::system-err]", 1);
 }
 
 static void

@@ -21,10 +21,10 @@
 #define SIZE_B 54321
 
 typedef struct census {
-    size_t size;      /* blocks of this size */
+    size_t size; /* blocks of this size */
     size_t count;
     size_t bytes;
-    unsigned round;   /* of the last one seen */
+    unsigned round; /* of the last one seen */
     unsigned site;
 } census;
 
@@ -67,11 +67,11 @@ teardown_python(void **state)
     return Py_FinalizeEx() < 0 ? -1 : 0;
 }
 
-#define NEED_TRACER()                                                     \
-    do {                                                                  \
-        if (!plk_malloc_trace_available()) {                              \
-            skip(); /* sanitizer build: the sanitizer owns malloc */       \
-        }                                                                 \
+#define NEED_TRACER()                                                         \
+    do {                                                                      \
+        if (!plk_malloc_trace_available()) {                                  \
+            skip(); /* sanitizer build: the sanitizer owns malloc */          \
+        }                                                                     \
     } while (0)
 
 static void

@@ -103,8 +103,8 @@ one_step(unsigned long c)
 static int64_t
 churn(unsigned long c)
 {
-    static const int d[] = {4, -21, 7, 0, 9, -3, 0, 15,
-                            -6, 2, 6, -8, 0, 6, 3, -14};
+    static const int d[] = {4,  -21, 7, 0,  9, -3, 0, 15,
+                            -6, 2,   6, -8, 0, 6,  3, -14};
     int64_t v = 100;
     unsigned long r, rounds = c / 100;
 
@@ -133,26 +133,26 @@ typedef struct sim_case {
     const char *name;
     plk_metric metric;
     int64_t (*pattern)(unsigned long calls);
-    unsigned k;             /* calibrated calls per round */
-    unsigned long before;   /* calls before the first measured sample */
+    unsigned k;           /* calibrated calls per round */
+    unsigned long before; /* calls before the first measured sample */
     double sec_per_call;
     int thorough;
-    unsigned rounds;        /* a control's rounds */
-    unsigned ungated;       /* a control's allowances */
-    double threshold;       /* a control's per-call threshold (0: none) */
+    unsigned rounds;  /* a control's rounds */
+    unsigned ungated; /* a control's allowances */
+    double threshold; /* a control's per-call threshold (0: none) */
     /* What the policy must decide. */
     plk_verdict verdict;
     plk_stop stop;
-    unsigned want_rounds;   /* 0: any */
-    unsigned want_k;        /* 0: any */
+    unsigned want_rounds; /* 0: any */
+    unsigned want_k;      /* 0: any */
 } sim_case;
 
 typedef struct sim_out {
     plk_verdict verdict;
     plk_stop stop;
     unsigned rounds, k;
-    unsigned long calls;    /* measured calls made */
-    double per_call;        /* the driven metric's growth per call */
+    unsigned long calls; /* measured calls made */
+    double per_call;     /* the driven metric's growth per call */
     int gating;
 } sim_out;
 
@@ -186,8 +186,8 @@ drive(const sim_case *c)
     while (more) {
         calls += m.k;
         s.v[c->metric] = c->pattern(calls);
-        more = plk_measure_add(&m, &s, (double)(calls - c->before) *
-                                           c->sec_per_call);
+        more = plk_measure_add(&m, &s,
+                               (double)(calls - c->before) * c->sec_per_call);
         assert_true(++guard < 100000);
     }
     plk_measure_keep(&m, out);
@@ -211,6 +211,7 @@ drive(const sim_case *c)
     return r;
 }
 
+/* clang-format off */
 static const sim_case alone_cases[] = {
     /* Flat from the start: three rounds, or four calls when the test is
      * called once per round. */
@@ -288,6 +289,7 @@ static const sim_case alone_cases[] = {
     {"every call, 2,000 before", PLK_METRIC_BLOCKS, every_call, 100, 2000,
      1e-5, 0, 0, 0, 0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 8, 100},
 };
+/* clang-format on */
 
 static void
 test_alone_table(void **state)
@@ -304,11 +306,11 @@ test_alone_table(void **state)
             (c->want_k && r.k != c->want_k)) {
             bad++;
             print_error("%s: got %s/%s after %u rounds of %u calls (%lu "
-                     "calls, %.3g per call); want %s/%s, %u rounds of %u\n",
-                     c->name, plk_verdict_name(r.verdict),
-                     plk_stop_name(r.stop), r.rounds, r.k, r.calls,
-                     r.per_call, plk_verdict_name(c->verdict),
-                     plk_stop_name(c->stop), c->want_rounds, c->want_k);
+                        "calls, %.3g per call); want %s/%s, %u rounds of %u\n",
+                        c->name, plk_verdict_name(r.verdict),
+                        plk_stop_name(r.stop), r.rounds, r.k, r.calls,
+                        r.per_call, plk_verdict_name(c->verdict),
+                        plk_stop_name(c->stop), c->want_rounds, c->want_k);
         }
         if (r.gating != !(c->metric == PLK_METRIC_RSS || c->ungated)) {
             bad++;
@@ -325,8 +327,10 @@ test_alone_table(void **state)
 static void
 test_doubling_to_persistence(void **state)
 {
+    /* clang-format off */
     const sim_case c = {"every third", PLK_METRIC_OBJECTS, every_third, 1,
                         2, 1e-3, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* clang-format on */
     sim_out r = drive(&c);
 
     (void)state;
@@ -351,8 +355,10 @@ fell_once(unsigned long c)
 static void
 test_doubling_to_cap(void **state)
 {
+    /* clang-format off */
     const sim_case c = {"fell once", PLK_METRIC_OBJECTS, fell_once, 1, 2,
                         1e-6, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* clang-format on */
     sim_out r = drive(&c);
 
     (void)state;
@@ -367,8 +373,10 @@ test_doubling_to_cap(void **state)
 static void
 test_budget_bounds_rounds(void **state)
 {
+    /* clang-format off */
     const sim_case c = {"slow", PLK_METRIC_BLOCKS, every_call, 1, 2, 0.5, 0,
                         0, 0, 0, 0, 0, 0, 0};
+    /* clang-format on */
     sim_out r = drive(&c);
 
     (void)state;
@@ -389,6 +397,7 @@ typedef struct group_case {
     unsigned want_rounds;
 } group_case;
 
+/* clang-format off */
 static const group_case group_cases[] = {
     {"clean group", flat, PLK_METRIC_BLOCKS, 13, 100, PLK_VERDICT_CLEAN,
      PLK_STOP_EARLY, 3},
@@ -405,6 +414,7 @@ static const group_case group_cases[] = {
     {"rss", every_call, PLK_METRIC_RSS, 13, 100, PLK_VERDICT_CLEAN,
      PLK_STOP_EARLY, 3},
 };
+/* clang-format on */
 
 static void
 test_group_table(void **state)
@@ -425,9 +435,8 @@ test_group_table(void **state)
         p.threshold[c->metric] = 1e9;
         memset(out, 0, sizeof(out));
         memset(&s, 0, sizeof(s));
-        assert_int_equal(plk_measure_group(&m, &buf, &p, c->lowest,
-                                           c->total, out),
-                         0);
+        assert_int_equal(
+            plk_measure_group(&m, &buf, &p, c->lowest, c->total, out), 0);
         s.v[c->metric] = c->pattern(calls);
         more = plk_measure_start(&m, &s, 0, 0);
         while (more) {
@@ -438,11 +447,10 @@ test_group_table(void **state)
         }
         if (m.verdict != c->verdict || m.stop != c->stop ||
             (c->want_rounds && m.have != c->want_rounds)) {
-            fail_msg("%s: got %s/%s after %u rounds; want %s/%s, %u",
-                     c->name, plk_verdict_name(m.verdict),
-                     plk_stop_name(m.stop), m.have,
-                     plk_verdict_name(c->verdict), plk_stop_name(c->stop),
-                     c->want_rounds);
+            fail_msg("%s: got %s/%s after %u rounds; want %s/%s, %u", c->name,
+                     plk_verdict_name(m.verdict), plk_stop_name(m.stop),
+                     m.have, plk_verdict_name(c->verdict),
+                     plk_stop_name(c->stop), c->want_rounds);
         }
         /* A group never calls more rounds than --min-rounds. */
         assert_true(m.have <= p.min_rounds);
@@ -461,6 +469,7 @@ test_calls_for(void **state)
     static const struct {
         double dt;
         unsigned want;
+        /* clang-format off */
     } rows[] = {
         {0.0, 100},     /* instant: the cap */
         {1e-9, 100},
@@ -471,6 +480,7 @@ test_calls_for(void **state)
         {0.002, 1},     /* a round's length: once */
         {5.0, 1},
     };
+    /* clang-format on */
     plk_policy p = defaults();
     size_t i;
 
@@ -503,8 +513,8 @@ static void
 test_screen_calls(void **state)
 {
     static const unsigned rows[][2] = {
-        {1, 1}, {2, 1}, {8, 1},     /* once per round */
-        {9, 22}, {100, 22},         /* at least a third of 64 */
+        {1, 1},    {2, 1},      {8, 1}, /* once per round */
+        {9, 22},   {100, 22},           /* at least a third of 64 */
         {200, 25}, {1000, 125},
     };
     size_t i;

@@ -33,10 +33,11 @@ typedef struct merge_case {
     const char *lines[MAX_ITEMS * 3];
     const char *warns[MAX_ITEMS];
     const char *errors[MAX_ITEMS];
-    const char *env_venv;     /* VIRTUAL_ENV, relative to the root */
+    const char *env_venv; /* VIRTUAL_ENV, relative to the root */
     const char *env_no_color;
 } merge_case;
 
+/* clang-format off */
 static const merge_case cases[] = {
     {"no file: defaults",
      NULL, ".", {NULL}, 0,
@@ -231,6 +232,7 @@ static const merge_case cases[] = {
      NULL, ".", {NULL}, PLK_EUSAGE, {NULL}, {NULL},
      {"VIRTUAL_ENV is", "nothere/bin/python is not there"}, "nothere"},
 };
+/* clang-format on */
 
 /* Runs of spaces as one, so expectations need not count the padding. */
 static char *
@@ -328,8 +330,7 @@ run_case(const merge_case *c, const char *root)
     }
     for (i = 0; c->lines[i] != NULL; i++) {
         if (!has_line(otext, c->lines[i])) {
-            fail_msg("%s: no line\n  %s\nin\n%s", c->name, c->lines[i],
-                     otext);
+            fail_msg("%s: no line\n  %s\nin\n%s", c->name, c->lines[i], otext);
         }
     }
     for (i = 0; c->warns[i] != NULL; i++) {
@@ -389,8 +390,10 @@ test_pyproject__merge(void **state)
         path = plk_asprintf("%s/venv/bin", proj);
         assert_int_equal(mkdir(path, 0755), 0);
         free(path);
-        assert_int_equal(symlink("/bin/true", (path = plk_asprintf(
-                                     "%s/venv/bin/python", proj))), 0);
+        assert_int_equal(
+            symlink("/bin/true",
+                    (path = plk_asprintf("%s/venv/bin/python", proj))),
+            0);
         free(path);
         if (cases[i].toml != NULL) {
             path = plk_asprintf("%s/pyproject.toml", proj);

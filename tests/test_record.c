@@ -31,7 +31,7 @@ fill_test(plk_test_result *t)
     t->message = plk_strdup("leaks 3.00 blocks/call");
     t->exc_type = plk_strdup("pyleak.Leak");
     t->details = plk_strdup("line one\nline two\n");
-    t->stdout_text = plk_strdup("");  /* empty, not NULL */
+    t->stdout_text = plk_strdup(""); /* empty, not NULL */
     t->stderr_text = plk_strdup("warning\x1b[31m");
     t->warmup = 3;
     t->rounds = 16;
@@ -128,8 +128,7 @@ assert_test_equal(const plk_test_result *a, const plk_test_result *b)
         assert_true(x->per_call == y->per_call);
         assert_int_equal(x->n, y->n);
         if (x->n > 0) {
-            assert_memory_equal(x->series, y->series,
-                                x->n * sizeof(int64_t));
+            assert_memory_equal(x->series, y->series, x->n * sizeof(int64_t));
         }
         assert_int_equal(x->fit.n, y->fit.n);
         assert_true(x->fit.slope == y->fit.slope);
@@ -192,9 +191,8 @@ test_record__empty_test_round_trip(void **state)
 
     assert_int_equal(plk_record_put_test(&b, PLK_REC_TEST, &t), 0);
     assert_int_equal(b.len, 5); /* length and type: zero fields are left out */
-    assert_int_equal(plk_record_decode(&r, (unsigned char *)b.data, b.len,
-                                       NULL),
-                     5);
+    assert_int_equal(
+        plk_record_decode(&r, (unsigned char *)b.data, b.len, NULL), 5);
     assert_test_equal(&t, &r.test);
     plk_record_free(&r);
     plk_buf_free(&b);
@@ -209,8 +207,8 @@ test_record__begin_carries_identity_only(void **state)
 
     fill_test(&t);
     assert_int_equal(plk_record_put_test(&b, PLK_REC_BEGIN, &t), 0);
-    assert_true(plk_record_decode(&r, (unsigned char *)b.data, b.len,
-                                  NULL) > 0);
+    assert_true(plk_record_decode(&r, (unsigned char *)b.data, b.len, NULL) >
+                0);
     assert_int_equal(r.type, PLK_REC_BEGIN);
     assert_string_equal(r.test.id, t.id);
     assert_string_equal(r.test.classname, t.classname);
@@ -243,8 +241,7 @@ test_record__suite_and_control_round_trip(void **state)
     s.error_details = plk_strdup("  File ...\n");
     assert_int_equal(plk_record_put_hello(&b, 1234), 0);
     assert_int_equal(plk_record_put_suite(&b, PLK_REC_SUITE_DONE, &s), 0);
-    assert_int_equal(plk_record_put_error(&b, PLK_EUSAGE, "no test 'x'"),
-                     0);
+    assert_int_equal(plk_record_put_error(&b, PLK_EUSAGE, "no test 'x'"), 0);
     assert_int_equal(plk_record_put_end(&b, PLK_EINTR), 0);
 
     used = plk_record_decode(&r, (unsigned char *)b.data, b.len, NULL);
@@ -255,8 +252,8 @@ test_record__suite_and_control_round_trip(void **state)
     plk_record_free(&r);
     at += (size_t)used;
 
-    used = plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at,
-                             NULL);
+    used =
+        plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at, NULL);
     assert_true(used > 0);
     assert_int_equal(r.type, PLK_REC_SUITE_DONE);
     assert_string_equal(r.suite.name, s.name);
@@ -270,16 +267,16 @@ test_record__suite_and_control_round_trip(void **state)
     plk_record_free(&r);
     at += (size_t)used;
 
-    used = plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at,
-                             NULL);
+    used =
+        plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at, NULL);
     assert_int_equal(r.type, PLK_REC_ERROR);
     assert_int_equal(r.code, PLK_EUSAGE);
     assert_string_equal(r.message, "no test 'x'");
     plk_record_free(&r);
     at += (size_t)used;
 
-    used = plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at,
-                             NULL);
+    used =
+        plk_record_decode(&r, (unsigned char *)b.data + at, b.len - at, NULL);
     assert_int_equal(r.type, PLK_REC_END);
     assert_int_equal(r.code, PLK_EINTR);
     plk_record_free(&r);
@@ -338,6 +335,7 @@ test_record__corrupt_input_is_an_error(void **state)
         unsigned char type;
         unsigned char fields[24];
         size_t n;
+        /* clang-format off */
     } cases[] = {
         {"unknown type", 99, {0}, 0},
         {"string longer than the record", PLK_REC_TEST,
@@ -361,6 +359,7 @@ test_record__corrupt_input_is_an_error(void **state)
          {1, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0}, 11},
         {"hello without a version", PLK_REC_HELLO, {0}, 0},
     };
+    /* clang-format on */
     unsigned char buf[64];
     size_t i;
 
@@ -388,11 +387,9 @@ test_record__bad_lengths(void **state)
     plk_record r;
     plk_error err = {0};
 
-    assert_int_equal(plk_record_decode(&r, zero, sizeof(zero), &err),
-                     PLK_EIO);
+    assert_int_equal(plk_record_decode(&r, zero, sizeof(zero), &err), PLK_EIO);
     plk_error_clear(&err);
-    assert_int_equal(plk_record_decode(&r, huge, sizeof(huge), &err),
-                     PLK_EIO);
+    assert_int_equal(plk_record_decode(&r, huge, sizeof(huge), &err), PLK_EIO);
     assert_non_null(strstr(err.message, "length"));
     plk_error_clear(&err);
 }
@@ -403,10 +400,10 @@ static void
 test_record__unknown_fields_are_skipped(void **state)
 {
     static const unsigned char fields[] = {
-        0x99, 0x00, 1, 3, 0, 0, 0, 'n', 'e', 'w',        /* tag 153 str */
-        0x01, 0x1f, 2, 1, 0, 0, 0, 0, 0, 0, 0,           /* metric 60 */
-        0x77, 0x00, 4, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, /* series */
-        0x03, 0x00, 1, 2, 0, 0, 0, 'o', 'k',             /* name */
+        0x99, 0x00, 1, 3, 0, 0, 0, 'n', 'e', 'w',    /* tag 153 str */
+        0x01, 0x1f, 2, 1, 0, 0, 0, 0,   0,   0,   0, /* metric 60 */
+        0x77, 0x00, 4, 1, 0, 0, 0, 1,   0,   0,   0, 0, 0, 0, 0, /* series */
+        0x03, 0x00, 1, 2, 0, 0, 0, 'o', 'k',                     /* name */
     };
     unsigned char buf[128];
     size_t n = frame(buf, PLK_REC_TEST, fields, sizeof(fields));

@@ -135,8 +135,7 @@ test_sample__heap_sees_malloc(void **state)
     plk_sample_take(&b);
     free(p);
     plk_sample_take(&c);
-    assert_true(b.v[PLK_METRIC_HEAP] - a.v[PLK_METRIC_HEAP] >=
-                (int64_t)size);
+    assert_true(b.v[PLK_METRIC_HEAP] - a.v[PLK_METRIC_HEAP] >= (int64_t)size);
     assert_int_equal(c.v[PLK_METRIC_HEAP], a.v[PLK_METRIC_HEAP]);
 }
 
@@ -160,8 +159,7 @@ test_sample__python_objects_counted(void **state)
     assert_int_equal(b.v[PLK_METRIC_BLOCKS] - a.v[PLK_METRIC_BLOCKS], 5);
     assert_int_equal(c.v[PLK_METRIC_BLOCKS], a.v[PLK_METRIC_BLOCKS]);
     if (plk_sample_available() & (1u << PLK_METRIC_OBJECTS)) {
-        assert_int_equal(b.v[PLK_METRIC_OBJECTS] - a.v[PLK_METRIC_OBJECTS],
-                         5);
+        assert_int_equal(b.v[PLK_METRIC_OBJECTS] - a.v[PLK_METRIC_OBJECTS], 5);
         assert_int_equal(c.v[PLK_METRIC_OBJECTS], a.v[PLK_METRIC_OBJECTS]);
     }
 #ifdef Py_REF_DEBUG

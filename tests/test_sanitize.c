@@ -111,6 +111,7 @@ test_sanitize__utf8_kept(void **state)
 static void
 test_sanitize__invalid_utf8(void **state)
 {
+    /* clang-format off */
     static const row rows[] = {
         {"lone_continuation", "a\x80z", 0, 0, "a" FFFD "z"},
         {"two_continuations", "\x80\xBF", 0, 0, FFFD FFFD},
@@ -134,6 +135,7 @@ test_sanitize__invalid_utf8(void **state)
         {"truncated_before_lead", "\xC3\xC3\xA9", 0, 0, FFFD "\xC3\xA9"},
         {"latin1_text", "caf\xE9!", 0, 0, "caf" FFFD "!"},
     };
+    /* clang-format on */
 
     check_rows(ROWS(rows));
 }
@@ -141,6 +143,7 @@ test_sanitize__invalid_utf8(void **state)
 static void
 test_sanitize__ansi_csi_removed(void **state)
 {
+    /* clang-format off */
     static const row rows[] = {
         {"colour", "\x1b[31mred\x1b[0m", 0, 0, "red"},
         {"bold_green", "\x1b[1;32mok\x1b[m done", 0, 0, "ok done"},
@@ -154,6 +157,7 @@ test_sanitize__ansi_csi_removed(void **state)
         {"keypad", "\x1b=x\x1b>", 0, 0, "x"},
         {"oneline", "\x1b[31mE\x1b[0m\n\x1b[31mF\x1b[0m", 0, 1, "E F"},
     };
+    /* clang-format on */
 
     check_rows(ROWS(rows));
 }
@@ -176,6 +180,7 @@ test_sanitize__ansi_osc_removed(void **state)
 static void
 test_sanitize__control_characters(void **state)
 {
+    /* clang-format off */
     static const row rows[] = {
         {"nul", "a\0b", 3, 0, "a\\x00b"},
         {"soh", "a\x01z", 0, 0, "a\\x01z"},
@@ -191,6 +196,7 @@ test_sanitize__control_characters(void **state)
         {"del_kept", "a\x7f" "b", 0, 0, "a\x7f" "b"},
         {"oneline_keeps_escapes", "\x01\n\x02", 0, 1, "\\x01 \\x02"},
     };
+    /* clang-format on */
 
     check_rows(ROWS(rows));
 }
@@ -198,11 +204,13 @@ test_sanitize__control_characters(void **state)
 static void
 test_sanitize__noncharacters(void **state)
 {
+    /* clang-format off */
     static const row rows[] = {
         {"fffe", "a\xEF\xBF\xBE" "b", 0, 0, "a\\uFFFEb"},
         {"ffff", "\xEF\xBF\xBF", 0, 0, "\\uFFFF"},
         {"fffd_kept", "\xEF\xBF\xBD", 0, 0, FFFD},
     };
+    /* clang-format on */
 
     check_rows(ROWS(rows));
 }
@@ -325,6 +333,7 @@ test_sanitize__json_surrogates(void **state)
         const char *name;
         const char *in;
         const char *want;
+        /* clang-format off */
     } rows[] = {
         {"lone_high", "[\"\\ud800\"]", "[\"\\ufffd\"]"},
         {"lone_low", "\"a\\uDFFFb\"", "\"a\\ufffdb\""},
@@ -343,6 +352,7 @@ test_sanitize__json_surrogates(void **state)
         {"not_hex", "\"\\udxyz\"", "\"\\udxyz\""},
         {"trailing_backslash", "x\\", "x\\"},
     };
+    /* clang-format on */
     size_t i;
 
     (void)state;
@@ -448,8 +458,8 @@ xml_safe(const unsigned char *s)
             cp = (cp << 6) | (s[k] & 0x3f);
         }
         if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-            cp == 0xfffe || cp == 0xffff ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
+            cp == 0xffff ||
             (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')) {
             return 0;
         }
@@ -464,10 +474,9 @@ test_sanitize__random_bytes_are_safe(void **state)
     /* A fixed generator so a failure reproduces. Bytes are drawn mostly
      * from the troublesome ranges. */
     static const unsigned char pool[] = {
-        0x00, 0x01, 0x07, 0x09, 0x0a, 0x0d, 0x1b, 0x1b, '[',  ']',
-        '\\', ';',  '3',  'm',  ' ',  'a',  0x7f, 0x80, 0xbf, 0xc0,
-        0xc3, 0xa9, 0xe0, 0xed, 0xa0, 0xef, 0xbf, 0xbe, 0xf0, 0x9f,
-        0xf4, 0x90, 0xf5, 0xff, '(',  'B'};
+        0x00, 0x01, 0x07, 0x09, 0x0a, 0x0d, 0x1b, 0x1b, '[',  ']',  '\\', ';',
+        '3',  'm',  ' ',  'a',  0x7f, 0x80, 0xbf, 0xc0, 0xc3, 0xa9, 0xe0, 0xed,
+        0xa0, 0xef, 0xbf, 0xbe, 0xf0, 0x9f, 0xf4, 0x90, 0xf5, 0xff, '(',  'B'};
     uint32_t seed = 12345;
     int iter;
 

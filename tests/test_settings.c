@@ -24,8 +24,7 @@
 #define N(array) (sizeof(array) / sizeof((array)[0]))
 #define MAX_SAMPLES 8
 
-static const char *const builtin_flags[] = {"--", "-h", "--help",
-                                            "--version"};
+static const char *const builtin_flags[] = {"--", "-h", "--help", "--version"};
 
 static char *
 capture(void (*print)(FILE *, const void *), const void *arg)
@@ -117,10 +116,9 @@ test_settings__rows(void **state)
             if (strncmp(f->name, "--", 2) != 0 || f->name[2] == '\0') {
                 fail_msg("%s: flag '%s' is not --NAME", name, f->name);
             }
-            if (f->short_name != NULL
-                && (f->short_name[0] != '-' || strlen(f->short_name) != 2)) {
-                fail_msg("%s: short flag '%s' is not -X", name,
-                         f->short_name);
+            if (f->short_name != NULL &&
+                (f->short_name[0] != '-' || strlen(f->short_name) != 2)) {
+                fail_msg("%s: short flag '%s' is not -X", name, f->short_name);
             }
             if (f->help == NULL || f->help[0] == '\0') {
                 fail_msg("%s: %s has no help", name, f->name);
@@ -134,8 +132,8 @@ test_settings__rows(void **state)
                 plk_error err = {0};
 
                 plk_config_init(&c);
-                if (plk_setting_set(&c, s, f->name, f->sets, NULL, &err)
-                    != 0) {
+                if (plk_setting_set(&c, s, f->name, f->sets, NULL, &err) !=
+                    0) {
                     fail_msg("%s: %s sets '%s': %s", name, f->name, f->sets,
                              err.message);
                 }
@@ -249,8 +247,7 @@ add(sample *out, size_t *n, const plk_setting_def *s, const plk_flag *f,
 
     assert_true(*n < MAX_SAMPLES);
     out[*n].argv[0] = f != NULL ? xstrdup(f->name) : NULL;
-    out[*n].argv[1] = f != NULL && f->metavar == NULL ? NULL
-                                                      : xstrdup(value);
+    out[*n].argv[1] = f != NULL && f->metavar == NULL ? NULL : xstrdup(value);
     toml_value(v, sizeof(v), s, value);
     snprintf(out[*n].line, sizeof(out[*n].line), "%s = %s", s->key, v);
     (*n)++;
@@ -348,8 +345,7 @@ same_list(const plk_strlist *a, const plk_strlist *b)
 
 /* Does setting s hold the same value in a and b? */
 static int
-same_value(const plk_setting_def *s, const plk_config *a,
-           const plk_config *b)
+same_value(const plk_setting_def *s, const plk_config *a, const plk_config *b)
 {
     plk_value x, y;
     int m;
@@ -368,8 +364,8 @@ same_value(const plk_setting_def *s, const plk_config *a,
         return x.b == y.b;
     case PLK_KIND_STRING:
     case PLK_KIND_PATH:
-        return (x.s == NULL && y.s == NULL)
-               || (x.s != NULL && y.s != NULL && strcmp(x.s, y.s) == 0);
+        return (x.s == NULL && y.s == NULL) ||
+               (x.s != NULL && y.s != NULL && strcmp(x.s, y.s) == 0);
     case PLK_KIND_TARGETS:
     case PLK_KIND_GLOBS:
         return same_list(x.list, y.list);
@@ -473,15 +469,15 @@ test_settings__flag_and_key_agree(void **state)
             char *args[2] = {ss[j].argv[0], ss[j].argv[1]};
             int ra, rb;
 
-            if (args[0] == NULL) {  /* the targets: no flag */
+            if (args[0] == NULL) { /* the targets: no flag */
                 args[0] = args[1];
                 args[1] = NULL;
             }
             ra = from_flags(&a, args, 2, &ea);
             rb = from_file(&b, ss[j].line, &eb);
             if (ra != rb) {
-                fail_msg("%s %s: command line %d (%s), file %d (%s)",
-                         args[0], args[1] ? args[1] : "", ra,
+                fail_msg("%s %s: command line %d (%s), file %d (%s)", args[0],
+                         args[1] ? args[1] : "", ra,
                          ea.message ? ea.message : "", rb,
                          eb.message ? eb.message : "");
             }
@@ -525,8 +521,8 @@ test_settings__ranges(void **state)
         const plk_setting_def *s = plk_setting_at(i);
         const plk_flag *f = &s->flags[0];
 
-        if (s->kind != PLK_KIND_UINT && s->kind != PLK_KIND_NUMBER
-            && s->kind != PLK_KIND_METRICS) {
+        if (s->kind != PLK_KIND_UINT && s->kind != PLK_KIND_NUMBER &&
+            s->kind != PLK_KIND_METRICS) {
             continue;
         }
         for (side = 0; side < 2; side++) {
@@ -544,7 +540,7 @@ test_settings__ranges(void **state)
             }
             if (s->kind == PLK_KIND_METRICS && side == 1) {
                 free(accepts);
-                continue;  /* no upper bound */
+                continue; /* no upper bound */
             }
             bad = open ? end : side == 0 ? end - 1 : end + 1;
             if (s->kind == PLK_KIND_METRICS) {
@@ -573,10 +569,10 @@ test_settings__ranges(void **state)
             if (rc != PLK_EUSAGE) {
                 fail_msg("%s: taken", line);
             }
-            if (strncmp(eb.message, "pyproject.toml:2: ", 18) != 0
-                || strstr(eb.message, s->key) == NULL
-                || (s->kind != PLK_KIND_METRICS
-                    && strstr(eb.message, accepts) == NULL)) {
+            if (strncmp(eb.message, "pyproject.toml:2: ", 18) != 0 ||
+                strstr(eb.message, s->key) == NULL ||
+                (s->kind != PLK_KIND_METRICS &&
+                 strstr(eb.message, accepts) == NULL)) {
                 fail_msg("%s: message '%s'", line, eb.message);
             }
             plk_error_clear(&ea);
@@ -586,8 +582,7 @@ test_settings__ranges(void **state)
             /* The end itself, by the row's own parser. */
             if (!open) {
                 snprintf(value, sizeof(value),
-                         s->kind == PLK_KIND_METRICS ? "heap=%.17g"
-                                                      : "%.17g",
+                         s->kind == PLK_KIND_METRICS ? "heap=%.17g" : "%.17g",
                          end);
                 plk_config_init(&a);
                 if (plk_setting_set(&a, s, f->name, value, NULL, &ea) != 0) {
@@ -606,7 +601,7 @@ static void
 test_settings__shard_range(void **state)
 {
     static const char *const bad[] = {"0/2", "3/2", "1/0", "1/100001",
-                                      "2", "a/b", "1/2x"};
+                                      "2",   "a/b", "1/2x"};
     static const char *const good[] = {"1/1", "2/4", "100000/100000"};
     size_t i;
 
@@ -649,11 +644,11 @@ test_settings__config_lists_every_row(void **state)
         const char *name = plk_setting_name(plk_setting_at(i));
         char *a = plk_asprintf("\n%s = ", name);
         char *b = plk_asprintf("\n# %s: not set", name);
-        char *m = plk_asprintf("\n%s.%s = ", name,
-                               plk_metric_name(PLK_METRIC_REFS));
+        char *m =
+            plk_asprintf("\n%s.%s = ", name, plk_metric_name(PLK_METRIC_REFS));
 
-        if (strstr(text, a) == NULL && strstr(text, b) == NULL
-            && strstr(text, m) == NULL) {
+        if (strstr(text, a) == NULL && strstr(text, b) == NULL &&
+            strstr(text, m) == NULL) {
             fail_msg("config does not show %s:\n%s", name, text);
         }
         free(a);
@@ -685,11 +680,10 @@ test_settings__help_lists_every_flag(void **state)
             if (f->name == NULL) {
                 continue;
             }
-            label = plk_asprintf("\n  %s%s%s%s%s", f->short_name
-                                 ? f->short_name : "",
-                                 f->short_name ? ", " : "", f->name,
-                                 f->metavar ? " " : "",
-                                 f->metavar ? f->metavar : "");
+            label = plk_asprintf(
+                "\n  %s%s%s%s%s", f->short_name ? f->short_name : "",
+                f->short_name ? ", " : "", f->name, f->metavar ? " " : "",
+                f->metavar ? f->metavar : "");
             if (strstr(text, label) == NULL) {
                 fail_msg("help lacks%s", label);
             }
@@ -816,8 +810,9 @@ test_settings__docs_list_every_row(void **state)
 static void
 test_settings__values(void **state)
 {
-    char *args[] = {"--rounds", "12", "--color", "never", "--shard", "2/3",
-                    "--keyword", "x", "--floor", "heap=9", "--no-diagnose"};
+    char *args[] = {"--rounds", "12",     "--color",      "never",
+                    "--shard",  "2/3",    "--keyword",    "x",
+                    "--floor",  "heap=9", "--no-diagnose"};
     plk_config c;
     plk_error err = {0};
     plk_value v;

@@ -164,8 +164,8 @@ test_shard__durations_from_junit(void **state)
     assert_true(plk_durations_lookup(&d, "tests/test_a.py", NULL) == 2.0);
     assert_true(plk_durations_lookup(&d, "tests/test_b.py", NULL) == 3.0);
     /* Strict JUnit has no paths: the module name finds it. */
-    assert_true(plk_durations_lookup(&d, "tests/test_c.py",
-                                     "tests.test_c") == 2.25);
+    assert_true(plk_durations_lookup(&d, "tests/test_c.py", "tests.test_c") ==
+                2.25);
     assert_true(plk_durations_lookup(&d, "nope.py", "nope") < 0);
     plk_durations_free(&d);
     unlink(path);
@@ -202,10 +202,10 @@ test_shard__bad_reports_are_usage_errors(void **state)
 {
     static const char *const bad[] = {
         "not a report at all\n",
-        "{\"id\": \"x\", \"time\": 1",        /* truncated */
+        "{\"id\": \"x\", \"time\": 1", /* truncated */
         "[1, 2,, 3]",
         "{\"a\": tru}",
-        "<testsuites><testsuite>",           /* unclosed XML */
+        "<testsuites><testsuite>", /* unclosed XML */
         "",
     };
     size_t i;
@@ -226,8 +226,7 @@ test_shard__bad_reports_are_usage_errors(void **state)
         plk_durations d;
         plk_error err = {0};
 
-        assert_int_equal(plk_durations_read(&d, "/no/such/report.xml",
-                                            &err),
+        assert_int_equal(plk_durations_read(&d, "/no/such/report.xml", &err),
                          PLK_EUSAGE);
         assert_non_null(strstr(err.message, "/no/such/report.xml"));
         plk_error_clear(&err);
@@ -295,8 +294,9 @@ test_shard__json_edges(void **state)
     static const struct {
         const char *name;
         const char *text;
-        const char *file;  /* looked up; NULL: the report knows none */
+        const char *file; /* looked up; NULL: the report knows none */
         double secs;
+        /* clang-format off */
     } rows[] = {
         /* Valid JSON that is not an object: nothing in it, no error. */
         {"array", "[1, 2, 3]", NULL, 0},
@@ -325,6 +325,7 @@ test_shard__json_edges(void **state)
         {"last_of_time_and_duration",
          "{\"id\": \"a.py::t\", \"time\": 1, \"duration\": 2}", "a.py", 2},
     };
+    /* clang-format on */
     size_t i;
 
     (void)state;
@@ -383,6 +384,7 @@ test_shard__gitlab_variables(void **state)
         const char *index, *total;
         int rc;
         unsigned k, n;
+        /* clang-format off */
     } cases[] = {
         {NULL, NULL, 0, 0, 0},
         {"2", "3", 0, 2, 3},
@@ -393,6 +395,7 @@ test_shard__gitlab_variables(void **state)
         {"1", NULL, PLK_EUSAGE, 0, 0},
         {"-1", "2", PLK_EUSAGE, 0, 0},
     };
+    /* clang-format on */
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -79,6 +79,7 @@ typedef struct valid_case {
     const char *tree;
 } valid_case;
 
+/* clang-format off */
 static const valid_case valid_cases[] = {
     {"", "{}"},
     {"# only a comment\n\n   \n", "{}"},
@@ -149,6 +150,7 @@ static const valid_case valid_cases[] = {
      "{project={name=\"demo\",version=\"1.0\",dependencies=[\"requests>=2\"]},"
      "tool={black={line-length=88},pyleak-ci={jobs=2}}}"},
 };
+/* clang-format on */
 
 static void
 test_toml__valid(void **state)
@@ -161,8 +163,7 @@ test_toml__valid(void **state)
         plk_toml_value *root = NULL;
         plk_error err = {0};
         plk_buf b = {0};
-        int rc = plk_toml_parse(&root, c->doc, strlen(c->doc), "t.toml",
-                                &err);
+        int rc = plk_toml_parse(&root, c->doc, strlen(c->doc), "t.toml", &err);
 
         if (rc != 0) {
             fail_msg("case %zu: %s\n  doc: %s", i, err.message, c->doc);
@@ -259,8 +260,7 @@ test_toml__invalid(void **state)
         const invalid_case *c = &invalid_cases[i];
         plk_toml_value *root = NULL;
         plk_error err = {0};
-        int rc = plk_toml_parse(&root, c->doc, strlen(c->doc), "t.toml",
-                                &err);
+        int rc = plk_toml_parse(&root, c->doc, strlen(c->doc), "t.toml", &err);
 
         if (rc == 0) {
             plk_buf b = {0};
@@ -274,8 +274,7 @@ test_toml__invalid(void **state)
         if (err.message == NULL ||
             strncmp(err.message, c->message, strlen(c->message)) != 0) {
             fail_msg("case %zu:\n  doc:  %s\n  got:  %s\n  want: %s...", i,
-                     c->doc, err.message ? err.message : "(none)",
-                     c->message);
+                     c->doc, err.message ? err.message : "(none)", c->message);
         }
         plk_error_clear(&err);
     }
@@ -284,15 +283,14 @@ test_toml__invalid(void **state)
 static void
 test_toml__lines_and_lookup(void **state)
 {
-    static const char doc[] =
-        "# header\n"
-        "[tool.pyleak-ci]\n"
-        "rounds = 8\n"
-        "paths = [\n"
-        "  \"a\",\n"
-        "  \"b\",\n"
-        "]\n"
-        "threshold.heap = 64\n";
+    static const char doc[] = "# header\n"
+                              "[tool.pyleak-ci]\n"
+                              "rounds = 8\n"
+                              "paths = [\n"
+                              "  \"a\",\n"
+                              "  \"b\",\n"
+                              "]\n"
+                              "threshold.heap = 64\n";
     plk_toml_value *root = NULL;
     const plk_toml_value *tool, *cfg;
     const plk_toml_entry *e;
@@ -325,8 +323,12 @@ static void
 test_toml__quote_round_trips(void **state)
 {
     static const char *const inputs[] = {
-        "plain", "", "with \"quotes\" and \\ backslash", "tab\tnl\ncr\r",
-        "bell\x07 del\x7f", "caf\xc3\xa9",
+        "plain",
+        "",
+        "with \"quotes\" and \\ backslash",
+        "tab\tnl\ncr\r",
+        "bell\x07 del\x7f",
+        "caf\xc3\xa9",
     };
     size_t i;
 

@@ -249,9 +249,9 @@ test_util__error_set(void **state)
 {
     plk_error err = {0};
 
-    assert_int_equal(plk_error_set(&err, PLK_EIO, "cannot read %s: %d",
-                                   "x.py", 5),
-                     PLK_EIO);
+    assert_int_equal(
+        plk_error_set(&err, PLK_EIO, "cannot read %s: %d", "x.py", 5),
+        PLK_EIO);
     assert_int_equal(err.code, PLK_EIO);
     assert_string_equal(err.message, "cannot read x.py: 5");
     assert_null(err.detail);
@@ -439,11 +439,12 @@ test_util__utf8_round_trip(void **state)
             assert_int_equal(n, 0);
             continue;
         }
-        assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2
-                                        : cp < 0x10000 ? 3 : 4);
-        assert_int_equal(plk_utf8_decode((const unsigned char *)buf, n,
-                                         &back, &bad),
-                         n);
+        assert_int_equal(n, cp < 0x80      ? 1
+                            : cp < 0x800   ? 2
+                            : cp < 0x10000 ? 3
+                                           : 4);
+        assert_int_equal(
+            plk_utf8_decode((const unsigned char *)buf, n, &back, &bad), n);
         assert_int_equal(back, cp);
         assert_int_equal(plk_utf8_valid(buf, n), 1);
     }
@@ -458,7 +459,7 @@ test_util__utf8_invalid(void **state)
         "\xed\xa0\x80",     /* a surrogate */
         "\xf4\x90\x80\x80", /* past U+10FFFF */
         "\xff",
-        "a\xe2\x82",        /* cut short */
+        "a\xe2\x82", /* cut short */
     };
     size_t i;
 

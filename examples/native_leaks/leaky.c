@@ -77,8 +77,8 @@ static PyMethodDef leaky_methods[] = {
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef leaky_module = {
-    PyModuleDef_HEAD_INIT, "leaky",
-    "Functions with deliberate native leaks.", -1, leaky_methods};
+    PyModuleDef_HEAD_INIT, "leaky", "Functions with deliberate native leaks.",
+    -1, leaky_methods};
 
 PyMODINIT_FUNC
 PyInit_leaky(void)

@@ -12,8 +12,8 @@ plk_strerror(int code)
     switch (code) {
     case 0:
         return "success";
-#define PLK__ERR_TEXT(name, value, text) \
-    case value:                          \
+#define PLK__ERR_TEXT(name, value, text)                                      \
+    case value:                                                               \
         return text;
         PLK_ERRNO_MAP(PLK__ERR_TEXT)
 #undef PLK__ERR_TEXT

@@ -12,15 +12,15 @@
 
 /* X(name, value, description): one table generates the enum and
  * plk_strerror(), so a code can never lack its text. */
-#define PLK_ERRNO_MAP(X)                                                    \
-    X(EUSAGE, -1, "usage error")                                            \
-    X(ENOMEM, -2, "out of memory")                                          \
-    X(EIO, -3, "input/output error")                                        \
-    X(EPYTHON, -4, "Python error")                                          \
-    X(EVERSION, -5, "Python version mismatch")                              \
-    X(ENOTFOUND, -6, "not found")                                           \
-    X(ECOLLECT, -7, "collection error")                                     \
-    X(EINTR, -8, "interrupted")                                             \
+#define PLK_ERRNO_MAP(X)                                                      \
+    X(EUSAGE, -1, "usage error")                                              \
+    X(ENOMEM, -2, "out of memory")                                            \
+    X(EIO, -3, "input/output error")                                          \
+    X(EPYTHON, -4, "Python error")                                            \
+    X(EVERSION, -5, "Python version mismatch")                                \
+    X(ENOTFOUND, -6, "not found")                                             \
+    X(ECOLLECT, -7, "collection error")                                       \
+    X(EINTR, -8, "interrupted")                                               \
     X(EINTERNAL, -9, "internal error")
 
 typedef enum {

@@ -80,8 +80,8 @@ select_kth(double *v, size_t n, size_t k)
     size_t hi = n;
 
     while (hi - lo > 1) {
-        double pivot = median_of_three(v[lo], v[lo + (hi - lo) / 2],
-                                       v[hi - 1]);
+        double pivot =
+            median_of_three(v[lo], v[lo + (hi - lo) / 2], v[hi - 1]);
         size_t lt = lo;
         size_t i = lo;
         size_t gt = hi;
@@ -155,8 +155,7 @@ plk_fit_theil_sen(const int64_t *y, size_t n, double *scratch)
     for (i = 0; i < n; i++) {
         for (j = i + 1; j < n; j++) {
             /* Subtract in double: an int64 difference can overflow. */
-            scratch[count++] = ((double)y[j] - (double)y[i]) /
-                               (double)(j - i);
+            scratch[count++] = ((double)y[j] - (double)y[i]) / (double)(j - i);
         }
     }
     return plk_fit_median(scratch, count);
@@ -303,8 +302,7 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
         scratch[i] = (double)y[i] - out->slope * (double)i;
     }
     out->intercept = plk_fit_median(scratch, n);
-    plk_fit_mann_kendall(y, n, &out->mk_s, &out->mk_z, &out->mk_p,
-                         scratch);
+    plk_fit_mann_kendall(y, n, &out->mk_s, &out->mk_z, &out->mk_p, scratch);
     out->net = y[n - 1] - y[0];
     out->all_zero = 1;
     for (i = 1; i < n; i++) {
@@ -344,8 +342,8 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
          * growth in two separate rounds that is still there at the end is
          * a leak. A count that also goes down (a thread that outlives its
          * join() by a moment) must show a significant trend as well. */
-        int steady = drops == 0 ||
-                     (out->mk_s > 0.0 && out->mk_p < params->alpha);
+        int steady =
+            drops == 0 || (out->mk_s > 0.0 && out->mk_p < params->alpha);
 
         if (out->net > 0 && steps >= 2 && late > 0.0 && steady) {
             out->verdict = PLK_VERDICT_LEAK;
@@ -359,16 +357,15 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
     }
     else {
         double slope = out->slope;
-        int growing_now = out->late_slope > 0.0 &&
-                          out->late_slope >= params->floor_per_round &&
-                          (slope <= 0.0 ||
-                           out->late_slope >= params->late_fraction * slope);
+        int growing_now =
+            out->late_slope > 0.0 &&
+            out->late_slope >= params->floor_per_round &&
+            (slope <= 0.0 || out->late_slope >= params->late_fraction * slope);
         int trend = out->mk_s > 0.0 && out->mk_p < params->alpha &&
                     slope > 0.0 && slope >= params->floor_per_round;
 
         unsigned long calls = params->calls_before +
-                              (unsigned long)(n - 1) *
-                                  params->calls_per_round;
+                              (unsigned long)(n - 1) * params->calls_per_round;
 
         /* Growth that stopped: nothing rose over the last third of the
          * rounds, a stretch at least twice the longest wait between two
@@ -384,8 +381,8 @@ plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
         /* A cache capped at C entries filling one per call grows like a
          * leak for C calls: steady growth proves a leak only once the
          * test has been called persist_calls times by the last sample. */
-        out->persisted = params->persist_calls == 0 ||
-                         calls >= params->persist_calls;
+        out->persisted =
+            params->persist_calls == 0 || calls >= params->persist_calls;
 
         /* Either sign alone is not enough: an early trend that has
          * flattened is a filled cache, and late growth without a

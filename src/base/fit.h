@@ -43,15 +43,15 @@ typedef struct plk_fit_params {
 } plk_fit_params;
 
 typedef struct plk_fit {
-    size_t n;            /* number of samples fitted */
-    double slope;        /* Theil-Sen slope, units per round */
-    double intercept;    /* median of y - slope * x */
-    double late_slope;   /* growth per round over the last third */
-    double mk_s;         /* Mann-Kendall S */
-    double mk_z;         /* normal score of S, continuity-corrected */
-    double mk_p;         /* two-sided p-value */
-    int64_t net;         /* y[n-1] - y[0] */
-    int all_zero;        /* every delta is zero */
+    size_t n;          /* number of samples fitted */
+    double slope;      /* Theil-Sen slope, units per round */
+    double intercept;  /* median of y - slope * x */
+    double late_slope; /* growth per round over the last third */
+    double mk_s;       /* Mann-Kendall S */
+    double mk_z;       /* normal score of S, continuity-corrected */
+    double mk_p;       /* two-sided p-value */
+    int64_t net;       /* y[n-1] - y[0] */
+    int all_zero;      /* every delta is zero */
     /* Rises: rounds where the series first reaches the floor above the
      * level of the rise before (sample 0 to start with). */
     size_t rises;        /* how many */
@@ -82,8 +82,8 @@ int plk_fit_series(plk_fit *out, const int64_t *y, size_t n,
 /* Theil-Sen slope of y over x = 0..n-1 (median pairwise slope). */
 double plk_fit_theil_sen(const int64_t *y, size_t n, double *scratch);
 /* Mann-Kendall S, variance with the tie correction, z and p. */
-void plk_fit_mann_kendall(const int64_t *y, size_t n, double *s,
-                          double *z, double *p, double *scratch);
+void plk_fit_mann_kendall(const int64_t *y, size_t n, double *s, double *z,
+                          double *p, double *scratch);
 /* Two-sided p-value of a standard normal score. */
 double plk_fit_normal_p(double z);
 /* Median of v[0..n-1]; reorders v. */

@@ -153,8 +153,8 @@ done:
     }
     free(tmp);
     if (errnum != 0) {
-        return plk_error_set(err, PLK_EIO, "cannot write the %s %s: %s",
-                             what, path, strerror(errnum));
+        return plk_error_set(err, PLK_EIO, "cannot write the %s %s: %s", what,
+                             path, strerror(errnum));
     }
     return 0;
 }

@@ -89,8 +89,8 @@ plk_suite_result_totals(const plk_suite_result *s, plk_totals *out)
     }
     for (i = 0; i < s->ntests; i++) {
         count(out, s->tests[i].outcome);
-        out->not_repeatable += (size_t)plk_test_result_not_repeatable(
-            &s->tests[i]);
+        out->not_repeatable +=
+            (size_t)plk_test_result_not_repeatable(&s->tests[i]);
     }
 }
 

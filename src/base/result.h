@@ -9,10 +9,10 @@
 #include "base/metric.h"
 
 typedef enum {
-    PLK_OUTCOME_PASSED,  /* ran every round, no leak */
-    PLK_OUTCOME_LEAKED,  /* at least one gating metric leaks */
-    PLK_OUTCOME_FAILED,  /* the test itself raised */
-    PLK_OUTCOME_ERROR,   /* collection, fixture or harness trouble */
+    PLK_OUTCOME_PASSED, /* ran every round, no leak */
+    PLK_OUTCOME_LEAKED, /* at least one gating metric leaks */
+    PLK_OUTCOME_FAILED, /* the test itself raised */
+    PLK_OUTCOME_ERROR,  /* collection, fixture or harness trouble */
     PLK_OUTCOME_SKIPPED
 } plk_outcome;
 
@@ -26,53 +26,53 @@ typedef enum {
 } plk_baseline_state;
 
 typedef struct plk_metric_result {
-    int measured;        /* 0 when this build lacks the metric */
-    int gating;          /* 1 when its verdict can fail the test */
+    int measured; /* 0 when this build lacks the metric */
+    int gating;   /* 1 when its verdict can fail the test */
     plk_fit fit;
-    double per_call;     /* fit.slope / calls per round */
-    int64_t *series;     /* samples, baseline first; owned */
-    size_t n;            /* samples in series */
+    double per_call; /* fit.slope / calls per round */
+    int64_t *series; /* samples, baseline first; owned */
+    size_t n;        /* samples in series */
 } plk_metric_result;
 
 typedef struct plk_test_result {
-    char *id;         /* "tests/test_x.py::Class::name" */
-    char *classname;  /* dotted: "tests.test_x.Class" */
-    char *name;       /* "name" */
-    char *file;       /* path relative to the working directory */
-    long line;        /* 1-based, 0 when unknown */
+    char *id;        /* "tests/test_x.py::Class::name" */
+    char *classname; /* dotted: "tests.test_x.Class" */
+    char *name;      /* "name" */
+    char *file;      /* path relative to the working directory */
+    long line;       /* 1-based, 0 when unknown */
     plk_outcome outcome;
-    double time;      /* seconds spent on the test, all rounds */
-    char *message;    /* one-line summary (failure, error, skip, leak) */
-    char *exc_type;   /* exception type for failures and errors */
-    char *details;    /* traceback, or the leak report */
+    double time;       /* seconds spent on the test, all rounds */
+    char *message;     /* one-line summary (failure, error, skip, leak) */
+    char *exc_type;    /* exception type for failures and errors */
+    char *details;     /* traceback, or the leak report */
     char *stdout_text; /* captured stdout of the first call */
     char *stderr_text; /* captured stderr (and warnings) of the first call */
-    unsigned warmup;  /* warm-up rounds */
-    unsigned rounds;  /* measured rounds */
-    unsigned calls;   /* calls per round */
+    unsigned warmup;   /* warm-up rounds */
+    unsigned rounds;   /* measured rounds */
+    unsigned calls;    /* calls per round */
     unsigned screened; /* size of the group it was screened clean with,
                         * 0 when measured alone */
     unsigned long total_calls; /* calls of the test in all, the first
                                 * included (not those of a diagnosis) */
     plk_metric_result metrics[PLK_METRIC__COUNT];
     /* Diagnosis of a leak (NULL/0 when there is none). */
-    char *kind;       /* "python-held", "native-ref", "native-alloc", "fd",
+    char *kind;     /* "python-held", "native-ref", "native-alloc", "fd",
                        * "thread"; several joined with ',' */
-    char *loc_file;   /* the leak's location: first frame in user code */
+    char *loc_file; /* the leak's location: first frame in user code */
     long loc_line;
-    char *top_site;   /* "path:line: source" of the top allocation site */
-    char *diagnosis;  /* the whole diagnosis as a JSON object text */
+    char *top_site;       /* "path:line: source" of the top allocation site */
+    char *diagnosis;      /* the whole diagnosis as a JSON object text */
     double diagnose_time; /* seconds spent diagnosing */
     /* Per-test control and baseline. */
-    char *note;       /* allowances and baseline state, for reports */
+    char *note; /* allowances and baseline state, for reports */
     plk_baseline_state baseline;
 } plk_test_result;
 
 typedef struct plk_suite_result {
-    char *name;       /* dotted module name */
-    char *file;       /* relative path */
+    char *name; /* dotted module name */
+    char *file; /* relative path */
     double time;
-    char *timestamp;  /* YYYY-MM-DDTHH:MM:SS, local time at start */
+    char *timestamp; /* YYYY-MM-DDTHH:MM:SS, local time at start */
     /* Set when the file could not be imported or collected. */
     char *error_type;
     char *error_message;

@@ -8,16 +8,16 @@
 #include <stddef.h>
 
 typedef struct plk_strindex_entry {
-    char *key;       /* owned copy */
-    size_t *values;  /* in the order added */
+    char *key;      /* owned copy */
+    size_t *values; /* in the order added */
     size_t n, cap;
 } plk_strindex_entry;
 
 typedef struct plk_strindex {
     plk_strindex_entry *entries; /* in the order keys first came */
     size_t nentries, capentries;
-    size_t *slots;   /* open addressing: entry index + 1, 0 empty */
-    size_t nslots;   /* a power of two, or 0 */
+    size_t *slots; /* open addressing: entry index + 1, 0 empty */
+    size_t nslots; /* a power of two, or 0 */
 } plk_strindex;
 
 /* Add value under key (copied). Returns 0 or PLK_ENOMEM (the index is

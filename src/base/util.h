@@ -49,7 +49,6 @@ void plk_buf_free(plk_buf *b);
  * file), PLK_EIO (unreadable, or larger than max bytes when max > 0) or
  * PLK_ENOMEM; *errno_out (when not NULL) is the errno of the failure,
  * EFBIG for a file past max. out keeps what it had on failure. */
-int plk_read_file(const char *path, size_t max, plk_buf *out,
-                  int *errno_out);
+int plk_read_file(const char *path, size_t max, plk_buf *out, int *errno_out);
 
 #endif

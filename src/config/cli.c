@@ -39,9 +39,9 @@ find_option(cli_option *out, const char *arg, const char **value_out)
             if (f->name == NULL) {
                 continue;
             }
-            if ((strlen(f->name) == len && strncmp(f->name, arg, len) == 0)
-                || (eq == NULL && f->short_name != NULL
-                    && strcmp(f->short_name, arg) == 0)) {
+            if ((strlen(f->name) == len && strncmp(f->name, arg, len) == 0) ||
+                (eq == NULL && f->short_name != NULL &&
+                 strcmp(f->short_name, arg) == 0)) {
                 out->row = row;
                 out->flag = f;
                 *value_out = eq != NULL ? eq + 1 : NULL;
@@ -91,8 +91,8 @@ wants_help(int argc, char **argv)
         if (is_help(argv[i])) {
             return 1;
         }
-        if (find_option(&o, argv[i], &value) && o.flag->metavar != NULL
-            && value == NULL && i + 1 < argc && is_value(argv[i + 1])) {
+        if (find_option(&o, argv[i], &value) && o.flag->metavar != NULL &&
+            value == NULL && i + 1 < argc && is_value(argv[i + 1])) {
             i++;
         }
     }
@@ -149,16 +149,14 @@ parse_run(plk_config *c, int argc, char **argv, int i, plk_error *err)
         }
         if (!find_option(&o, arg, &value)) {
             if (is_version(arg)) {
-                return unknown_option(arg, "; use 'pyleak-ci --version'",
-                                      err);
+                return unknown_option(arg, "; use 'pyleak-ci --version'", err);
             }
             return unknown_option(arg, "; try 'pyleak-ci run --help'", err);
         }
         if (o.flag->metavar == NULL) {
             if (value != NULL) {
                 return plk_error_set(err, PLK_EUSAGE,
-                                     "%s does not take a value",
-                                     o.flag->name);
+                                     "%s does not take a value", o.flag->name);
             }
             value = o.flag->sets;
         }
@@ -206,8 +204,10 @@ plk_cli_parse(plk_config *c, int argc, char **argv, plk_error *err)
                                      "--version does not take a value");
             }
             if (find_option(&o, arg, &value)) {
-                return unknown_option(arg, "; options of run go after "
-                                      "'run'", err);
+                return unknown_option(arg,
+                                      "; options of run go after "
+                                      "'run'",
+                                      err);
             }
             return unknown_option(arg, "; try 'pyleak-ci --help'", err);
         }

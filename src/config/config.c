@@ -36,8 +36,8 @@ plk_config_apply_env(plk_config *c, plk_error *err)
     const char *venv = getenv(venv_name);
     const char *no_color = getenv(no_color_name);
 
-    if (venv != NULL && *venv != '\0'
-        && c->source[PLK_SET_PYTHON].origin < PLK_FROM_ENV) {
+    if (venv != NULL && *venv != '\0' &&
+        c->source[PLK_SET_PYTHON].origin < PLK_FROM_ENV) {
         char *python = plk_asprintf("%s/bin/python", venv);
 
         if (python == NULL) {
@@ -59,8 +59,8 @@ plk_config_apply_env(plk_config *c, plk_error *err)
     }
     /* NO_COLOR beats a colour choice in the file, not an explicit
      * --color always. */
-    if (no_color != NULL && *no_color != '\0'
-        && c->source[PLK_SET_COLOR].origin < PLK_FROM_ENV) {
+    if (no_color != NULL && *no_color != '\0' &&
+        c->source[PLK_SET_COLOR].origin < PLK_FROM_ENV) {
         c->color = PLK_COLOR_NEVER;
         c->source[PLK_SET_COLOR].origin = PLK_FROM_ENV;
         c->source[PLK_SET_COLOR].name = no_color_name;
@@ -119,8 +119,7 @@ display_path(const char *path)
     size_t n = cwd != NULL ? strlen(cwd) : 0;
     char *out;
 
-    if (cwd != NULL && n > 1 && strncmp(path, cwd, n) == 0
-        && path[n] == '/') {
+    if (cwd != NULL && n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/') {
         out = plk_strdup(path + n + 1);
     }
     else {
@@ -138,8 +137,8 @@ plk_config_source_text(const plk_config *c, const plk_source *s)
 
     switch (s->origin) {
     case PLK_FROM_FILE:
-        file = display_path(c->config_file ? c->config_file
-                                           : "pyproject.toml");
+        file =
+            display_path(c->config_file ? c->config_file : "pyproject.toml");
         out = plk_asprintf("%s:%d", file ? file : "pyproject.toml", s->line);
         free(file);
         return out;
@@ -153,8 +152,8 @@ plk_config_source_text(const plk_config *c, const plk_source *s)
 }
 
 static void
-put_line(FILE *out, const plk_config *c, const char *text,
-         const plk_source *s, const char *note)
+put_line(FILE *out, const plk_config *c, const char *text, const plk_source *s,
+         const char *note)
 {
     char *where = plk_config_source_text(c, s);
 
@@ -224,9 +223,8 @@ put_metrics(FILE *out, const plk_config *c, const plk_setting_def *s,
     int m;
 
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        char *text = plk_asprintf("%s.%s = %g", name,
-                                  plk_metric_name((plk_metric)m),
-                                  v->metrics[m]);
+        char *text = plk_asprintf(
+            "%s.%s = %g", name, plk_metric_name((plk_metric)m), v->metrics[m]);
 
         put_line(out, c, text ? text : name, &v->metric_source[m], NULL);
         free(text);
@@ -300,12 +298,15 @@ plk_config_print(FILE *out, const plk_config *c)
     size_t i;
 
     if (file != NULL) {
-        fprintf(out, "# pyleak-ci configuration, [tool.pyleak-ci] read "
-                "from %s\n", file);
+        fprintf(out,
+                "# pyleak-ci configuration, [tool.pyleak-ci] read "
+                "from %s\n",
+                file);
     }
     else {
         fputs("# pyleak-ci configuration (no pyproject.toml with "
-              "[tool.pyleak-ci] found)\n", out);
+              "[tool.pyleak-ci] found)\n",
+              out);
     }
     free(file);
     for (i = 0; i < plk_settings_count(); i++) {

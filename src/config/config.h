@@ -10,9 +10,9 @@
 #include "base/util.h"
 
 typedef enum {
-    PLK_CMD_NONE,    /* no subcommand given */
+    PLK_CMD_NONE, /* no subcommand given */
     PLK_CMD_RUN,
-    PLK_CMD_CONFIG,  /* print the effective configuration */
+    PLK_CMD_CONFIG, /* print the effective configuration */
     PLK_CMD_HELP,
     PLK_CMD_VERSION
 } plk_command;
@@ -24,7 +24,7 @@ typedef enum { PLK_COLOR_AUTO, PLK_COLOR_ALWAYS, PLK_COLOR_NEVER } plk_color;
  * prints them in. Each has one row in the settings table
  * (config/settings.h), which says everything else about it. */
 typedef enum {
-    PLK_SET_PATHS,           /* targets */
+    PLK_SET_PATHS, /* targets */
     PLK_SET_PYTHON,
     PLK_SET_WARMUP,
     PLK_SET_ROUNDS,
@@ -35,8 +35,8 @@ typedef enum {
     PLK_SET_THOROUGH,
     PLK_SET_RESEED,
     PLK_SET_FAIL_NOT_REPEATABLE,
-    PLK_SET_THRESHOLD,       /* per metric: see threshold_source */
-    PLK_SET_FLOOR,           /* per metric: see floor_source */
+    PLK_SET_THRESHOLD, /* per metric: see threshold_source */
+    PLK_SET_FLOOR,     /* per metric: see floor_source */
     PLK_SET_TIMEOUT,
     PLK_SET_JOBS,
     PLK_SET_SHARD,
@@ -61,32 +61,32 @@ typedef enum {
  * a weaker one whatever the order they are read in. */
 typedef enum {
     PLK_FROM_DEFAULT,
-    PLK_FROM_FILE,    /* [tool.pyleak-ci] in config_file */
+    PLK_FROM_FILE, /* [tool.pyleak-ci] in config_file */
     PLK_FROM_ENV,
     PLK_FROM_CLI
 } plk_origin;
 
 typedef struct plk_source {
     plk_origin origin;
-    int line;          /* FILE: 1-based line of the key */
-    const char *name;  /* CLI: the flag; ENV: the variable (static) */
+    int line;         /* FILE: 1-based line of the key */
+    const char *name; /* CLI: the flag; ENV: the variable (static) */
 } plk_source;
 
 typedef struct plk_config {
     plk_command command;
-    plk_strlist targets;      /* as given; empty means "." */
-    char *junit_xml;          /* NULL: no JUnit report */
-    char *python;             /* --python, else $VIRTUAL_ENV's python */
-    unsigned warmup;          /* warm-up rounds */
-    unsigned min_rounds;      /* measured rounds before a first verdict */
-    unsigned max_rounds;      /* cap when a verdict stays suspicious */
-    unsigned max_calls;       /* cap on calls per round */
-    double round_ms;          /* calibrate calls so a round lasts this */
-    double alpha;             /* Mann-Kendall significance level */
-    int thorough;             /* --thorough: no screening, no early stop */
-    int reseed;               /* 0 with --no-reseed: random state is not
+    plk_strlist targets;     /* as given; empty means "." */
+    char *junit_xml;         /* NULL: no JUnit report */
+    char *python;            /* --python, else $VIRTUAL_ENV's python */
+    unsigned warmup;         /* warm-up rounds */
+    unsigned min_rounds;     /* measured rounds before a first verdict */
+    unsigned max_rounds;     /* cap when a verdict stays suspicious */
+    unsigned max_calls;      /* cap on calls per round */
+    double round_ms;         /* calibrate calls so a round lasts this */
+    double alpha;            /* Mann-Kendall significance level */
+    int thorough;            /* --thorough: no screening, no early stop */
+    int reseed;              /* 0 with --no-reseed: random state is not
                                * reset before every call */
-    int fail_not_repeatable;  /* --fail-not-repeatable: a test that
+    int fail_not_repeatable; /* --fail-not-repeatable: a test that
                                * passes once and fails when repeated
                                * fails the run */
     /* Growth per round below which a metric is noise, and per-call
@@ -94,34 +94,34 @@ typedef struct plk_config {
     double floor[PLK_METRIC__COUNT];
     double threshold[PLK_METRIC__COUNT];
     plk_color color;
-    int verbose;              /* -v: one line per test, full reports */
-    int quiet;                /* -q: no progress */
+    int verbose; /* -v: one line per test, full reports */
+    int quiet;   /* -q: no progress */
     /* Reports. */
-    int junit_strict;         /* --junit-strict: schema-valid JUnit only */
-    char *json;               /* --json PATH, NULL: none */
-    char *html;               /* --html PATH, NULL: none */
+    int junit_strict; /* --junit-strict: schema-valid JUnit only */
+    char *json;       /* --json PATH, NULL: none */
+    char *html;       /* --html PATH, NULL: none */
     /* Processes and machines. */
-    unsigned jobs;            /* parallel workers; 0: one per CPU */
-    double timeout;           /* seconds a test may run before it is
+    unsigned jobs;        /* parallel workers; 0: one per CPU */
+    double timeout;       /* seconds a test may run before it is
                                * stopped (see --help for what counts) */
-    unsigned shard_index;     /* --shard K/N: K, 1-based; 0: no sharding */
-    unsigned shard_total;     /* N */
-    char *durations_from;     /* a previous JUnit or JSON report */
+    unsigned shard_index; /* --shard K/N: K, 1-based; 0: no sharding */
+    unsigned shard_total; /* N */
+    char *durations_from; /* a previous JUnit or JSON report */
     /* Selection and control. */
-    char *keyword;            /* -k EXPR, NULL: every test */
-    plk_strlist ignore;       /* --ignore GLOB, repeatable */
-    char *baseline;           /* --baseline FILE of known leaks */
-    int update_baseline;      /* --update-baseline: rewrite that file */
+    char *keyword;       /* -k EXPR, NULL: every test */
+    plk_strlist ignore;  /* --ignore GLOB, repeatable */
+    char *baseline;      /* --baseline FILE of known leaks */
+    int update_baseline; /* --update-baseline: rewrite that file */
     /* Diagnosis of leaking tests. */
     int diagnose;             /* 0 with --no-diagnose */
     unsigned traceback_depth; /* frames kept per allocation site */
     /* Where the values came from. */
-    char *config_file;        /* the pyproject.toml read, or NULL */
+    char *config_file; /* the pyproject.toml read, or NULL */
     plk_source source[PLK_SET__COUNT];
     plk_source threshold_source[PLK_METRIC__COUNT];
     plk_source floor_source[PLK_METRIC__COUNT];
-    size_t ignore_from_file;  /* the first ignore items came from it, */
-    int ignore_file_line;     /* from this line */
+    size_t ignore_from_file; /* the first ignore items came from it, */
+    int ignore_file_line;    /* from this line */
 } plk_config;
 
 /* Fill c with defaults. */

@@ -18,7 +18,7 @@
 typedef struct item {
     const char *term;
     const char *text;
-    int hang;  /* --help: the text follows the term, however long */
+    int hang; /* --help: the text follows the term, however long */
 } item;
 
 #define N(array) (sizeof(array) / sizeof((array)[0]))
@@ -35,6 +35,7 @@ static const char about[] =
     "when a\n"
     "test leaks.";
 
+/* clang-format off */
 static const item commands[] = {
     {"run",
      "find and run the tests in TARGET... (default: the paths of\n"
@@ -45,6 +46,7 @@ static const item commands[] = {
      "takes the options of run", 0},
     {"help", "show this help", 0},
 };
+/* clang-format on */
 
 static const char settings_about[] =
     "Settings are read from [tool.pyleak-ci] in the nearest "
@@ -55,6 +57,7 @@ static const char settings_about[] =
     "[...]).\n"
     "The environment overrides the file and options override both.";
 
+/* clang-format off */
 static const item targets[] = {
     {"DIR",
      "test_*.py and *_test.py files, found recursively,\n"
@@ -68,6 +71,7 @@ static const item targets[] = {
      "a callable found by import; CALLABLE may be\n"
      "dotted, as in Class.method", 0},
 };
+/* clang-format on */
 
 static const char options_note[] = "as --opt VALUE or --opt=VALUE";
 
@@ -95,6 +99,7 @@ static const char *const metric_about[PLK_METRIC__COUNT] = {
 
 /* Every variable a row of the table names is here too (a test checks
  * it), beside those that are not settings. */
+/* clang-format off */
 static const item environment[] = {
     {"VIRTUAL_ENV", "run inside that virtual environment", 0},
     {"NO_COLOR", "when set, no colour unless --color always", 0},
@@ -111,7 +116,9 @@ static const item environment[] = {
      "workers, no --jobs, no --timeout, a crash ends the run\n"
      "(for debugging)", 0},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const item exit_status[] = {
     {"0", "no leaks and all tests passed", 0},
     {"1", "leaks, failing tests or errors", 0},
@@ -123,6 +130,7 @@ static const item exit_status[] = {
      0},
     {"5", "no tests collected", 0},
 };
+/* clang-format on */
 
 /* Where the text of each list starts in --help. */
 #define COMMANDS_COL 10
@@ -256,7 +264,7 @@ help_text(FILE *out, const char *text, int col)
                 while (sp > p && *sp != ' ') {
                     sp--;
                 }
-                if (sp == p) {  /* one word longer than the room */
+                if (sp == p) { /* one word longer than the room */
                     sp = memchr(p, ' ', n);
                     sp = sp != NULL ? sp : end;
                 }
@@ -493,8 +501,9 @@ key_about(const plk_setting_def *s, const plk_config *d)
                          "command line");
         break;
     case PLK_KIND_METRICS:
-        plk_buf_printf(&b, "a table of METRIC = AMOUNT, AMOUNT a number "
-                           ">= %g",
+        plk_buf_printf(&b,
+                       "a table of METRIC = AMOUNT, AMOUNT a number "
+                       ">= %g",
                        s->lo);
         break;
     case PLK_KIND_SHARD:
@@ -502,8 +511,8 @@ key_about(const plk_setting_def *s, const plk_config *d)
     }
     free(words);
     plk_buf_puts(&b, "; default: ");
-    if (s->kind == PLK_KIND_STRING || s->kind == PLK_KIND_PATH
-        || s->kind == PLK_KIND_GLOBS) {
+    if (s->kind == PLK_KIND_STRING || s->kind == PLK_KIND_PATH ||
+        s->kind == PLK_KIND_GLOBS) {
         plk_buf_puts(&b, "none");
     }
     else {
@@ -586,8 +595,7 @@ plk_cli_man(FILE *out, const char *version)
     man_items(out, commands, N(commands));
     fputs(".SH TARGETS\n", out);
     man_items(out, targets, N(targets));
-    fputs(".SH OPTIONS\nThe options of run, which config takes too, ",
-          out);
+    fputs(".SH OPTIONS\nThe options of run, which config takes too, ", out);
     man_text(out, options_note);
     fputs(".\n", out);
     man_options(out);

@@ -16,8 +16,8 @@
 
 typedef struct reader {
     plk_config *c;
-    const char *path;    /* as shown in messages */
-    char *dir;           /* the file's directory, absolute */
+    const char *path; /* as shown in messages */
+    char *dir;        /* the file's directory, absolute */
     FILE *warn;
     plk_error *err;
 } reader;
@@ -75,8 +75,8 @@ flag_as_key(const char *key, const plk_flag **flag_out)
             if (f->name == NULL || strcmp(f->name + 2, key) != 0) {
                 continue;
             }
-            if (s->key == NULL
-                || (s->kind == PLK_KIND_BOOL && strcmp(s->key, key) != 0)) {
+            if (s->key == NULL ||
+                (s->kind == PLK_KIND_BOOL && strcmp(s->key, key) != 0)) {
                 *flag_out = f;
                 return s;
             }
@@ -149,7 +149,7 @@ expected(plk_kind k)
     case PLK_KIND_METRICS:
         return "a table of METRIC = AMOUNT (threshold = { heap = 64 })";
     case PLK_KIND_SHARD:
-        break;  /* not a key */
+        break; /* not a key */
     }
     return "?";
 }
@@ -158,11 +158,10 @@ static int
 wrong_type(reader *R, const char *key, int line, plk_kind k,
            const plk_toml_value *v)
 {
-    return plk_error_set(R->err, PLK_EUSAGE,
-                         "%s:%d: %s: expected %s, got %s %s", R->path, line,
-                         key, expected(k),
-                         v->type == PLK_TOML_INTEGER ? "an" : "a",
-                         plk_toml_type_name(v->type));
+    return plk_error_set(
+        R->err, PLK_EUSAGE, "%s:%d: %s: expected %s, got %s %s", R->path, line,
+        key, expected(k), v->type == PLK_TOML_INTEGER ? "an" : "a",
+        plk_toml_type_name(v->type));
 }
 
 /* Does v fit kind k? Arrays are checked item by item. */
@@ -218,8 +217,7 @@ check_type(reader *R, const char *key, int line, plk_kind k,
                                                                     : "a",
                                      plk_toml_type_name(item->type));
             }
-            if (check_type(R, key, item->line, PLK_KIND_STRING, item)
-                != 0) {
+            if (check_type(R, key, item->line, PLK_KIND_STRING, item) != 0) {
                 return PLK_EUSAGE;
             }
         }
@@ -371,8 +369,8 @@ path_exists(const char *target)
     if (colon != NULL && colon != sel) {
         return 1;
     }
-    path = sel ? plk_strndup(target, (size_t)(sel - target))
-               : plk_strdup(target);
+    path =
+        sel ? plk_strndup(target, (size_t)(sel - target)) : plk_strdup(target);
     found = path == NULL || stat(path, &st) == 0;
     free(path);
     return found;
@@ -459,7 +457,7 @@ apply_entry(reader *R, const plk_toml_entry *e)
         return rc;
     }
     if (src->origin > PLK_FROM_FILE) {
-        return 0;  /* the command line or the environment said */
+        return 0; /* the command line or the environment said */
     }
     /* Values go in as the flag's text, so the flag's checks apply. */
     switch (k->kind) {
@@ -527,8 +525,8 @@ warn_near_miss(const plk_toml_value *root, const char *path, FILE *warn)
     for (i = 0; i < tool->u.tab.n; i++) {
         const plk_toml_entry *e = &tool->u.tab.items[i];
 
-        if (strncmp(e->key, "pyleak", 6) == 0
-            && strcmp(e->key, "pyleak-ci") != 0) {
+        if (strncmp(e->key, "pyleak", 6) == 0 &&
+            strcmp(e->key, "pyleak-ci") != 0) {
             fprintf(warn,
                     "pyleak-ci: warning: %s:%d: [tool.%s] is not read; "
                     "pyleak-ci reads [" SECTION "]\n",
@@ -560,13 +558,13 @@ start_dir(const plk_config *c)
     char *path = NULL;
     char *out = NULL;
 
-    if (c->targets.count > 0 && c->source[PLK_SET_PATHS].origin ==
-                                    PLK_FROM_CLI) {
+    if (c->targets.count > 0 &&
+        c->source[PLK_SET_PATHS].origin == PLK_FROM_CLI) {
         const char *spec = c->targets.items[0];
         const char *sel = strstr(spec, "::");
 
-        path = sel ? plk_strndup(spec, (size_t)(sel - spec))
-                   : plk_strdup(spec);
+        path =
+            sel ? plk_strndup(spec, (size_t)(sel - spec)) : plk_strdup(spec);
         if (path != NULL && stat(path, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) {
                 char *slash = strrchr(path, '/');
@@ -596,7 +594,7 @@ find_file(char **out, const plk_config *c, FILE *warn, plk_error *err)
 
     *out = NULL;
     if (dir == NULL) {
-        return 0;  /* no working directory: nothing to walk up from */
+        return 0; /* no working directory: nothing to walk up from */
     }
     for (;;) {
         char *full = plk_asprintf("%s%spyproject.toml", dir,

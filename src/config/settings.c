@@ -10,6 +10,7 @@
 
 /* The offset of a member of plk_config, which must have type T: a row
  * that points at a member of another type does not compile. */
+/* clang-format off */
 #define AT(member, T)                                                       \
     _Generic(((plk_config *)0)->member, T: offsetof(plk_config, member))
 
@@ -29,6 +30,7 @@
 #define SWITCH(name, sets, help) {name, NULL, NULL, sets, help}
 #define SHORT_SWITCH(short_name, name, sets, help)                          \
     {name, short_name, NULL, sets, help}
+/* clang-format on */
 
 /* A CHOICE is stored through an int. */
 _Static_assert(sizeof(plk_color) == sizeof(int), "plk_color is an int");
@@ -40,6 +42,7 @@ static const char *const colors[] = {"auto", "always", "never", NULL};
  * refilled every few rounds), so only growth above that is a signal.
  * malloc and the kernel work in chunks and pages, hence the much
  * larger floors for heap and rss. */
+/* clang-format off */
 static const double floor_defaults[PLK_METRIC__COUNT] = {
     [PLK_METRIC_REFS] = 0.25,
     [PLK_METRIC_BLOCKS] = 0.25,
@@ -49,15 +52,16 @@ static const double floor_defaults[PLK_METRIC__COUNT] = {
     [PLK_METRIC_FDS] = 0.5,
     [PLK_METRIC_THREADS] = 0.5,
 };
+/* clang-format on */
 
 /* A cap below --rounds from a weaker source is raised, not an error
  * (plk_config_finish): say so where the value is shown. */
 static const char *
 max_rounds_note(const plk_config *c)
 {
-    return c->max_rounds == c->min_rounds
-                   && c->source[PLK_SET_MAX_ROUNDS].origin
-                          < c->source[PLK_SET_ROUNDS].origin
+    return c->max_rounds == c->min_rounds &&
+                   c->source[PLK_SET_MAX_ROUNDS].origin <
+                       c->source[PLK_SET_ROUNDS].origin
                ? ", raised to rounds"
                : NULL;
 }
@@ -71,7 +75,9 @@ jobs_note(const plk_config *c)
 /* Rows are in the order --help and the man page list the flags; the
  * plk_setting enum gives the order of `pyleak-ci config` and of the
  * keys. A new setting is a member of plk_config, a plk_setting and one
- * row here: everything else follows from the row. */
+ * row here: everything else follows from the row. The rows keep related
+ * fields on one line, which clang-format would split one per line. */
+/* clang-format off */
 static const plk_setting_def rows[] = {
     {
         .id = PLK_SET_PATHS, .key = "paths",
@@ -338,6 +344,7 @@ static const plk_setting_def rows[] = {
                              "(default: {default})")},
     },
 };
+/* clang-format on */
 
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -445,8 +452,8 @@ plk_setting_accepts(const plk_setting_def *s)
     const char *unit = s->unit != NULL ? s->unit : "";
 
     if (s->kind == PLK_KIND_UINT) {
-        return plk_asprintf("an integer from %lu to %lu",
-                            (unsigned long)s->lo, (unsigned long)s->hi);
+        return plk_asprintf("an integer from %lu to %lu", (unsigned long)s->lo,
+                            (unsigned long)s->hi);
     }
     if (isinf(s->hi)) {
         return plk_asprintf("a number%s%s %s %g", of, unit,
@@ -471,7 +478,7 @@ plk_setting_choices(const plk_setting_def *s)
 
     for (i = 0; s->choices != NULL && s->choices[i] != NULL; i++) {
         plk_buf_printf(&b, "%s%s",
-                       i == 0                        ? ""
+                       i == 0                      ? ""
                        : s->choices[i + 1] == NULL ? " or "
                                                    : ", ",
                        s->choices[i]);
@@ -492,23 +499,21 @@ parse_uint(unsigned *out, const plk_setting_def *s, const char *label,
     }
     errno = 0;
     v = strtoull(value, &end, 10);
-    if (errno != 0 || *end != '\0' || (double)v < s->lo
-        || (double)v > s->hi) {
+    if (errno != 0 || *end != '\0' || (double)v < s->lo || (double)v > s->hi) {
         goto bad;
     }
     *out = (unsigned)v;
     return 0;
 
 bad:
-    return plk_error_set(err, PLK_EUSAGE,
-                         "%s: expected an integer from %lu to %lu, got '%s'",
-                         label, (unsigned long)s->lo, (unsigned long)s->hi,
-                         value);
+    return plk_error_set(
+        err, PLK_EUSAGE, "%s: expected an integer from %lu to %lu, got '%s'",
+        label, (unsigned long)s->lo, (unsigned long)s->hi, value);
 }
 
 static int
-parse_ranged_number(double *out, const plk_setting_def *s,
-                    const char *label, const char *value, plk_error *err)
+parse_ranged_number(double *out, const plk_setting_def *s, const char *label,
+                    const char *value, plk_error *err)
 {
     char *accepts;
     double v;
@@ -540,9 +545,8 @@ metric_names(void)
 /* METRIC=AMOUNT into the row's table, AMOUNT >= lo, and src (when not
  * NULL) into its sources. */
 static int
-parse_metric_amount(plk_config *c, const plk_setting_def *s,
-                    const char *label, const char *value,
-                    const plk_source *src, plk_error *err)
+parse_metric_amount(plk_config *c, const plk_setting_def *s, const char *label,
+                    const char *value, const plk_source *src, plk_error *err)
 {
     double *table = member(c, s->at);
     plk_source *sources = member(c, s->at2);
@@ -592,8 +596,7 @@ done:
 }
 
 static int
-set_string(char **field, const char *label, const char *value,
-           plk_error *err)
+set_string(char **field, const char *label, const char *value, plk_error *err)
 {
     char *copy;
 
@@ -699,20 +702,18 @@ plk_setting_set(plk_config *c, const plk_setting_def *s, const char *label,
         return parse_choice(c, s, label, value, err);
     case PLK_KIND_TARGETS:
     case PLK_KIND_GLOBS:
-        return push_item(member(c, s->at), s->kind == PLK_KIND_TARGETS,
-                         label, value, err);
+        return push_item(member(c, s->at), s->kind == PLK_KIND_TARGETS, label,
+                         value, err);
     case PLK_KIND_METRICS:
         return parse_metric_amount(c, s, label, value, src, err);
     case PLK_KIND_SHARD:
         return parse_shard(c, s, label, value, err);
     }
-    return plk_error_set(err, PLK_EINTERNAL, "%s: unhandled setting",
-                         label);
+    return plk_error_set(err, PLK_EINTERNAL, "%s: unhandled setting", label);
 }
 
 void
-plk_setting_get(plk_value *out, const plk_setting_def *s,
-                const plk_config *c)
+plk_setting_get(plk_value *out, const plk_setting_def *s, const plk_config *c)
 {
     memset(out, 0, sizeof(*out));
     out->kind = s->kind;
@@ -798,7 +799,7 @@ plk_settings_defaults(plk_config *c)
             }
             break;
         default:
-            break;  /* NULL, empty, not sharded: c is zeroed */
+            break; /* NULL, empty, not sharded: c is zeroed */
         }
     }
 }

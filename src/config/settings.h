@@ -42,25 +42,25 @@ typedef struct plk_flag {
 
 typedef struct plk_setting_def {
     plk_setting id;
-    const char *key;        /* [tool.pyleak-ci] key; NULL: flag only */
-    const char *not_key;    /* flag only: why the file does not set it */
-    const char *env;        /* the environment variables it is read
+    const char *key;     /* [tool.pyleak-ci] key; NULL: flag only */
+    const char *not_key; /* flag only: why the file does not set it */
+    const char *env;     /* the environment variables it is read
                              * from, as documented, or NULL */
-    const char *json;       /* name in the JSON report's settings, or
+    const char *json;    /* name in the JSON report's settings, or
                              * NULL when the report leaves it out */
     plk_kind kind;
-    size_t at;              /* offsetof the value in plk_config */
-    size_t at2, at3;        /* more of it, by kind (see plk_kind) */
-    double lo, hi;          /* UINT, NUMBER, SHARD (N): the range */
-    int lo_open, hi_open;   /* NUMBER: the ends are excluded */
-    const char *unit;       /* NUMBER: "milliseconds", for messages */
+    size_t at;                  /* offsetof the value in plk_config */
+    size_t at2, at3;            /* more of it, by kind (see plk_kind) */
+    double lo, hi;              /* UINT, NUMBER, SHARD (N): the range */
+    int lo_open, hi_open;       /* NUMBER: the ends are excluded */
+    const char *unit;           /* NUMBER: "milliseconds", for messages */
     const char *const *choices; /* CHOICE: the names, NULL-ended */
     union {
         unsigned u;
         double d;
-        int b;                  /* BOOL; CHOICE: the index */
-        const char *s;          /* TARGETS: what no target means */
-        const double *metrics;  /* NULL: 0 for every metric */
+        int b;                 /* BOOL; CHOICE: the index */
+        const char *s;         /* TARGETS: what no target means */
+        const double *metrics; /* NULL: 0 for every metric */
     } def;
     /* `pyleak-ci config` adds this after the source, or NULL. */
     const char *(*note)(const plk_config *c);
@@ -71,17 +71,17 @@ typedef struct plk_setting_def {
  * kinds are zero. Everything pointed to belongs to the plk_config. */
 typedef struct plk_value {
     plk_kind kind;
-    unsigned u;             /* UINT; SHARD: K (0: not sharded) */
-    unsigned u2;            /* SHARD: N */
-    double d;               /* NUMBER */
-    int b;                  /* BOOL; CHOICE: the index */
-    const char *s;          /* STRING, PATH (NULL: not set); CHOICE: the
+    unsigned u;            /* UINT; SHARD: K (0: not sharded) */
+    unsigned u2;           /* SHARD: N */
+    double d;              /* NUMBER */
+    int b;                 /* BOOL; CHOICE: the index */
+    const char *s;         /* STRING, PATH (NULL: not set); CHOICE: the
                              * name of the choice */
-    const double *metrics;  /* METRICS: PLK_METRIC__COUNT amounts */
+    const double *metrics; /* METRICS: PLK_METRIC__COUNT amounts */
     const plk_source *metric_source; /* METRICS: where each came from */
-    const plk_strlist *list; /* TARGETS, GLOBS */
-    size_t from_file;       /* GLOBS: the first items came from the file, */
-    int file_line;          /* from its key on this line */
+    const plk_strlist *list;         /* TARGETS, GLOBS */
+    size_t from_file; /* GLOBS: the first items came from the file, */
+    int file_line;    /* from its key on this line */
 } plk_value;
 
 /* Every setting in plk_setting order, the order `pyleak-ci config`
@@ -101,9 +101,8 @@ const char *plk_setting_name(const plk_setting_def *s);
  * src, when not NULL, is recorded for each metric a METRICS value sets;
  * the caller records c->source[s->id]. Returns 0, or PLK_EUSAGE or
  * PLK_ENOMEM with err set. */
-int plk_setting_set(plk_config *c, const plk_setting_def *s,
-                    const char *label, const char *value,
-                    const plk_source *src, plk_error *err);
+int plk_setting_set(plk_config *c, const plk_setting_def *s, const char *label,
+                    const char *value, const plk_source *src, plk_error *err);
 
 /* The value of s in c. */
 void plk_setting_get(plk_value *out, const plk_setting_def *s,
@@ -113,8 +112,8 @@ void plk_setting_get(plk_value *out, const plk_setting_def *s,
 plk_strlist *plk_setting_list(plk_config *c, const plk_setting_def *s);
 /* GLOBS: the first n items of the list came from the file's key on
  * line. */
-void plk_setting_from_file(plk_config *c, const plk_setting_def *s,
-                           size_t n, int line);
+void plk_setting_from_file(plk_config *c, const plk_setting_def *s, size_t n,
+                           int line);
 
 /* "an integer from 3 to 100000", "a number of seconds greater than 0":
  * what a UINT or NUMBER setting accepts, as messages say it. A new

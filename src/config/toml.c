@@ -33,14 +33,14 @@ typedef struct parser {
     const char *line_start;
     int line;
     int depth;
-    int section;         /* the section being read; root is 0 */
-    int sections;        /* sections so far: headers and inline tables */
+    int section;  /* the section being read; root is 0 */
+    int sections; /* sections so far: headers and inline tables */
     const char *name;
     plk_error *err;
 } parser;
 
-static int
-fail(parser *P, const char *at, const char *fmt, ...) PLK_PRINTF(3, 4);
+static int fail(parser *P, const char *at, const char *fmt, ...)
+    PLK_PRINTF(3, 4);
 
 static int
 fail(parser *P, const char *at, const char *fmt, ...)
@@ -171,8 +171,8 @@ table_add(parser *P, plk_toml_value *table, char *key, int line,
 
     if (table->u.tab.n == table->u.tab.cap) {
         size_t cap = table->u.tab.cap ? table->u.tab.cap * 2 : 8;
-        plk_toml_entry *items = realloc(table->u.tab.items,
-                                        cap * sizeof(*items));
+        plk_toml_entry *items =
+            realloc(table->u.tab.items, cap * sizeof(*items));
 
         if (items == NULL) {
             free(key);
@@ -194,8 +194,8 @@ array_add(parser *P, plk_toml_value *arr, plk_toml_value *v)
 {
     if (arr->u.arr.n == arr->u.arr.cap) {
         size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 8;
-        plk_toml_value **items = realloc(arr->u.arr.items,
-                                         cap * sizeof(*items));
+        plk_toml_value **items =
+            realloc(arr->u.arr.items, cap * sizeof(*items));
 
         if (items == NULL) {
             plk_toml_free(v);
@@ -321,7 +321,7 @@ end_of_line(parser *P)
     n = newline_len(P);
     if (n == 0) {
         return fail(P, P->p, "expected a newline or a comment, found '%c'",
-                     *P->p);
+                    *P->p);
     }
     take_newline(P, n);
     return 0;
@@ -351,8 +351,10 @@ check_utf8(parser *P)
         if (n == 0) {
             P->line = line;
             P->line_start = ls;
-            return fail(P, s, "invalid UTF-8 (byte 0x%02X); TOML files "
-                        "must be UTF-8", (unsigned char)*s);
+            return fail(P, s,
+                        "invalid UTF-8 (byte 0x%02X); TOML files "
+                        "must be UTF-8",
+                        (unsigned char)*s);
         }
         if (*s == '\n') {
             line++;
@@ -423,8 +425,10 @@ escape(parser *P, plk_buf *b)
         if (c < 0x20 || c >= 0x7f) {
             return fail(P, at, "invalid escape sequence");
         }
-        return fail(P, at, "invalid escape '\\%c' (valid: \\b \\t \\n \\f "
-                    "\\r \\\" \\\\ \\uXXXX \\UXXXXXXXX)", c);
+        return fail(P, at,
+                    "invalid escape '\\%c' (valid: \\b \\t \\n \\f "
+                    "\\r \\\" \\\\ \\uXXXX \\UXXXXXXXX)",
+                    c);
     }
     for (i = 0; i < digits; i++) {
         int d = hex_digit(peek(P, 0));
@@ -436,8 +440,8 @@ escape(parser *P, plk_buf *b)
         P->p++;
     }
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return fail(P, at, "\\%c%.*s is not a Unicode scalar value", c,
-                    digits, at + 2);
+        return fail(P, at, "\\%c%.*s is not a Unicode scalar value", c, digits,
+                    at + 2);
     }
     return buf_add_cp(b, cp);
 }
@@ -507,7 +511,8 @@ parse_string(parser *P, char **out, size_t *out_len, int allow_multi)
         if (n > 0) {
             if (!multi) {
                 plk_buf_free(&b);
-                return fail(P, P->p, "newline in a single-line string "
+                return fail(P, P->p,
+                            "newline in a single-line string "
                             "(use \"\"\" for multi-line strings)");
             }
             if (plk_buf_append(&b, "\n", 1) != 0) {
@@ -525,9 +530,9 @@ parse_string(parser *P, char **out, size_t *out_len, int allow_multi)
                 while (s < P->end && (*s == ' ' || *s == '\t')) {
                     s++;
                 }
-                if (s < P->end && (*s == '\n' ||
-                                   (*s == '\r' && s + 1 < P->end &&
-                                    s[1] == '\n'))) {
+                if (s < P->end &&
+                    (*s == '\n' ||
+                     (*s == '\r' && s + 1 < P->end && s[1] == '\n'))) {
                     P->p = s;
                     for (;;) {
                         skip_ws(P);
@@ -548,8 +553,10 @@ parse_string(parser *P, char **out, size_t *out_len, int allow_multi)
         }
         if (is_control(c)) {
             plk_buf_free(&b);
-            return fail(P, P->p, "control character U+%04X in a string "
-                        "(write it as an escape)", c);
+            return fail(P, P->p,
+                        "control character U+%04X in a string "
+                        "(write it as an escape)",
+                        c);
         }
         if (plk_buf_append(&b, P->p, 1) != 0) {
             goto nomem;
@@ -586,8 +593,8 @@ key_path_free(key_path *k)
 static int
 is_bare(int c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 /* key = simple-key *( ws "." ws simple-key ) */
@@ -629,8 +636,10 @@ parse_key(parser *P, key_path *out)
             if (c < 0 || c == '\n' || c == '\r') {
                 return fail(P, P->p, "expected a key");
             }
-            return fail(P, P->p, "expected a key, found '%c' (keys are "
-                        "A-Za-z0-9_- or quoted)", c);
+            return fail(P, P->p,
+                        "expected a key, found '%c' (keys are "
+                        "A-Za-z0-9_- or quoted)",
+                        c);
         }
         out->parts[out->n++] = part;
         skip_ws(P);
@@ -671,9 +680,9 @@ digits(const char **s, const char *end, int base, char *dst, size_t cap,
             p++;
             continue;
         }
-        if (c == '_' && count > 0 && p + 1 < end
-            && hex_digit((unsigned char)p[1]) >= 0
-            && hex_digit((unsigned char)p[1]) < base) {
+        if (c == '_' && count > 0 && p + 1 < end &&
+            hex_digit((unsigned char)p[1]) >= 0 &&
+            hex_digit((unsigned char)p[1]) < base) {
             p++;
             continue;
         }
@@ -729,14 +738,16 @@ parse_number(parser *P, plk_toml_value **out, int line)
         unsigned long long u;
 
         if (sign) {
-            return fail(P, start, "a sign is not allowed on hex, octal "
+            return fail(P, start,
+                        "a sign is not allowed on hex, octal "
                         "or binary integers");
         }
         s += 2;
-        if (digits(&s, end, base, buf, sizeof(buf), &used) <= 0
-            || s != end) {
+        if (digits(&s, end, base, buf, sizeof(buf), &used) <= 0 || s != end) {
             return fail(P, start, "invalid %s integer '%.*s'",
-                        base == 16 ? "hex" : base == 8 ? "octal" : "binary",
+                        base == 16  ? "hex"
+                        : base == 8 ? "octal"
+                                    : "binary",
                         (int)(end - start), start);
         }
         buf[used] = '\0';
@@ -845,9 +856,9 @@ two_digits(const char *s, const char *end, int lo, int hi)
 static const char *
 scan_time(const char *s, const char *end)
 {
-    if (two_digits(s, end, 0, 23) < 0 || end - s < 8 || s[2] != ':'
-        || two_digits(s + 3, end, 0, 59) < 0 || s[5] != ':'
-        || two_digits(s + 6, end, 0, 60) < 0) {
+    if (two_digits(s, end, 0, 23) < 0 || end - s < 8 || s[2] != ':' ||
+        two_digits(s + 3, end, 0, 59) < 0 || s[5] != ':' ||
+        two_digits(s + 6, end, 0, 60) < 0) {
         return NULL;
     }
     s += 8;
@@ -872,19 +883,19 @@ parse_datetime(parser *P, plk_toml_value **out, int line)
     const char *e = P->end;
     plk_toml_value *v;
 
-    if (e - s >= 10 && is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2])
-        && is_digit(s[3]) && s[4] == '-') {
+    if (e - s >= 10 && is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2]) &&
+        is_digit(s[3]) && s[4] == '-') {
         int month = two_digits(s + 5, e, 1, 12);
         int day = two_digits(s + 8, e, 1, 31);
 
-        int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100
-                   + (s[2] - '0') * 10 + (s[3] - '0');
+        int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+                   (s[2] - '0') * 10 + (s[3] - '0');
         static const int mdays[] = {31, 29, 31, 30, 31, 30,
                                     31, 31, 30, 31, 30, 31};
 
-        if (month < 0 || s[7] != '-' || day < 0 || day > mdays[month - 1]
-            || (month == 2 && day == 29
-                && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))) {
+        if (month < 0 || s[7] != '-' || day < 0 || day > mdays[month - 1] ||
+            (month == 2 && day == 29 &&
+             !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))) {
             goto bad;
         }
         s += 10;
@@ -899,8 +910,8 @@ parse_datetime(parser *P, plk_toml_value **out, int line)
                 s++;
             }
             else if (s < e && (*s == '+' || *s == '-')) {
-                if (two_digits(s + 1, e, 0, 23) < 0 || e - s < 6
-                    || s[3] != ':' || two_digits(s + 4, e, 0, 59) < 0) {
+                if (two_digits(s + 1, e, 0, 23) < 0 || e - s < 6 ||
+                    s[3] != ':' || two_digits(s + 4, e, 0, 59) < 0) {
                     goto bad;
                 }
                 s += 6;
@@ -917,8 +928,8 @@ parse_datetime(parser *P, plk_toml_value **out, int line)
         goto bad;
     }
     v = new_value(PLK_TOML_DATETIME, line);
-    if (v == NULL || (v->u.str.s = plk_strndup(start, (size_t)(s - start)))
-                         == NULL) {
+    if (v == NULL ||
+        (v->u.str.s = plk_strndup(start, (size_t)(s - start))) == NULL) {
         free(v);
         return oom(P);
     }
@@ -983,8 +994,7 @@ parse_array(parser *P, plk_toml_value **out)
         if (at_end(P)) {
             goto unterminated;
         }
-        fail(P, P->p, "expected ',' or ']' in the array, found '%c'",
-             *P->p);
+        fail(P, P->p, "expected ',' or ']' in the array, found '%c'", *P->p);
         goto fail;
     }
     *out = arr;
@@ -1040,8 +1050,10 @@ parse_value(parser *P, plk_toml_value **out)
         size_t n = c == 't' ? 4 : 5;
 
         if (P->p + n < P->end && is_bare((unsigned char)P->p[n])) {
-            return fail(P, P->p, "invalid value '%.*s' (strings need "
-                        "quotes)", (int)(token_end(P) - P->p), P->p);
+            return fail(P, P->p,
+                        "invalid value '%.*s' (strings need "
+                        "quotes)",
+                        (int)(token_end(P) - P->p), P->p);
         }
         v = new_value(PLK_TOML_BOOL, line);
         if (v == NULL) {
@@ -1051,9 +1063,9 @@ parse_value(parser *P, plk_toml_value **out)
         P->p += n;
         *out = v;
     }
-    else if (is_digit(c) && ((is_digit(peek(P, 1)) && is_digit(peek(P, 2))
-                              && is_digit(peek(P, 3)) && peek(P, 4) == '-')
-                             || (is_digit(peek(P, 1)) && peek(P, 2) == ':'))) {
+    else if (is_digit(c) && ((is_digit(peek(P, 1)) && is_digit(peek(P, 2)) &&
+                              is_digit(peek(P, 3)) && peek(P, 4) == '-') ||
+                             (is_digit(peek(P, 1)) && peek(P, 2) == ':'))) {
         if (parse_datetime(P, out, line) != 0) {
             return -1;
         }
@@ -1128,14 +1140,16 @@ assign(parser *P, plk_toml_value *table, key_path *k, int line,
             t = sub;
             continue;
         }
-        if (e->value->type != PLK_TOML_TABLE
-            || (e->value->flags & (TF_SEALED | TF_EXPLICIT))
-            || ((e->value->flags & TF_DOTTED)
-                && e->value->section != P->section)) {
+        if (e->value->type != PLK_TOML_TABLE ||
+            (e->value->flags & (TF_SEALED | TF_EXPLICIT)) ||
+            ((e->value->flags & TF_DOTTED) &&
+             e->value->section != P->section)) {
             plk_toml_free(value);
-            return fail(P, at, "cannot add '%s' to '%s': it is %s defined "
-                        "at line %d", k->parts[i + 1], k->parts[i],
-                        describe(e->value), e->value->line);
+            return fail(P, at,
+                        "cannot add '%s' to '%s': it is %s defined "
+                        "at line %d",
+                        k->parts[i + 1], k->parts[i], describe(e->value),
+                        e->value->line);
         }
         if (e->value->flags & TF_IMPLICIT) {
             e->value->flags = TF_DOTTED;
@@ -1180,7 +1194,8 @@ parse_inline_table(parser *P, plk_toml_value **out)
             break;
         }
         if (newline_len(P) > 0 || at_end(P)) {
-            fail(P, P->p, "inline table is not closed with '}' on its "
+            fail(P, P->p,
+                 "inline table is not closed with '}' on its "
                  "line (inline tables are one line)");
             goto fail;
         }
@@ -1217,12 +1232,15 @@ parse_inline_table(parser *P, plk_toml_value **out)
             break;
         }
         if (newline_len(P) > 0 || at_end(P)) {
-            fail(P, P->p, "inline table is not closed with '}' on its "
+            fail(P, P->p,
+                 "inline table is not closed with '}' on its "
                  "line (inline tables are one line)");
         }
         else {
-            fail(P, P->p, "expected ',' or '}' in the inline table, found "
-                 "'%c'", *P->p);
+            fail(P, P->p,
+                 "expected ',' or '}' in the inline table, found "
+                 "'%c'",
+                 *P->p);
         }
         goto fail;
     }
@@ -1257,8 +1275,8 @@ fail:
 
 /* [a.b.c] or [[a.b.c]]: make the current table. */
 static int
-open_header(parser *P, plk_toml_value *root, key_path *k, int array,
-            int line, const char *at, plk_toml_value **current)
+open_header(parser *P, plk_toml_value *root, key_path *k, int array, int line,
+            const char *at, plk_toml_value **current)
 {
     plk_toml_value *t = root;
     plk_toml_entry *e;
@@ -1289,9 +1307,10 @@ open_header(parser *P, plk_toml_value *root, key_path *k, int array,
             continue;
         }
         if (sub->type != PLK_TOML_TABLE || (sub->flags & TF_SEALED)) {
-            return fail(P, at, "cannot open a table inside '%s': it is %s "
-                        "defined at line %d", k->parts[i], describe(sub),
-                        sub->line);
+            return fail(P, at,
+                        "cannot open a table inside '%s': it is %s "
+                        "defined at line %d",
+                        k->parts[i], describe(sub), sub->line);
         }
         t = sub;
     }
@@ -1314,11 +1333,12 @@ open_header(parser *P, plk_toml_value *root, key_path *k, int array,
                 return -1;
             }
         }
-        else if (e->value->type != PLK_TOML_ARRAY
-                 || !(e->value->flags & TF_AOT)) {
-            return fail(P, at, "cannot make '%s' an array of tables: it is "
-                        "%s defined at line %d", key, describe(e->value),
-                        e->value->line);
+        else if (e->value->type != PLK_TOML_ARRAY ||
+                 !(e->value->flags & TF_AOT)) {
+            return fail(P, at,
+                        "cannot make '%s' an array of tables: it is "
+                        "%s defined at line %d",
+                        key, describe(e->value), e->value->line);
         }
         else {
             arr = e->value;
@@ -1337,8 +1357,10 @@ open_header(parser *P, plk_toml_value *root, key_path *k, int array,
     if (e != NULL) {
         sub = e->value;
         if (sub->type != PLK_TOML_TABLE || !(sub->flags & TF_IMPLICIT)) {
-            return fail(P, at, "table '%s' is already defined (as %s at "
-                        "line %d)", key, describe(sub), sub->line);
+            return fail(P, at,
+                        "table '%s' is already defined (as %s at "
+                        "line %d)",
+                        key, describe(sub), sub->line);
         }
         sub->flags = TF_EXPLICIT;
         sub->line = line;
@@ -1394,7 +1416,7 @@ parse_document(parser *P, plk_toml_value *root)
     plk_toml_value *current = root;
 
     if (starts(P, "\xef\xbb\xbf")) {
-        P->p += 3;  /* a byte order mark */
+        P->p += 3; /* a byte order mark */
         P->line_start = P->p;
     }
     for (;;) {
@@ -1431,14 +1453,16 @@ parse_document(parser *P, plk_toml_value *root)
                 if (at_end(P) || newline_len(P) > 0) {
                     return fail(P, P->p, "expected '=' after the key");
                 }
-                return fail(P, P->p, "expected '=' after the key, found "
-                            "'%c'", *P->p);
+                return fail(P, P->p,
+                            "expected '=' after the key, found "
+                            "'%c'",
+                            *P->p);
             }
             P->p++;
             skip_ws(P);
             P->depth = 0;
-            if (parse_value(P, &v) != 0
-                || assign(P, current, &k, line, v, at) != 0) {
+            if (parse_value(P, &v) != 0 ||
+                assign(P, current, &k, line, v, at) != 0) {
                 key_path_free(&k);
                 return -1;
             }

@@ -13,27 +13,27 @@ typedef enum {
     PLK_TOML_INTEGER,
     PLK_TOML_FLOAT,
     PLK_TOML_BOOL,
-    PLK_TOML_DATETIME  /* kept as its text: nothing here needs dates */
+    PLK_TOML_DATETIME /* kept as its text: nothing here needs dates */
 } plk_toml_type;
 
 typedef struct plk_toml_value plk_toml_value;
 
 typedef struct plk_toml_entry {
     char *key;
-    int line;              /* where the key (or table header) is */
+    int line; /* where the key (or table header) is */
     plk_toml_value *value;
 } plk_toml_entry;
 
 struct plk_toml_value {
     plk_toml_type type;
-    int line;              /* where the value starts, 1-based */
-    int flags;             /* how a table or array was made (private) */
-    int section;           /* private: the section that made it */
+    int line;    /* where the value starts, 1-based */
+    int flags;   /* how a table or array was made (private) */
+    int section; /* private: the section that made it */
     union {
         struct {
-            char *s;       /* NUL-terminated; may hold NULs (\u0000) */
+            char *s; /* NUL-terminated; may hold NULs (\u0000) */
             size_t len;
-        } str;             /* STRING and DATETIME */
+        } str; /* STRING and DATETIME */
         long long i;
         double f;
         int b;

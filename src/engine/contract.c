@@ -38,10 +38,9 @@ static const struct embedded {
     {"_pyleak_interp", "<pyleak-interp>", plk_interp_source, MOD_NONE, 0},
     {"pyleak_ci", "<pyleak_ci>", plk_pyleak_source, MOD_NONE, 0},
     {"_pyleak_legacy", "<pyleak-legacy>", plk_legacy_source, MOD_NONE, 0},
-    {"_pyleak_harness", "<pyleak-harness>", plk_harness_source,
-     MOD_HARNESS, 0},
-    {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source, MOD_NONE,
+    {"_pyleak_harness", "<pyleak-harness>", plk_harness_source, MOD_HARNESS,
      0},
+    {"_pyleak_keyword", "<pyleak-keyword>", plk_keyword_source, MOD_NONE, 0},
     {"_pyleak_pytest", "<pyleak-pytest>", plk_pytest_source, MOD_NONE, 0},
     {"_pyleak_diagnose", "<pyleak-diagnose>", plk_diagnose_source,
      MOD_DIAGNOSE, 1},
@@ -51,32 +50,32 @@ static const struct embedded {
 
 /* Every entry point the C side calls, by module. An embedded module's
  * __all__ lists exactly its entries here (tests/test_contract.c). */
-#define PLK_CONTRACT_ENTRIES(X)                                            \
-    X(HARNESS, collect_file)                                               \
-    X(HARNESS, collect_callable)                                           \
-    X(HARNESS, module_setup)                                               \
-    X(HARNESS, module_teardown)                                            \
-    X(HARNESS, class_setup)                                                \
-    X(HARNESS, class_teardown)                                             \
-    X(HARNESS, rescope)                                                    \
-    X(HARNESS, Cleaner)                                                    \
-    X(HARNESS, collect)                                                    \
-    X(HARNESS, begin_capture)                                              \
-    X(HARNESS, end_capture)                                                \
-    X(HARNESS, mute)                                                       \
-    X(HARNESS, unmute)                                                     \
-    X(HARNESS, stop_on_sigterm)                                            \
-    X(HARNESS, set_reseed)                                                 \
-    X(HARNESS, format_exception)                                           \
-    X(DIAGNOSE, run)                                                       \
-    X(GC, freeze)                                                          \
+#define PLK_CONTRACT_ENTRIES(X)                                               \
+    X(HARNESS, collect_file)                                                  \
+    X(HARNESS, collect_callable)                                              \
+    X(HARNESS, module_setup)                                                  \
+    X(HARNESS, module_teardown)                                               \
+    X(HARNESS, class_setup)                                                   \
+    X(HARNESS, class_teardown)                                                \
+    X(HARNESS, rescope)                                                       \
+    X(HARNESS, Cleaner)                                                       \
+    X(HARNESS, collect)                                                       \
+    X(HARNESS, begin_capture)                                                 \
+    X(HARNESS, end_capture)                                                   \
+    X(HARNESS, mute)                                                          \
+    X(HARNESS, unmute)                                                        \
+    X(HARNESS, stop_on_sigterm)                                               \
+    X(HARNESS, set_reseed)                                                    \
+    X(HARNESS, format_exception)                                              \
+    X(DIAGNOSE, run)                                                          \
+    X(GC, freeze)                                                             \
     X(GC, unfreeze)
 
 enum entry {
 #define PLK_ENTRY_ENUM(mod, name) E_##name,
     PLK_CONTRACT_ENTRIES(PLK_ENTRY_ENUM)
 #undef PLK_ENTRY_ENUM
-    E__COUNT
+        E__COUNT
 };
 
 static const struct entry_row {
@@ -94,8 +93,8 @@ struct plk_contract {
 };
 
 /* The harness function of each plk_fixture. */
-static const enum entry fixture_entry[] = {
-    E_module_setup, E_module_teardown, E_class_setup, E_class_teardown};
+static const enum entry fixture_entry[] = {E_module_setup, E_module_teardown,
+                                           E_class_setup, E_class_teardown};
 
 /* -- loading -------------------------------------------------------------- */
 
@@ -132,8 +131,8 @@ load_embedded(size_t i)
             return mod;
         }
     }
-    code = Py_CompileString(embedded[i].source, embedded[i].file,
-                            Py_file_input);
+    code =
+        Py_CompileString(embedded[i].source, embedded[i].file, Py_file_input);
     if (code == NULL) {
         return NULL;
     }
@@ -171,8 +170,7 @@ load_modules(plk_contract *C, int lazy)
         enum module m = embedded[i].mod;
         PyObject *mod;
 
-        if (embedded[i].lazy != lazy ||
-            (m != MOD_NONE && C->mod[m] != NULL)) {
+        if (embedded[i].lazy != lazy || (m != MOD_NONE && C->mod[m] != NULL)) {
             continue;
         }
         mod = load_embedded(i);
@@ -207,8 +205,7 @@ plk_contract_load(plk_contract **out, plk_error *err)
     if (C->mod[MOD_GC] == NULL || look_up(C, MOD_HARNESS) != 0 ||
         look_up(C, MOD_GC) != 0) {
         PyErr_Print();
-        return plk_error_set(err, PLK_EINTERNAL,
-                             "cannot set up the harness");
+        return plk_error_set(err, PLK_EINTERNAL, "cannot set up the harness");
     }
     return 0;
 }
@@ -542,8 +539,8 @@ read_collection(PyObject *res, plk_collection *out)
         out->kind = PLK_COLLECT_OK;
         out->module = PyTuple_GET_ITEM(res, 1);
         items = PyTuple_GET_ITEM(res, 2);
-        out->items = calloc((size_t)PyList_GET_SIZE(items) + 1,
-                            sizeof(*out->items));
+        out->items =
+            calloc((size_t)PyList_GET_SIZE(items) + 1, sizeof(*out->items));
         if (out->items == NULL) {
             free(kind);
             plk_collection_clear(out);
@@ -581,10 +578,10 @@ plk_contract_collect_file(plk_contract *C, const char *path,
                           const char *relfile, const char *selector,
                           const char *keyword, plk_collection *out)
 {
-    return read_collection(
-        PyObject_CallFunction(C->fn[E_collect_file], "ssssss", path, module,
-                              root, relfile, selector, keyword),
-        out);
+    return read_collection(PyObject_CallFunction(C->fn[E_collect_file],
+                                                 "ssssss", path, module, root,
+                                                 relfile, selector, keyword),
+                           out);
 }
 
 int
@@ -615,17 +612,16 @@ plk_contract_fixture(plk_contract *C, plk_fixture f, PyObject *arg,
                      plk_call_result *out)
 {
     plk_call_result_clear(out);
-    return result_of(PyObject_CallOneArg(C->fn[fixture_entry[f]], arg),
-                     out);
+    return result_of(PyObject_CallOneArg(C->fn[fixture_entry[f]], arg), out);
 }
 
 int
-plk_contract_rescope(plk_contract *C, const plk_item *item,
-                     PyObject *module, int level, plk_rescoped *out)
+plk_contract_rescope(plk_contract *C, const plk_item *item, PyObject *module,
+                     int level, plk_rescoped *out)
 {
-    PyObject *r = PyObject_CallFunction(C->fn[E_rescope], "OOi", item->obj,
-                                        module != NULL ? module : Py_None,
-                                        level);
+    PyObject *r =
+        PyObject_CallFunction(C->fn[E_rescope], "OOi", item->obj,
+                              module != NULL ? module : Py_None, level);
 
     memset(out, 0, sizeof(*out));
     if (r == NULL) {
@@ -695,8 +691,7 @@ plk_contract_begin_capture(plk_contract *C)
 }
 
 int
-plk_contract_end_capture(plk_contract *C, char **out_stdout,
-                         char **out_stderr)
+plk_contract_end_capture(plk_contract *C, char **out_stdout, char **out_stderr)
 {
     PyObject *r = PyObject_CallNoArgs(C->fn[E_end_capture]);
 

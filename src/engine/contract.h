@@ -53,8 +53,8 @@ void plk_contract_drop(void);
 /* How a call of a test or a fixture ended. */
 typedef enum plk_call_outcome {
     PLK_CALL_PASSED,
-    PLK_CALL_FAILED,  /* the test's assertion or exception */
-    PLK_CALL_ERROR,   /* anything else: its set-up, pyleak-ci's trouble */
+    PLK_CALL_FAILED, /* the test's assertion or exception */
+    PLK_CALL_ERROR,  /* anything else: its set-up, pyleak-ci's trouble */
     PLK_CALL_SKIPPED
 } plk_call_outcome;
 
@@ -84,10 +84,10 @@ typedef struct plk_item {
     char *id;        /* "tests/test_x.py::Class::name" */
     char *classname; /* dotted: "tests.test_x.Class" */
     char *name;
-    char *file;      /* relative to the working directory */
-    long line;       /* 0: unknown */
-    int malformed;   /* the item lacks a skip or a call */
-    int skip;        /* 1: skipped as collected, for skip_reason */
+    char *file;    /* relative to the working directory */
+    long line;     /* 0: unknown */
+    int malformed; /* the item lacks a skip or a call */
+    int skip;      /* 1: skipped as collected, for skip_reason */
     char *skip_reason;
     /* New references, released by plk_collection_clear. */
     PyObject *call;    /* the call wrapper, for plk_contract_call */
@@ -107,13 +107,13 @@ typedef enum plk_collect_kind {
 /* What collecting a file or a callable gave. */
 typedef struct plk_collection {
     plk_collect_kind kind;
-    PyObject *module;    /* OK: the module, or a pytest file (borrowed
+    PyObject *module; /* OK: the module, or a pytest file (borrowed
                           * from result) */
-    plk_item *items;     /* OK: in run order */
+    plk_item *items;  /* OK: in run order */
     size_t nitems;
-    char *reason;        /* SKIP */
+    char *reason;          /* SKIP */
     plk_call_result error; /* USAGE, ERROR: exc_type, message, details */
-    PyObject *result;    /* what the harness returned (owned) */
+    PyObject *result;      /* what the harness returned (owned) */
 } plk_collection;
 
 void plk_collection_clear(plk_collection *c);
@@ -197,12 +197,12 @@ int plk_contract_set_reseed(plk_contract *C, int on);
 
 /* What the diagnosis of a leaking test is given. */
 typedef struct plk_diagnosis_ask {
-    PyObject *call;          /* its call wrapper */
-    unsigned k;              /* calls per round */
+    PyObject *call;           /* its call wrapper */
+    unsigned k;               /* calls per round */
     const plk_test_result *t; /* its metrics' verdicts, file and line */
-    unsigned depth;          /* frames kept per traceback */
-    double budget;           /* seconds to aim for */
-    PyObject *tracer;        /* the malloc tracer as a module */
+    unsigned depth;           /* frames kept per traceback */
+    double budget;            /* seconds to aim for */
+    PyObject *tracer;         /* the malloc tracer as a module */
 } plk_diagnosis_ask;
 
 /* What it found (see diagnose.py's run()). */
@@ -212,8 +212,8 @@ typedef struct plk_diagnosis {
     long loc_line;  /* 0: unknown */
     char *top_site; /* "path:line: source", or NULL */
     double bytes_per_call;
-    char *json;     /* the whole diagnosis */
-    char *text;     /* the readable report */
+    char *json; /* the whole diagnosis */
+    char *text; /* the readable report */
 } plk_diagnosis;
 
 /* diagnose.run, its module loaded on the first call. 0 or -1. */

@@ -37,7 +37,8 @@ parse_rounds(plk_control *out, PyObject *v, plk_error *err)
     if (!PyLong_Check(v) || PyBool_Check(v)) {
         return plk_error_set(err, PLK_EUSAGE,
                              "\"rounds\" must be a whole number of measured "
-                             "rounds, not %s", Py_TYPE(v)->tp_name);
+                             "rounds, not %s",
+                             Py_TYPE(v)->tp_name);
     }
     n = PyLong_AsLong(v);
     if (n == -1 && PyErr_Occurred()) {
@@ -55,8 +56,8 @@ parse_rounds(plk_control *out, PyObject *v, plk_error *err)
 
 /* One (metric, per_call or None, reason) allowance, appended to note. */
 static int
-parse_allowance(plk_control *out, PyObject *entry, size_t index,
-                plk_buf *note, plk_error *err)
+parse_allowance(plk_control *out, PyObject *entry, size_t index, plk_buf *note,
+                plk_error *err)
 {
     PyObject *seq = NULL;
     char *metric = NULL, *reason = NULL;
@@ -74,7 +75,8 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
         PyErr_Clear();
         rc = plk_error_set(err, PLK_EUSAGE,
                            "\"allow\" entry %zu must have three items: "
-                           "metric, per_call or None, reason", index + 1);
+                           "metric, per_call or None, reason",
+                           index + 1);
         goto done;
     }
     metric = str_copy(PyTuple_GET_ITEM(seq, 0));
@@ -83,8 +85,8 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
         rc = plk_error_set(err, PLK_EUSAGE,
                            "\"allow\" entry %zu names no metric (%s); "
                            "metrics: refs, blocks, objects, heap, rss, "
-                           "fds, threads", index + 1,
-                           metric != NULL ? metric : "not a str");
+                           "fds, threads",
+                           index + 1, metric != NULL ? metric : "not a str");
         goto done;
     }
     /* The first allowance of a metric wins: the harness lists a test's
@@ -96,8 +98,8 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
         if (PyBool_Check(v) || !(PyLong_Check(v) || PyFloat_Check(v))) {
             rc = plk_error_set(err, PLK_EUSAGE,
                                "the per-call amount allowed for %s must be "
-                               "a number or None, not %s", metric,
-                               Py_TYPE(v)->tp_name);
+                               "a number or None, not %s",
+                               metric, Py_TYPE(v)->tp_name);
             goto done;
         }
         per_call = PyFloat_AsDouble(v);
@@ -108,7 +110,8 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
         if (!(per_call >= 0.0) || isinf(per_call)) {
             rc = plk_error_set(err, PLK_EUSAGE,
                                "the per-call amount allowed for %s must be "
-                               "a finite number >= 0", metric);
+                               "a finite number >= 0",
+                               metric);
             goto done;
         }
     }
@@ -116,7 +119,8 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
     if (reason == NULL || reason[strspn(reason, " \t\r\n")] == '\0') {
         rc = plk_error_set(err, PLK_EUSAGE,
                            "the allowance for %s needs a reason (a "
-                           "non-empty str)", metric);
+                           "non-empty str)",
+                           metric);
         goto done;
     }
     if (shadowed) {
@@ -124,14 +128,13 @@ parse_allowance(plk_control *out, PyObject *entry, size_t index,
     }
     if (per_call < 0.0) {
         out->gate[m] = 0;
-        rc = plk_buf_printf(note, "%s%s not gated (%s)",
-                            note->len ? "; " : "", metric, reason);
+        rc = plk_buf_printf(note, "%s%s not gated (%s)", note->len ? "; " : "",
+                            metric, reason);
     }
     else {
         out->threshold[m] = per_call;
         rc = plk_buf_printf(note, "%s%s up to %g per call (%s)",
-                            note->len ? "; " : "", metric, per_call,
-                            reason);
+                            note->len ? "; " : "", metric, per_call, reason);
     }
     if (rc != 0) {
         rc = plk_error_set(err, PLK_ENOMEM, "out of memory");

@@ -9,16 +9,16 @@
 #include "base/metric.h"
 
 typedef struct plk_control {
-    int present;        /* the test carried a control at all */
-    char *skip;         /* reason to skip the test; NULL: run it */
-    unsigned rounds;    /* measured rounds at least; 0: no minimum */
+    int present;     /* the test carried a control at all */
+    char *skip;      /* reason to skip the test; NULL: run it */
+    unsigned rounds; /* measured rounds at least; 0: no minimum */
     /* Per metric: 0 when an allowance takes the metric out of the
      * verdict, else 1. */
     int gate[PLK_METRIC__COUNT];
     /* Per metric: growth per call the test may show (replaces the
      * configured threshold), or a negative value: no allowance. */
     double threshold[PLK_METRIC__COUNT];
-    char *note;         /* the allowances with their reasons, or NULL */
+    char *note; /* the allowances with their reasons, or NULL */
 } plk_control;
 
 /* Fill out from the control object obj (None, or a dict with the

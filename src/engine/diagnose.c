@@ -72,7 +72,7 @@ tr_dropped(PyObject *self, PyObject *unused)
 }
 
 typedef struct tally {
-    PyObject *by_key;  /* (site, round) -> [bytes, blocks] */
+    PyObject *by_key; /* (site, round) -> [bytes, blocks] */
     int failed;
 } tally;
 
@@ -149,8 +149,8 @@ tr_collect(PyObject *self, PyObject *unused)
     }
     out = PyList_New(0);
     while (out != NULL && PyDict_Next(ty.by_key, &pos, &key, &row)) {
-        unsigned site = (unsigned)PyLong_AsUnsignedLong(
-            PyTuple_GET_ITEM(key, 0));
+        unsigned site =
+            (unsigned)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(key, 0));
         PyObject *frames = site_frames(site);
         PyObject *item = NULL;
 
@@ -184,8 +184,7 @@ static PyMethodDef tracer_methods[] = {
 
 static struct PyModuleDef tracer_def = {
     PyModuleDef_HEAD_INIT, "_pyleak_malloc_trace",
-    "pyleak-ci's malloc tracer (see src/malloc_trace.c)", -1,
-    tracer_methods};
+    "pyleak-ci's malloc tracer (see src/malloc_trace.c)", -1, tracer_methods};
 
 /* -- the test record ------------------------------------------------------ */
 
@@ -249,8 +248,8 @@ fill(plk_test_result *t, plk_diagnosis *d)
 }
 
 int
-plk_diagnose(plk_contract *C, PyObject *call, unsigned k,
-             plk_test_result *t, const plk_config *cfg)
+plk_diagnose(plk_contract *C, PyObject *call, unsigned k, plk_test_result *t,
+             const plk_config *cfg)
 {
     plk_diagnosis_ask ask = {0};
     plk_diagnosis d = {0};
@@ -312,28 +311,23 @@ plk_diagnose_summary(const plk_test_result *t, double bytes_per_call)
     int bytes_shown = 0;
 
     if (leaks(t, PLK_METRIC_THREADS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_THREADS].per_call,
-                   "thread");
+        count_part(&b, sep, t->metrics[PLK_METRIC_THREADS].per_call, "thread");
         sep = ", ";
     }
     if (leaks(t, PLK_METRIC_FDS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_FDS].per_call,
-                   "descriptor");
+        count_part(&b, sep, t->metrics[PLK_METRIC_FDS].per_call, "descriptor");
         sep = ", ";
     }
     if (leaks(t, PLK_METRIC_OBJECTS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_OBJECTS].per_call,
-                   "object");
+        count_part(&b, sep, t->metrics[PLK_METRIC_OBJECTS].per_call, "object");
         sep = ", ";
     }
     else if (leaks(t, PLK_METRIC_BLOCKS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_BLOCKS].per_call,
-                   "block");
+        count_part(&b, sep, t->metrics[PLK_METRIC_BLOCKS].per_call, "block");
         sep = ", ";
     }
     else if (leaks(t, PLK_METRIC_REFS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_REFS].per_call,
-                   "reference");
+        count_part(&b, sep, t->metrics[PLK_METRIC_REFS].per_call, "reference");
         sep = ", ";
     }
     if (b.len == 0 && leaks(t, PLK_METRIC_HEAP)) {
@@ -341,8 +335,7 @@ plk_diagnose_summary(const plk_test_result *t, double bytes_per_call)
         int native = t->kind != NULL && strstr(t->kind, "native-alloc");
 
         plk_format_amount(amount, sizeof(amount),
-                          bytes_per_call > 0 ? bytes_per_call : heap,
-                          "bytes");
+                          bytes_per_call > 0 ? bytes_per_call : heap, "bytes");
         plk_buf_printf(&b, "%s%s/call%s", sep, amount,
                        native ? " of native memory" : "");
         bytes_shown = 1;

@@ -208,8 +208,7 @@ done:
 static int
 status_error(PyStatus status, plk_error *err)
 {
-    return plk_error_set(err, PLK_EPYTHON,
-                         "cannot initialise Python: %s%s%s",
+    return plk_error_set(err, PLK_EPYTHON, "cannot initialise Python: %s%s%s",
                          status.func ? status.func : "",
                          status.func ? ": " : "",
                          status.err_msg ? status.err_msg : "unknown error");
@@ -249,8 +248,8 @@ plk_embed_init(const plk_embed_options *opt, plk_error *err)
         /* Setting program_name (not prefix or paths) makes CPython's own
          * path calculation run as it would for that python: it finds a
          * venv's pyvenv.cfg and its site-packages the same way. */
-        status = PyConfig_SetBytesString(&config, &config.program_name,
-                                         python);
+        status =
+            PyConfig_SetBytesString(&config, &config.program_name, python);
         if (PyStatus_Exception(status)) {
             rc = status_error(status, err);
             goto done;

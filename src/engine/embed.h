@@ -7,7 +7,7 @@
 #include "base/error.h"
 
 typedef struct plk_embed_options {
-    const char *argv0;   /* pyleak-ci's own argv[0] */
+    const char *argv0; /* pyleak-ci's own argv[0] */
     /* Interpreter whose environment to reproduce: a venv's bin/python or
      * another installation's python. NULL: the libpython's own prefix. */
     const char *python;

@@ -32,16 +32,16 @@
 struct plk_engine {
     const plk_config *cfg;
     plk_engine_events ev;
-    plk_contract *C;       /* the Python half */
-    plk_policy pol;        /* the rules, from cfg */
-    plk_rounds rounds;     /* series buffers, reused per test */
-    int patience;          /* thread settling attempts (thread_watch) */
+    plk_contract *C;   /* the Python half */
+    plk_policy pol;    /* the rules, from cfg */
+    plk_rounds rounds; /* series buffers, reused per test */
+    int patience;      /* thread settling attempts (thread_watch) */
     unsigned available;
     char *cwd;
     int interrupted;
     const plk_strindex *skip; /* ids of tests not to run (borrowed) */
-    plk_engine_share share;  /* claim NULL: this process runs it all */
-    PyObject *module;      /* the file's module being run (borrowed) */
+    plk_engine_share share;   /* claim NULL: this process runs it all */
+    PyObject *module;         /* the file's module being run (borrowed) */
 };
 
 typedef struct plk_engine runner;
@@ -231,23 +231,23 @@ set_error_text(plk_test_result *t, const char *type, const char *message,
 
 /* A test of the file being run, from its item to its verdict. */
 typedef struct test_run {
-    size_t index;      /* its record: s->tests[index] */
-    PyObject *call;    /* the harness's call wrapper (new reference) */
+    size_t index;   /* its record: s->tests[index] */
+    PyObject *call; /* the harness's call wrapper (new reference) */
     plk_control ctl;
-    unsigned k;        /* calls per round, from calibration */
-    unsigned ks;       /* calls per round while screening */
-    double spent;      /* seconds of the test so far */
-    double first_dt;   /* seconds its first call took */
-    int live;          /* 1 while it still needs a verdict */
-    int begun;         /* its first call was made */
-    int reported;      /* test_done was sent */
+    unsigned k;      /* calls per round, from calibration */
+    unsigned ks;     /* calls per round while screening */
+    double spent;    /* seconds of the test so far */
+    double first_dt; /* seconds its first call took */
+    int live;        /* 1 while it still needs a verdict */
+    int begun;       /* its first call was made */
+    int reported;    /* test_done was sent */
     /* A test that passed its first call and failed a later one is
      * measured again with its fixtures around every call (see
      * repeat_wider); until then its verdict waits. */
-    const plk_item *item; /* as collected (borrowed) */
-    int rescope;       /* 1: to be measured again so */
+    const plk_item *item;    /* as collected (borrowed) */
+    int rescope;             /* 1: to be measured again so */
     unsigned long fail_call; /* the call that failed, 1-based; 0: none */
-    char *fail_msg;    /* what that failure said */
+    char *fail_msg;          /* what that failure said */
     char *fail_details;
 } test_run;
 
@@ -324,8 +324,8 @@ first_call(runner *R, plk_suite_result *s, test_run *tr)
     tr->first_dt = plk_now();
     st = phase_calls(R, s, tr, 1, &res);
     tr->first_dt = plk_now() - tr->first_dt;
-    if (plk_contract_end_capture(R->C, &t->stdout_text,
-                                 &t->stderr_text) != 0 &&
+    if (plk_contract_end_capture(R->C, &t->stdout_text, &t->stderr_text) !=
+            0 &&
         st >= 0) {
         plk_contract_drop();
     }
@@ -540,8 +540,7 @@ screen_trouble(runner *R)
  * gets its verdict) *out_clean is 0 and the live ones need a closer look.
  * Returns 0, or PLK_EINTR when interrupted. */
 static int
-screen(runner *R, plk_suite_result *s, test_run **g, size_t n,
-       int *out_clean)
+screen(runner *R, plk_suite_result *s, test_run **g, size_t n, int *out_clean)
 {
     plk_call_result res = {0};
     PyObject *cleaner = NULL;
@@ -667,8 +666,7 @@ fill_identity(plk_test_result *t, const plk_item *item)
  * exception returns 0 with *rc set, or 1 with the harness trouble in
  * *out (which then the caller reports like any other). */
 static int
-fixture(runner *R, plk_fixture f, PyObject *arg, plk_call_result *out,
-        int *rc)
+fixture(runner *R, plk_fixture f, PyObject *arg, plk_call_result *out, int *rc)
 {
     plk_exception exc = {0};
     int st = plk_contract_fixture(R->C, f, arg, out);
@@ -725,11 +723,11 @@ tear_down(runner *R, plk_suite_result *s, plk_fixture f, PyObject *arg,
 
 /* The class whose setUpClass ran, and how that went. */
 typedef struct class_state {
-    PyObject *cls;        /* its items' cls (the collection holds it);
+    PyObject *cls; /* its items' cls (the collection holds it);
                            * NULL: none */
-    int failed;           /* its setUpClass failed, as fail says */
+    int failed;    /* its setUpClass failed, as fail says */
     plk_call_result fail;
-    char *name;           /* dotted class name, for a teardown error */
+    char *name; /* dotted class name, for a teardown error */
 } class_state;
 
 /* Close the class whose tests just finished: tearDownClass and class
@@ -869,8 +867,7 @@ prepare(runner *R, plk_suite_result *s, test_run *tr, const plk_item *item,
 
     fill_identity(t, item);
     if (item->malformed) {
-        set_error_text(t, "pyleak.HarnessError", "malformed test item",
-                       NULL);
+        set_error_text(t, "pyleak.HarnessError", "malformed test item", NULL);
     }
     else if (mod_fail != NULL) {
         set_outcome(t, mod_fail);
@@ -926,7 +923,8 @@ repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
     int level, rc = 0;
 
     tr->rescope = 0;
-    for (level = 1; level <= PLK_RESCOPE_LEVELS && rc == 0 && !R->interrupted; level++) {
+    for (level = 1; level <= PLK_RESCOPE_LEVELS && rc == 0 && !R->interrupted;
+         level++) {
         plk_rescoped rs;
         int st = plk_contract_rescope(R->C, tr->item, R->module, level, &rs);
 
@@ -959,8 +957,8 @@ repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
             char *note = plk_asprintf(
                 "%s%spassed once, failed on call %lu when repeated "
                 "alone (%s); measured with %s around every call",
-                t->note ? t->note : "", t->note ? "; " : "",
-                tr->fail_call, tr->fail_msg, rescope_what[level]);
+                t->note ? t->note : "", t->note ? "; " : "", tr->fail_call,
+                tr->fail_msg, rescope_what[level]);
 
             free(t->note);
             t->note = note;
@@ -968,25 +966,27 @@ repeat_wider(runner *R, plk_suite_result *s, test_run *tr)
             return rc;
         }
         free(tried);
-        tried = plk_asprintf("Measured again with %s around every call, "
-                             "it failed too: %s\n", rescope_what[level],
-                             t->message ? t->message : "");
+        tried =
+            plk_asprintf("Measured again with %s around every call, "
+                         "it failed too: %s\n",
+                         rescope_what[level], t->message ? t->message : "");
     }
     if (rc != 0 || R->interrupted) {
         free(tried);
         return rc;
     }
-    t->outcome = R->cfg->fail_not_repeatable ? PLK_OUTCOME_FAILED
-                                             : PLK_OUTCOME_SKIPPED;
+    t->outcome =
+        R->cfg->fail_not_repeatable ? PLK_OUTCOME_FAILED : PLK_OUTCOME_SKIPPED;
     free(t->exc_type);
     free(t->message);
     free(t->details);
     t->exc_type = plk_strdup(PLK_NOT_REPEATABLE);
     t->message = plk_asprintf("not repeatable: passed once, failed on "
-                              "call %lu: %s", tr->fail_call, tr->fail_msg);
-    t->details = plk_asprintf("%s%s%s", tr->fail_details
-                                            ? tr->fail_details : "",
-                              tried ? "\n" : "", tried ? tried : "");
+                              "call %lu: %s",
+                              tr->fail_call, tr->fail_msg);
+    t->details =
+        plk_asprintf("%s%s%s", tr->fail_details ? tr->fail_details : "",
+                     tried ? "\n" : "", tried ? tried : "");
     free(tried);
     return 0;
 }
@@ -1076,8 +1076,7 @@ run_segment(runner *R, plk_suite_result *s, const plk_item *const *items,
         ev_test_begin(R, s, rec(s, &trs[j]));
         cs->cls = cls;
         cs->name = plk_strdup(rec(s, &trs[0])->classname);
-        cs->failed = fixture(R, PLK_FIXTURE_CLASS_SETUP, cls, &cs->fail,
-                             &rc);
+        cs->failed = fixture(R, PLK_FIXTURE_CLASS_SETUP, cls, &cs->fail, &rc);
     }
     finish(R, s, trs, n);
     for (j = 0; j < n; j++) {
@@ -1330,8 +1329,7 @@ run_items(runner *R, plk_suite_result *s, const plk_collection *col)
         return PLK_ENOMEM;
     }
     n = runnable(R, col, 0, col->nitems, items);
-    failed = fixture(R, PLK_FIXTURE_MODULE_SETUP, col->module, &mod_fail,
-                     &rc);
+    failed = fixture(R, PLK_FIXTURE_MODULE_SETUP, col->module, &mod_fail, &rc);
     if (rc != 0) {
         free(items);
         return rc;
@@ -1369,8 +1367,8 @@ run_collected(runner *R, plk_suite_result *s, int st, plk_collection *col,
         plk_exception exc = {0};
 
         rc = catch_exception(R, &exc);
-        s->error_type = exc.type ? exc.type
-                                 : plk_strdup("pyleak.HarnessError");
+        s->error_type =
+            exc.type ? exc.type : plk_strdup("pyleak.HarnessError");
         s->error_message = plk_strdup("pyleak-ci could not collect tests");
         s->error_details = exc.text;
         return rc == PLK_EINTR ? rc : 0;
@@ -1446,10 +1444,10 @@ run_file(runner *R, plk_run_result *out, const char *path,
     {
         char *abs = realpath(path, NULL);
 
-        st = plk_contract_collect_file(
-            R->C, abs ? abs : path, module, root, s->file,
-            selector ? selector : "", R->cfg->keyword ? R->cfg->keyword : "",
-            &col);
+        st = plk_contract_collect_file(R->C, abs ? abs : path, module, root,
+                                       s->file, selector ? selector : "",
+                                       R->cfg->keyword ? R->cfg->keyword : "",
+                                       &col);
         free(abs);
     }
     free(root);
@@ -1524,8 +1522,8 @@ plk_engine_new(plk_engine **out, const plk_config *cfg,
     policy_of(cfg, R->available, &R->pol);
     if (R->cwd == NULL ||
         plk_rounds_reserve(&R->rounds, cfg->max_rounds) != 0) {
-        return plk_error_set(err, PLK_ENOMEM,
-                             "out of memory for %u rounds", cfg->max_rounds);
+        return plk_error_set(err, PLK_ENOMEM, "out of memory for %u rounds",
+                             cfg->max_rounds);
     }
     rc = plk_contract_load(&R->C, err);
     if (rc != 0) {
@@ -1556,8 +1554,8 @@ plk_engine_free(plk_engine *R)
 }
 
 int
-plk_engine_run_target(plk_engine *R, plk_run_result *out,
-                      const plk_target *tg, plk_error *err)
+plk_engine_run_target(plk_engine *R, plk_run_result *out, const plk_target *tg,
+                      plk_error *err)
 {
     if (tg->kind == PLK_TARGET_MODULE) {
         return run_module(R, out, tg, err);

@@ -292,8 +292,7 @@ plk_interp_frames(plk_interp_frame *out, int max)
 const char *
 plk_interp_no_frames(void)
 {
-    return plk__interp_row.frames == NULL ? plk__interp_row.no_frames
-                                          : NULL;
+    return plk__interp_row.frames == NULL ? plk__interp_row.no_frames : NULL;
 }
 
 const char *

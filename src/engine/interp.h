@@ -32,17 +32,17 @@ typedef struct plk_interp_frame {
 /* How interned strings show in the block and reference counters, as the
  * refleak hunter of each version corrects for them. */
 typedef enum {
-    PLK_INTERP_INTERNED_MORTAL,    /* 3.9-3.11: freed like other objects */
-    PLK_INTERP_INTERNED_IMMORTAL,  /* 3.12: every interned string lives on:
+    PLK_INTERP_INTERNED_MORTAL,   /* 3.9-3.11: freed like other objects */
+    PLK_INTERP_INTERNED_IMMORTAL, /* 3.12: every interned string lives on:
                                       one block and two references each */
-    PLK_INTERP_INTERNED_MIXED      /* 3.13+: only the immortal ones, and
+    PLK_INTERP_INTERNED_MIXED     /* 3.13+: only the immortal ones, and
                                       blocks only */
 } plk_interp_interned;
 
 /* What one version family provides beyond public API. A NULL slot means
  * the public fallback in interp.c is used. */
 typedef struct plk_interp_row {
-    const char *family;                 /* "3.11" */
+    const char *family; /* "3.11" */
     /* Allocated pymalloc blocks, without allocating. */
     long long (*blocks)(void);
     /* GC-tracked objects, frozen ones included, without allocating. */

@@ -40,8 +40,8 @@ frames(plk_interp_frame *out, int max)
         }
         out[depth].key = co->co_filename;
         out[depth].file = plk__interp_str_text(co->co_filename);
-        out[depth].line = PyCode_Addr2Line(
-            co, _PyInterpreterFrame_LASTI(f) * (int)sizeof(_Py_CODEUNIT));
+        out[depth].line = PyCode_Addr2Line(co, _PyInterpreterFrame_LASTI(f) *
+                                                   (int)sizeof(_Py_CODEUNIT));
         depth++;
     }
     return depth;

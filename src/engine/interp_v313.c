@@ -49,8 +49,8 @@ frames(plk_interp_frame *out, int max)
         file = FIELD(co, d->code_object.filename, PyObject *);
         out[depth].key = file;
         out[depth].file = plk__interp_str_text(file);
-        out[depth].line =
-            PyUnstable_InterpreterFrame_GetLine((struct _PyInterpreterFrame *)f);
+        out[depth].line = PyUnstable_InterpreterFrame_GetLine(
+            (struct _PyInterpreterFrame *)f);
         depth++;
     }
     return depth;

@@ -67,8 +67,7 @@ prime_list(PyGC_Head *head)
         co = (PyCodeObject *)PyFunction_GET_CODE(op);
         /* Code that has run and has no caches yet gets them on its next
          * run, not somewhere in the middle of the measured rounds. */
-        if (co != NULL && co->co_opcache == NULL &&
-            co->co_opcache_flag > 0 &&
+        if (co != NULL && co->co_opcache == NULL && co->co_opcache_flag > 0 &&
             co->co_opcache_flag < OPCACHE_MIN_RUNS - 1) {
             co->co_opcache_flag = OPCACHE_MIN_RUNS - 1;
         }

@@ -51,14 +51,14 @@ extern void __libc_free(void *p);
 /* -- tables --------------------------------------------------------------- */
 
 #define LIVE_INITIAL (1u << 16)
-#define SITE_MAX (1u << 16)          /* distinct sites */
-#define SITE_SLOTS (1u << 17)        /* site hash slots, > 2 * SITE_MAX */
-#define FILE_SLOTS (1u << 13)        /* distinct file names, hashed */
-#define STRINGS_SIZE (4u << 20)      /* bytes of file names */
+#define SITE_MAX (1u << 16)     /* distinct sites */
+#define SITE_SLOTS (1u << 17)   /* site hash slots, > 2 * SITE_MAX */
+#define FILE_SLOTS (1u << 13)   /* distinct file names, hashed */
+#define STRINGS_SIZE (4u << 20) /* bytes of file names */
 #define TOMB ((uintptr_t)1)
 
 typedef struct live_rec {
-    uintptr_t ptr;   /* 0: empty, TOMB: deleted */
+    uintptr_t ptr; /* 0: empty, TOMB: deleted */
     size_t size;
     uint32_t site;
     uint32_t round;
@@ -72,8 +72,8 @@ typedef struct site_rec {
 } site_rec;
 
 typedef struct file_slot {
-    const void *key;  /* the co_filename object, as a fast first check */
-    uint32_t off;     /* its text in strings, +1 (0: empty) */
+    const void *key; /* the co_filename object, as a fast first check */
+    uint32_t off;    /* its text in strings, +1 (0: empty) */
 } file_slot;
 
 typedef struct tables {
@@ -81,7 +81,7 @@ typedef struct tables {
     size_t live_cap, live_used, live_tombs;
     site_rec *sites;
     uint32_t nsites;
-    uint32_t *site_slots;   /* site index + 1, 0: empty */
+    uint32_t *site_slots; /* site index + 1, 0: empty */
     file_slot *files;
     char *strings;
     size_t strings_len;
@@ -255,7 +255,6 @@ live_take(tables *t, uintptr_t p, live_rec *out)
 
 /* -- reading Python frames ---------------------------------------------- */
 
-
 /* Offset+1 of file name object f's text in the string table, 0 when the
  * table is full. The object address is only a hint: the text decides,
  * since a name freed during the run may have its address reused. */
@@ -375,8 +374,8 @@ note_free(void *p, live_rec *out)
 static inline int
 tracing(void)
 {
-    return __builtin_expect(
-        atomic_load_explicit(&g_on, memory_order_relaxed), 0);
+    return __builtin_expect(atomic_load_explicit(&g_on, memory_order_relaxed),
+                            0);
 }
 
 void *

@@ -16,8 +16,8 @@ typedef struct plk_trace_frame {
 /* One block still live when the tracer was stopped. */
 typedef struct plk_trace_block {
     size_t size;
-    unsigned round;   /* the round mark current when it was allocated */
-    unsigned site;    /* index for plk_malloc_trace_site() */
+    unsigned round; /* the round mark current when it was allocated */
+    unsigned site;  /* index for plk_malloc_trace_site() */
 } plk_trace_block;
 
 typedef void (*plk_trace_visit)(void *ctx, const plk_trace_block *b);

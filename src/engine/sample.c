@@ -37,7 +37,7 @@ plk_sample_available(void)
 long long
 plk_sample_heap(void)
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && \
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) &&         \
     !defined(PLK_NO_HEAP)
     struct mallinfo2 mi = mallinfo2();
 

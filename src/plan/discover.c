@@ -28,8 +28,8 @@ ends_with(const char *s, const char *suffix)
 static int
 is_ident_char(int ch, int first)
 {
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_'
-        || (unsigned char)ch >= 0x80) {
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+        (unsigned char)ch >= 0x80) {
         return 1;
     }
     return !first && ch >= '0' && ch <= '9';
@@ -160,8 +160,8 @@ parse_module(plk_target *out, const char *spec)
 {
     const char *colon = strchr(spec, ':');
 
-    if (colon == NULL || !is_dotted_n(spec, (size_t)(colon - spec))
-        || !is_dotted_n(colon + 1, strlen(colon + 1))) {
+    if (colon == NULL || !is_dotted_n(spec, (size_t)(colon - spec)) ||
+        !is_dotted_n(colon + 1, strlen(colon + 1))) {
         return 0;
     }
     out->kind = PLK_TARGET_MODULE;
@@ -253,9 +253,9 @@ plk_discover_is_test_file(const char *name)
 int
 plk_discover_skip_dir(const char *name)
 {
-    return name[0] == '.' || strcmp(name, "__pycache__") == 0
-           || strcmp(name, "site-packages") == 0
-           || strcmp(name, "node_modules") == 0;
+    return name[0] == '.' || strcmp(name, "__pycache__") == 0 ||
+           strcmp(name, "site-packages") == 0 ||
+           strcmp(name, "node_modules") == 0;
 }
 
 static int
@@ -325,8 +325,8 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
             return plk_error_set(err, PLK_ENOTFOUND, "no such directory: %s",
                                  dir);
         }
-        return plk_error_set(err, PLK_EIO, "cannot read directory %s: %s",
-                             dir, strerror(errno));
+        return plk_error_set(err, PLK_EIO, "cannot read directory %s: %s", dir,
+                             strerror(errno));
     }
     for (;;) {
         struct stat st;
@@ -335,9 +335,9 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
         e = readdir(d);
         if (e == NULL) {
             if (errno != 0) {
-                rc = plk_error_set(err, PLK_EIO,
-                                   "cannot read directory %s: %s", dir,
-                                   strerror(errno));
+                rc =
+                    plk_error_set(err, PLK_EIO, "cannot read directory %s: %s",
+                                  dir, strerror(errno));
             }
             break;
         }
@@ -352,10 +352,9 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
         }
         if (lstat(path, &st) != 0) {
             if (errno == ENOENT) {
-                continue;   /* removed while we were listing */
+                continue; /* removed while we were listing */
             }
-            rc = plk_error_set(err, PLK_EIO, "%s: %s", path,
-                               strerror(errno));
+            rc = plk_error_set(err, PLK_EIO, "%s: %s", path, strerror(errno));
             break;
         }
         if (S_ISLNK(st.st_mode)) {
@@ -367,9 +366,9 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
             }
         }
         if (S_ISDIR(st.st_mode)) {
-            if (plk_discover_skip_dir(e->d_name) || is_venv(path)
-                || plk_discover_ignored(path + top_len + 1, e->d_name, 1,
-                                        ignore)) {
+            if (plk_discover_skip_dir(e->d_name) || is_venv(path) ||
+                plk_discover_ignored(path + top_len + 1, e->d_name, 1,
+                                     ignore)) {
                 continue;
             }
             rc = walk(out, path, top_len, ignore, err);
@@ -377,10 +376,9 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
                 break;
             }
         }
-        else if (S_ISREG(st.st_mode)
-                 && plk_discover_is_test_file(e->d_name)
-                 && !plk_discover_ignored(path + top_len + 1, e->d_name, 0,
-                                          ignore)) {
+        else if (S_ISREG(st.st_mode) && plk_discover_is_test_file(e->d_name) &&
+                 !plk_discover_ignored(path + top_len + 1, e->d_name, 0,
+                                       ignore)) {
             rc = plk_strlist_push_owned(out, path);
             path = NULL;
             if (rc != 0) {
@@ -484,8 +482,8 @@ is_package(const char *dir)
 }
 
 int
-plk_discover_module_name(char **out_module, char **out_root,
-                         const char *path, plk_error *err)
+plk_discover_module_name(char **out_module, char **out_root, const char *path,
+                         plk_error *err)
 {
     char *dir = NULL;
     char *name = NULL;
@@ -519,8 +517,8 @@ plk_discover_module_name(char **out_module, char **out_root,
     /* Stop below a directory whose name cannot be part of a dotted
      * name ("my-pkg"): importing from inside it still works for files
      * without relative imports, while "my-pkg.x" never imports. */
-    while (strcmp(dir, "/") != 0 && is_package(dir)
-           && is_identifier_n(base_name(dir), strlen(base_name(dir)))) {
+    while (strcmp(dir, "/") != 0 && is_package(dir) &&
+           is_identifier_n(base_name(dir), strlen(base_name(dir)))) {
         char *dotted = name != NULL
                            ? plk_asprintf("%s.%s", base_name(dir), name)
                            : plk_strdup(base_name(dir));

@@ -6,17 +6,17 @@
 #include "base/util.h"
 
 typedef enum {
-    PLK_TARGET_DIR,     /* a directory to search */
-    PLK_TARGET_FILE,    /* a .py file, maybe with ::selector */
-    PLK_TARGET_MODULE   /* package.module:callable */
+    PLK_TARGET_DIR,   /* a directory to search */
+    PLK_TARGET_FILE,  /* a .py file, maybe with ::selector */
+    PLK_TARGET_MODULE /* package.module:callable */
 } plk_target_kind;
 
 typedef struct plk_target {
     plk_target_kind kind;
-    char *path;       /* DIR and FILE */
-    char *selector;   /* FILE: "name" or "Class::name", or NULL */
-    char *module;     /* MODULE: dotted module name */
-    char *attr;       /* MODULE: attribute path, may contain dots */
+    char *path;     /* DIR and FILE */
+    char *selector; /* FILE: "name" or "Class::name", or NULL */
+    char *module;   /* MODULE: dotted module name */
+    char *attr;     /* MODULE: attribute path, may contain dots */
 } plk_target;
 
 /* Classify spec. Paths must exist; "a/b.py::X::y" splits at the first

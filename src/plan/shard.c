@@ -89,8 +89,7 @@ junit_walk(plk_durations *d, xmlNode *node, const char *suite_file,
             if (v >= 0) {
                 rc = add_secs(&d->files, &d->file_secs, f, v);
                 if (rc == 0) {
-                    rc = add_secs(&d->modules, &d->module_secs, suite_name,
-                                  v);
+                    rc = add_secs(&d->modules, &d->module_secs, suite_name, v);
                 }
             }
             xmlFree(time);
@@ -106,9 +105,8 @@ junit_walk(plk_durations *d, xmlNode *node, const char *suite_file,
 static int
 read_junit(plk_durations *d, const char *path, plk_error *err)
 {
-    xmlDoc *doc = xmlReadFile(path, NULL,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                  XML_PARSE_NOWARNING);
+    xmlDoc *doc = xmlReadFile(
+        path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     int rc;
 
     if (doc == NULL) {
@@ -148,7 +146,8 @@ json_walk(plk_durations *d, json_t *v, int depth)
         return PLK_EUSAGE;
     }
     if (json_is_array(v)) {
-        json_array_foreach(v, i, x) {
+        json_array_foreach(v, i, x)
+        {
             rc = json_walk(d, x, depth + 1);
             if (rc != 0) {
                 return rc;
@@ -159,7 +158,8 @@ json_walk(plk_durations *d, json_t *v, int depth)
     if (!json_is_object(v)) {
         return 0;
     }
-    json_object_foreach(v, key, x) {
+    json_object_foreach(v, key, x)
+    {
         rc = json_walk(d, x, depth + 1);
         if (rc != 0) {
             return rc;
@@ -170,8 +170,7 @@ json_walk(plk_durations *d, json_t *v, int depth)
         else if (strcmp(key, "file") == 0 && json_is_string(x)) {
             file = json_string_value(x);
         }
-        else if ((strcmp(key, "time") == 0 ||
-                  strcmp(key, "duration") == 0) &&
+        else if ((strcmp(key, "time") == 0 || strcmp(key, "duration") == 0) &&
                  json_is_number(x)) {
             time = json_number_value(x);
         }
@@ -194,8 +193,8 @@ json_walk(plk_durations *d, json_t *v, int depth)
 }
 
 static int
-bad_json(plk_error *err, const char *path, int line, int column,
-         int position, const char *what)
+bad_json(plk_error *err, const char *path, int line, int column, int position,
+         const char *what)
 {
     return plk_error_set(err, PLK_EUSAGE,
                          "--durations-from %s: not valid JSON at line %d, "
@@ -394,8 +393,7 @@ heavier_first(const void *a, const void *b)
 }
 
 int
-plk_shard_assign(unsigned *out, const double *weight, size_t count,
-                 unsigned n)
+plk_shard_assign(unsigned *out, const double *weight, size_t count, unsigned n)
 {
     ranked *r = malloc((count ? count : 1) * sizeof(*r));
     double *load = calloc(n ? n : 1, sizeof(*load));
@@ -441,8 +439,8 @@ env_uint(const char *name, unsigned *out, plk_error *err)
     }
     errno = 0;
     x = strtoul(v, &end, 10);
-    if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*v) ||
-        x == 0 || x > 100000) {
+    if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*v) || x == 0 ||
+        x > 100000) {
         return plk_error_set(err, PLK_EUSAGE,
                              "%s is '%s'; expected a number from 1 (or "
                              "pass --shard K/N)",

@@ -12,9 +12,9 @@
  * the file's path as the report gives it, and by its dotted module
  * name (JUnit reports written with --junit-strict carry no paths). */
 typedef struct plk_durations {
-    plk_strlist files;     /* relative paths */
+    plk_strlist files; /* relative paths */
     double *file_secs;
-    plk_strlist modules;   /* dotted module names */
+    plk_strlist modules; /* dotted module names */
     double *module_secs;
 } plk_durations;
 
@@ -26,8 +26,7 @@ typedef struct plk_durations {
  * part of the id before "::"; anything else is ignored. Returns 0, or
  * PLK_EUSAGE naming the file when it cannot be read or parsed (for JSON,
  * with the line and column where parsing stopped). */
-int plk_durations_read(plk_durations *out, const char *path,
-                       plk_error *err);
+int plk_durations_read(plk_durations *out, const char *path, plk_error *err);
 void plk_durations_free(plk_durations *d);
 
 /* Seconds recorded for a file (by relfile, else by module); -1 when the

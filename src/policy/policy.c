@@ -35,7 +35,8 @@ plk_policy_calls_for(const plk_policy *p, double dt)
     }
     want = ceil(target / (dt > 1e-7 ? dt : 1e-7));
     return want > (double)p->max_calls ? p->max_calls
-                                       : want < 1.0 ? 1 : (unsigned)want;
+           : want < 1.0                ? 1
+                                       : (unsigned)want;
 }
 
 int
@@ -48,8 +49,8 @@ unsigned
 plk_policy_screen_calls(unsigned k)
 {
     unsigned ks = (k + PLK_SCREEN_DIVISOR - 1) / PLK_SCREEN_DIVISOR;
-    unsigned sparse = (PLK_EARLY_SPARSE_CALLS + PLK_EARLY_ROUNDS - 1) /
-                      PLK_EARLY_ROUNDS;
+    unsigned sparse =
+        (PLK_EARLY_SPARSE_CALLS + PLK_EARLY_ROUNDS - 1) / PLK_EARLY_ROUNDS;
 
     return ks > 1 && ks < sparse ? sparse : ks;
 }
@@ -203,12 +204,11 @@ judge(const plk_measure *m, size_t nsamples, int *proven)
         for (i = 0; i < nsamples; i++) {
             y[i] = samples[i].v[metric];
         }
-        fp.judge = (metric == PLK_METRIC_FDS ||
-                    metric == PLK_METRIC_THREADS)
+        fp.judge = (metric == PLK_METRIC_FDS || metric == PLK_METRIC_THREADS)
                        ? PLK_JUDGE_SUSTAINED
                        : PLK_JUDGE_TREND;
-        fp.floor_per_round = p->floor[metric] /
-                             (m->group ? PLK_SCREEN_DIVISOR : 1.0);
+        fp.floor_per_round =
+            p->floor[metric] / (m->group ? PLK_SCREEN_DIVISOR : 1.0);
         fp.alpha = p->alpha;
         fp.late_fraction = 0.5;
         fp.calls_per_round = calls;
@@ -222,8 +222,7 @@ judge(const plk_measure *m, size_t nsamples, int *proven)
         if (m->group) {
             threshold = 0.0;
         }
-        if (plk_fit_series(&mr->fit, y, nsamples, &fp,
-                           m->buf->scratch) != 0) {
+        if (plk_fit_series(&mr->fit, y, nsamples, &fp, m->buf->scratch) != 0) {
             continue;
         }
         mr->per_call = mr->fit.slope / (double)(calls ? calls : 1);
@@ -267,8 +266,8 @@ quiet_since(const plk_measure *m, unsigned n, unsigned k)
         return 0;
     }
     for (metric = 0; metric < PLK_METRIC__COUNT; metric++) {
-        double band = m->p->floor[metric] /
-                      (m->group ? PLK_SCREEN_DIVISOR : 1.0);
+        double band =
+            m->p->floor[metric] / (m->group ? PLK_SCREEN_DIVISOR : 1.0);
         int64_t lo, hi;
 
         if (!(m->p->available & (1u << metric)) || !gates(m, metric)) {
@@ -402,8 +401,7 @@ alone_next(plk_measure *m, double elapsed)
         return stop(m, v, PLK_STOP_BUDGET);
     }
     afford = m->made > 0 && elapsed > 0.0
-                 ? (m->p->budget_s - elapsed) /
-                       (elapsed / (double)m->made)
+                 ? (m->p->budget_s - elapsed) / (elapsed / (double)m->made)
                  : (double)UINT_MAX;
     next = extend_rounds(m, n, v, afford, &why);
     if (next == 0) {
@@ -422,8 +420,7 @@ group_next(plk_measure *m)
 
     if (v == PLK_VERDICT_CLEAN &&
         (n >= m->least || quiet_since(m, n, m->lowest))) {
-        return stop(m, v, n >= m->least ? PLK_STOP_JUDGED
-                                        : PLK_STOP_EARLY);
+        return stop(m, v, n >= m->least ? PLK_STOP_JUDGED : PLK_STOP_EARLY);
     }
     if (n >= m->least) {
         return stop(m, v == PLK_VERDICT_CLEAN ? PLK_VERDICT_SUSPICIOUS : v,
@@ -463,8 +460,7 @@ plk_measure_alone(plk_measure *m, plk_rounds *buf, const plk_policy *p,
     }
     /* A control's rounds is a floor for the first verdict, the early
      * stop and the cap alike. */
-    m->least = p->min_rounds > m->lim.rounds ? p->min_rounds
-                                             : m->lim.rounds;
+    m->least = p->min_rounds > m->lim.rounds ? p->min_rounds : m->lim.rounds;
     m->most = p->max_rounds > m->least ? p->max_rounds : m->least;
     return plk_rounds_reserve(buf, m->most);
 }

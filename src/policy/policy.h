@@ -57,22 +57,22 @@
 
 /* The settings the rules read (from the run's configuration). */
 typedef struct plk_policy {
-    unsigned min_rounds;  /* measured rounds before a first verdict */
-    unsigned max_rounds;  /* rounds before calls per round double */
-    unsigned max_calls;   /* calls per round at most */
-    double round_ms;      /* a round's target length */
-    double alpha;         /* significance of the trend test */
+    unsigned min_rounds; /* measured rounds before a first verdict */
+    unsigned max_rounds; /* rounds before calls per round double */
+    unsigned max_calls;  /* calls per round at most */
+    double round_ms;     /* a round's target length */
+    double alpha;        /* significance of the trend test */
     double floor[PLK_METRIC__COUNT];     /* noise per round */
     double threshold[PLK_METRIC__COUNT]; /* growth per call allowed */
-    unsigned available;   /* bit (1u << metric) per metric sampled */
-    int thorough;         /* no early stop */
-    double budget_s;      /* wall time for a test's measured rounds */
+    unsigned available; /* bit (1u << metric) per metric sampled */
+    int thorough;       /* no early stop */
+    double budget_s;    /* wall time for a test's measured rounds */
 } plk_policy;
 
 /* What one test's control changes. */
 typedef struct plk_test_limits {
-    unsigned rounds;   /* measured rounds at least; 0: no minimum */
-    unsigned ungated;  /* bit (1u << metric): out of the verdict */
+    unsigned rounds;  /* measured rounds at least; 0: no minimum */
+    unsigned ungated; /* bit (1u << metric): out of the verdict */
     /* Growth per call allowed, replacing the policy's; < 0: none. */
     double threshold[PLK_METRIC__COUNT];
 } plk_test_limits;
@@ -145,12 +145,12 @@ void plk_rounds_free(plk_rounds *b);
 
 /* Why a measurement stopped. */
 typedef enum plk_stop {
-    PLK_STOP_NONE,    /* it has not */
-    PLK_STOP_EARLY,   /* flat lately and clean: before --min-rounds */
-    PLK_STOP_JUDGED,  /* clean, or a leak that has persisted */
-    PLK_STOP_DIRTY,   /* a screened group that is not clean */
-    PLK_STOP_BUDGET,  /* the time budget is spent */
-    PLK_STOP_CAP      /* rounds and calls per round are at their caps */
+    PLK_STOP_NONE,   /* it has not */
+    PLK_STOP_EARLY,  /* flat lately and clean: before --min-rounds */
+    PLK_STOP_JUDGED, /* clean, or a leak that has persisted */
+    PLK_STOP_DIRTY,  /* a screened group that is not clean */
+    PLK_STOP_BUDGET, /* the time budget is spent */
+    PLK_STOP_CAP     /* rounds and calls per round are at their caps */
 } plk_stop;
 
 const char *plk_stop_name(plk_stop s);
@@ -161,17 +161,17 @@ typedef struct plk_measure {
     plk_rounds *buf;
     plk_metric_result *out; /* the fits of the last judgement go here */
     plk_test_limits lim;
-    int group;              /* a screened group: floors divided, no
+    int group;            /* a screened group: floors divided, no
                              * thresholds, no persistence */
-    unsigned least, most;   /* rounds */
-    unsigned k;             /* calls per round of the next round */
-    unsigned lowest;        /* a group's fewest calls per round by one
+    unsigned least, most; /* rounds */
+    unsigned k;           /* calls per round of the next round */
+    unsigned lowest;      /* a group's fewest calls per round by one
                              * test (the early stop's span) */
-    unsigned target;        /* rounds the series is to reach */
-    unsigned have;          /* rounds in the series */
-    unsigned long before;   /* calls before the first sample */
-    unsigned long made;     /* calls since */
-    plk_verdict verdict;    /* once stopped */
+    unsigned target;      /* rounds the series is to reach */
+    unsigned have;        /* rounds in the series */
+    unsigned long before; /* calls before the first sample */
+    unsigned long made;   /* calls since */
+    plk_verdict verdict;  /* once stopped */
     plk_stop stop;
 } plk_measure;
 
@@ -184,8 +184,7 @@ int plk_measure_alone(plk_measure *m, plk_rounds *buf, const plk_policy *p,
 /* A group screened together: every round calls each of its tests, total
  * calls in all and lowest by the test called least. Reserves as above. */
 int plk_measure_group(plk_measure *m, plk_rounds *buf, const plk_policy *p,
-                      unsigned lowest, unsigned total,
-                      plk_metric_result *out);
+                      unsigned lowest, unsigned total, plk_metric_result *out);
 
 /* The first sample, taken with k calls per round to come (a group's
  * total: ignored) and before calls of the test made so far (they count

@@ -17,7 +17,7 @@
 static struct {
     int fd;
     plk_buf buf;
-    size_t sent;  /* tests of the suite before this index are sent */
+    size_t sent;         /* tests of the suite before this index are sent */
     claim_table *claims; /* this file's, when it may be shared */
     uint32_t token;      /* this worker's mark in claims */
 } child = {-1, {0}, 0, NULL, 0};
@@ -56,8 +56,7 @@ child_flush(void)
     size_t off = 0;
 
     while (off < child.buf.len) {
-        ssize_t n = write(child.fd, child.buf.data + off,
-                          child.buf.len - off);
+        ssize_t n = write(child.fd, child.buf.data + off, child.buf.len - off);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -78,8 +77,7 @@ static void
 send_quiet_tests(const plk_suite_result *s, size_t upto)
 {
     for (; child.sent < upto && child.sent < s->ntests; child.sent++) {
-        plk_record_put_test(&child.buf, PLK_REC_TEST,
-                            &s->tests[child.sent]);
+        plk_record_put_test(&child.buf, PLK_REC_TEST, &s->tests[child.sent]);
     }
 }
 

@@ -34,7 +34,6 @@ typedef struct claim_table {
  * Never returns. */
 _Noreturn void plk_child_run(plk_engine *E, const plk_target *tg,
                              const plk_strindex *skip, claim_table *claims,
-                             uint32_t token, int helper, int fd,
-                             int fault_fd);
+                             uint32_t token, int helper, int fd, int fault_fd);
 
 #endif

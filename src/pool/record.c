@@ -18,30 +18,45 @@ typedef enum {
 typedef struct field {
     uint16_t tag;
     uint8_t kind;
-    uint8_t size;        /* bytes of the member */
-    uint8_t ident;       /* part of a test's identity (BEGIN, COLLECTED) */
+    uint8_t size;  /* bytes of the member */
+    uint8_t ident; /* part of a test's identity (BEGIN, COLLECTED) */
     size_t offset;
-    size_t aux;          /* K_SERIES: offset of the count */
-    int64_t lo, hi;      /* accepted range of an integer (lo > hi: any
+    size_t aux;     /* K_SERIES: offset of the count */
+    int64_t lo, hi; /* accepted range of an integer (lo > hi: any
                           * value the member can hold) */
     const char *name;
 } field;
 
 #define MEMBER_SIZE(T, f) ((uint8_t)sizeof(((T *)0)->f))
-#define F_STR(tag, T, f) {tag, K_STR, MEMBER_SIZE(T, f), 0, offsetof(T, f), \
-                          0, 1, 0, #f}
-#define F_ID_STR(tag, T, f) {tag, K_STR, MEMBER_SIZE(T, f), 1,              \
-                             offsetof(T, f), 0, 1, 0, #f}
-#define F_INT(tag, T, f) {tag, K_INT, MEMBER_SIZE(T, f), 0, offsetof(T, f), \
-                          0, 1, 0, #f}
-#define F_ENUM(tag, T, f, lo, hi) {tag, K_INT, MEMBER_SIZE(T, f), 0,        \
-                                   offsetof(T, f), 0, lo, hi, #f}
-#define F_UINT(tag, T, f) {tag, K_UINT, MEMBER_SIZE(T, f), 0,               \
-                           offsetof(T, f), 0, 1, 0, #f}
-#define F_REAL(tag, T, f) {tag, K_REAL, MEMBER_SIZE(T, f), 0,               \
-                           offsetof(T, f), 0, 1, 0, #f}
-#define F_SERIES(tag, T, f, n) {tag, K_SERIES, MEMBER_SIZE(T, f), 0,        \
-                                offsetof(T, f), offsetof(T, n), 1, 0, #f}
+#define F_STR(tag, T, f)                                                      \
+    {                                                                         \
+        tag, K_STR, MEMBER_SIZE(T, f), 0, offsetof(T, f), 0, 1, 0, #f         \
+    }
+#define F_ID_STR(tag, T, f)                                                   \
+    {                                                                         \
+        tag, K_STR, MEMBER_SIZE(T, f), 1, offsetof(T, f), 0, 1, 0, #f         \
+    }
+#define F_INT(tag, T, f)                                                      \
+    {                                                                         \
+        tag, K_INT, MEMBER_SIZE(T, f), 0, offsetof(T, f), 0, 1, 0, #f         \
+    }
+#define F_ENUM(tag, T, f, lo, hi)                                             \
+    {                                                                         \
+        tag, K_INT, MEMBER_SIZE(T, f), 0, offsetof(T, f), 0, lo, hi, #f       \
+    }
+#define F_UINT(tag, T, f)                                                     \
+    {                                                                         \
+        tag, K_UINT, MEMBER_SIZE(T, f), 0, offsetof(T, f), 0, 1, 0, #f        \
+    }
+#define F_REAL(tag, T, f)                                                     \
+    {                                                                         \
+        tag, K_REAL, MEMBER_SIZE(T, f), 0, offsetof(T, f), 0, 1, 0, #f        \
+    }
+#define F_SERIES(tag, T, f, n)                                                \
+    {                                                                         \
+        tag, K_SERIES, MEMBER_SIZE(T, f), 0, offsetof(T, f), offsetof(T, n),  \
+            1, 0, #f                                                          \
+    }
 
 /* Every member of plk_test_result but metrics[] (which has its own
  * table). Tags are part of the format: never reuse or renumber one. */
@@ -233,8 +248,8 @@ put_field(plk_buf *b, const field *f, uint16_t tag, const void *base)
     case K_UINT:
         rc = put_bytes(b, "\2", 1);
         return rc ? rc
-                  : put_u64(b, (uint64_t)load_int(p, f->size,
-                                                  f->kind == K_INT));
+                  : put_u64(b,
+                            (uint64_t)load_int(p, f->size, f->kind == K_INT));
     case K_REAL: {
         uint64_t bits;
 
@@ -333,8 +348,7 @@ put_control(plk_buf *out, plk_record_type type, const plk_record *r)
     int rc = begin_frame(out, type, &at);
 
     if (rc == 0) {
-        rc = put_table(out, control_fields, NFIELDS(control_fields), 0, r,
-                       0);
+        rc = put_table(out, control_fields, NFIELDS(control_fields), 0, r, 0);
     }
     return end_frame(out, at, rc);
 }
@@ -629,8 +643,7 @@ plk_record_decode(plk_record *out, const unsigned char *data, size_t len,
     }
     n = le32(data);
     if (n == 0 || n > PLK_RECORD_MAX) {
-        return plk_error_set(err, PLK_EIO,
-                             "bad result record: length %lu",
+        return plk_error_set(err, PLK_EIO, "bad result record: length %lu",
                              (unsigned long)n);
     }
     if (len - 4 < n) {
@@ -639,8 +652,8 @@ plk_record_decode(plk_record *out, const unsigned char *data, size_t len,
     out->type = (plk_record_type)data[4];
     if (out->type < PLK_REC_HELLO || out->type > PLK_REC_END) {
         out->type = 0;
-        return plk_error_set(err, PLK_EIO,
-                             "bad result record: type %d", (int)data[4]);
+        return plk_error_set(err, PLK_EIO, "bad result record: type %d",
+                             (int)data[4]);
     }
     r.p = data + 5;
     r.left = n - 1;

@@ -66,12 +66,12 @@ typedef enum {
  * record owns them. */
 typedef struct plk_record {
     plk_record_type type;
-    int64_t version;          /* HELLO */
-    int64_t pid;              /* HELLO */
-    int64_t code;             /* ERROR, END */
-    char *message;            /* ERROR */
-    plk_suite_result suite;   /* SUITE_START, SUITE_DONE (no tests) */
-    plk_test_result test;     /* COLLECTED, BEGIN, TEST */
+    int64_t version;        /* HELLO */
+    int64_t pid;            /* HELLO */
+    int64_t code;           /* ERROR, END */
+    char *message;          /* ERROR */
+    plk_suite_result suite; /* SUITE_START, SUITE_DONE (no tests) */
+    plk_test_result test;   /* COLLECTED, BEGIN, TEST */
 } plk_record;
 
 /* Append one whole frame to out. For SUITE_* records s is encoded, for
@@ -89,8 +89,8 @@ int plk_record_put_end(plk_buf *out, int code);
  * took (> 0) and fills *out; 0 when the frame is not complete yet;
  * PLK_EIO (with err set) when the bytes are not a valid record. out is
  * cleared first and must be freed with plk_record_free. */
-long plk_record_decode(plk_record *out, const unsigned char *data,
-                       size_t len, plk_error *err);
+long plk_record_decode(plk_record *out, const unsigned char *data, size_t len,
+                       plk_error *err);
 void plk_record_free(plk_record *r);
 
 /* For tests: does the field table cover every byte of the structs in

@@ -97,8 +97,8 @@ expand(units *out, const plk_target *targets, size_t n,
             plk_strlist_free(&files);
         }
         else {
-            rc = units_push(out, tg->kind, tg->path, tg->selector,
-                            tg->module, tg->attr);
+            rc = units_push(out, tg->kind, tg->path, tg->selector, tg->module,
+                            tg->attr);
         }
     }
     if (rc == PLK_ENOMEM) {
@@ -110,8 +110,7 @@ expand(units *out, const plk_target *targets, size_t n,
 /* Weights for the split: seconds from an earlier report when it knows
  * the file (the mean of the known ones when not), else test counts. */
 static int
-weigh(double *w, const units *u, const char *durations_from,
-      plk_error *err)
+weigh(double *w, const units *u, const char *durations_from, plk_error *err)
 {
     plk_durations d = {0};
     char *cwd = getcwd(NULL, 0);

@@ -9,11 +9,11 @@
 
 /* What the scheduler did, beside the results. */
 typedef struct plk_run_info {
-    size_t files;          /* test files and callables the targets name */
-    size_t selected;       /* of them, those of this shard */
-    unsigned shard_index;  /* 1-based; 0 without sharding */
+    size_t files;         /* test files and callables the targets name */
+    size_t selected;      /* of them, those of this shard */
+    unsigned shard_index; /* 1-based; 0 without sharding */
     unsigned shard_total;
-    int anomaly;           /* a worker exited badly after reporting all */
+    int anomaly; /* a worker exited badly after reporting all */
 } plk_run_info;
 
 /* Run every test of cfg's targets (the interpreter must be initialised)

@@ -45,58 +45,58 @@ typedef enum { U_PENDING, U_RUNNING, U_DONE } unit_state;
 typedef struct unit {
     const plk_target *tg;
     unit_state state;
-    plk_suite_result suite;   /* what the parent reports for the target */
-    int has_suite;            /* suite fields arrived (or were made up) */
+    plk_suite_result suite;     /* what the parent reports for the target */
+    int has_suite;              /* suite fields arrived (or were made up) */
     plk_test_result *collected; /* identities, in run order */
     size_t ncollected, capcollected;
     /* Indexes by test id: with thousands of tests in a file, each record
      * costs the parent a lookup, not a scan. */
-    plk_strindex by_id;       /* id -> its places in collected */
-    plk_strindex records;     /* id -> one value per record so far */
-    plk_strindex is_done;     /* ids with a record: a new worker skips
+    plk_strindex by_id;   /* id -> its places in collected */
+    plk_strindex records; /* id -> one value per record so far */
+    plk_strindex is_done; /* ids with a record: a new worker skips
                                * them */
-    long *keys;               /* order of suite.tests (keep_collected_order) */
-    uint32_t *owners;         /* token of the worker that sent each one */
+    long *keys;           /* order of suite.tests (keep_collected_order) */
+    uint32_t *owners;     /* token of the worker that sent each one */
     size_t capkeys;
-    unsigned workers;         /* started for this target so far */
-    unsigned nrunning;        /* its workers alive now */
-    char *lost;               /* why a helper's tests may be missing */
+    unsigned workers;  /* started for this target so far */
+    unsigned nrunning; /* its workers alive now */
+    char *lost;        /* why a helper's tests may be missing */
     double t0;
     /* Console progress, to print in target order. */
     int con_started;
     size_t con_printed;
-    size_t con_next;          /* collected tests printed so far */
+    size_t con_next; /* collected tests printed so far */
 } unit;
 
 typedef enum {
     END_NONE,
-    END_TIMEOUT,     /* no progress for --timeout seconds */
-    END_INTERRUPT,   /* killed after Ctrl-C or SIGTERM */
-    END_PIPE,        /* closed its pipe and did not exit */
-    END_CORRUPT      /* sent bytes that are not records */
+    END_TIMEOUT,   /* no progress for --timeout seconds */
+    END_INTERRUPT, /* killed after Ctrl-C or SIGTERM */
+    END_PIPE,      /* closed its pipe and did not exit */
+    END_CORRUPT    /* sent bytes that are not records */
 } end_reason;
 
 typedef struct worker {
-    pid_t pid;                /* 0: slot free */
-    int fd;                   /* read end of the result pipe */
-    int fault_fd;             /* faulthandler's output */
+    pid_t pid;    /* 0: slot free */
+    int fd;       /* read end of the result pipe */
+    int fault_fd; /* faulthandler's output */
     size_t unit;
     unsigned char *buf;
     size_t len, cap;
-    double last;              /* when the last record arrived */
-    plk_test_result current;  /* the test running now (id NULL: none) */
-    int collecting;           /* its COLLECTED records are the unit's */
-    size_t reported;          /* tests this worker reported */
+    double last;               /* when the last record arrived */
+    plk_test_result current;   /* the test running now (id NULL: none) */
+    int collecting;            /* its COLLECTED records are the unit's */
+    size_t reported;           /* tests this worker reported */
     plk_test_result last_test; /* identity of the last one */
-    long last_key;            /* its place in the file (-1: none yet) */
-    uint32_t token;           /* its mark in the claim table */
-    int helper;               /* joined a file another worker runs */
+    long last_key;             /* its place in the file (-1: none yet) */
+    uint32_t token;            /* its mark in the claim table */
+    int helper;                /* joined a file another worker runs */
     int got_end;
     int eof;
     double eof_at;
     end_reason reason;
-    double kill_at;           /* SIGKILL at this time (0: not planned) */
-    char *corrupt;            /* why its records were refused */
+    double kill_at; /* SIGKILL at this time (0: not planned) */
+    char *corrupt;  /* why its records were refused */
 } worker;
 
 typedef struct pool {
@@ -105,12 +105,12 @@ typedef struct pool {
     plk_console *con;
     unit *units;
     size_t nunits;
-    size_t next_pending;      /* no pending unit before this index */
-    size_t con_unit;          /* next unit to print */
+    size_t next_pending; /* no pending unit before this index */
+    size_t con_unit;     /* next unit to print */
     worker *w;
     unsigned nw;
     unsigned running;
-    claim_table *claims;      /* one per unit, shared; NULL with one job */
+    claim_table *claims; /* one per unit, shared; NULL with one job */
     uint32_t next_token;
     int interrupted;
     double grace_until;
@@ -333,8 +333,8 @@ keep_collected_order(const pool *P, unit *u, worker *w)
  * that never ran) and take ownership of the strings passed. */
 static void
 add_made_up(const pool *P, unit *u, worker *w, const plk_test_result *ident,
-            plk_outcome outcome,
-            const char *exc_type, char *message, char *details)
+            plk_outcome outcome, const char *exc_type, char *message,
+            char *details)
 {
     plk_test_result *t = plk_suite_result_add_test(&u->suite);
 
@@ -497,8 +497,7 @@ read_worker(pool *P, worker *w)
         while (w->corrupt == NULL) {
             plk_record r;
             plk_error err = {0};
-            long used = plk_record_decode(&r, w->buf + at, w->len - at,
-                                          &err);
+            long used = plk_record_decode(&r, w->buf + at, w->len - at, &err);
 
             if (used == 0) {
                 break;
@@ -741,8 +740,8 @@ release_claims(pool *P, const worker *w)
     for (i = 0; i < PLK_CLAIM_SLOTS; i++) {
         uint32_t mine = w->token;
 
-        __atomic_compare_exchange_n(&t->slot[i], &mine, 0, 0,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        __atomic_compare_exchange_n(&t->slot[i], &mine, 0, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE);
     }
 }
 
@@ -772,9 +771,10 @@ finish_worker(pool *P, worker *w, int status)
             P->anomaly = 1;
         }
         if (!others) {
-            fill_not_run(P, u, u->lost ? u->lost
-                                       : "the worker stopped before this "
-                                         "test");
+            fill_not_run(P, u,
+                         u->lost ? u->lost
+                                 : "the worker stopped before this "
+                                   "test");
             finish_unit(P, u);
         }
         goto done;
@@ -804,10 +804,9 @@ finish_worker(pool *P, worker *w, int status)
 
         ident.classname = last->classname;
         ident.file = last->file;
-        ident.name = plk_asprintf("<after %s>", last->name ? last->name
-                                                            : "?");
-        ident.id = plk_asprintf("%s::%s", last->file ? last->file : "?",
-                                ident.name);
+        ident.name = plk_asprintf("<after %s>", last->name ? last->name : "?");
+        ident.id =
+            plk_asprintf("%s::%s", last->file ? last->file : "?", ident.name);
         add_made_up(P, u, w, &ident, PLK_OUTCOME_ERROR, error_type_for(w),
                     plk_asprintf("the worker process %s after test %s "
                                  "finished, outside any test (in a "
@@ -836,8 +835,10 @@ finish_worker(pool *P, worker *w, int status)
             free(why);
             goto done;
         }
-        fill_not_run(P, u, u->lost ? u->lost
-                                   : why ? why : "the worker process died");
+        fill_not_run(P, u,
+                     u->lost ? u->lost
+                     : why   ? why
+                             : "the worker process died");
         free(why);
         if (u->suite.ntests == 0 && u->suite.error_message == NULL) {
             /* Nothing to blame it on: the file itself is in error. */
@@ -1000,8 +1001,7 @@ next_helper(pool *P, size_t *out)
         const claim_table *t = &P->claims[i];
         size_t n, g, unclaimed = 0;
 
-        if (u->state != U_RUNNING || u->ncollected == 0 ||
-            importing(P, i)) {
+        if (u->state != U_RUNNING || u->ncollected == 0 || importing(P, i)) {
             continue;
         }
         n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
@@ -1214,10 +1214,9 @@ pool_loop(pool *P, plk_error *err)
 }
 
 int
-plk_worker_run(plk_run_result *out, plk_engine *E,
-               const plk_target *targets, size_t count, unsigned jobs,
-               const plk_config *cfg, plk_console *con, int *out_anomaly,
-               plk_error *err)
+plk_worker_run(plk_run_result *out, plk_engine *E, const plk_target *targets,
+               size_t count, unsigned jobs, const plk_config *cfg,
+               plk_console *con, int *out_anomaly, plk_error *err)
 {
     pool P;
     size_t i, not_started = 0;
@@ -1234,9 +1233,8 @@ plk_worker_run(plk_run_result *out, plk_engine *E,
     if (P.nw > 1 && count > 0) {
         /* Workers of one file share its groups through this table (its
          * pages are zero: every group free). */
-        void *m = mmap(NULL, count * sizeof(*P.claims),
-                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                       -1, 0);
+        void *m = mmap(NULL, count * sizeof(*P.claims), PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
         if (m == MAP_FAILED) {
             rc = plk_error_set(err, PLK_ENOMEM,

@@ -45,8 +45,7 @@ add_entry(plk_baseline *b, char *test, plk_metric m, double per_call,
     }
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
-        plk_baseline_entry *grown = realloc(b->entries,
-                                            cap * sizeof(*grown));
+        plk_baseline_entry *grown = realloc(b->entries, cap * sizeof(*grown));
 
         if (grown == NULL) {
             goto nomem;
@@ -74,8 +73,8 @@ find(const plk_baseline *b, const char *test, int metric)
     size_t i;
 
     for (i = 0; b != NULL && i < b->n; i++) {
-        if (strcmp(b->entries[i].test, test) == 0
-            && (metric < 0 || (int)b->entries[i].metric == metric)) {
+        if (strcmp(b->entries[i].test, test) == 0 &&
+            (metric < 0 || (int)b->entries[i].metric == metric)) {
             return &b->entries[i];
         }
     }
@@ -151,8 +150,8 @@ plk_baseline_test_id(const plk_test_result *t, const char *dir)
         return plk_strdup(t->id);
     }
     n = strlen(t->file);
-    if (strncmp(t->id, t->file, n) != 0
-        || (t->id[n] != '\0' && strncmp(t->id + n, "::", 2) != 0)) {
+    if (strncmp(t->id, t->file, n) != 0 ||
+        (t->id[n] != '\0' && strncmp(t->id + n, "::", 2) != 0)) {
         return plk_strdup(t->id);
     }
     abs = normalize(t->file);
@@ -165,9 +164,8 @@ plk_baseline_test_id(const plk_test_result *t, const char *dir)
 
 /* -- reading -------------------------------------------------------------- */
 
-static int
-bad(plk_error *err, const char *path, int line, const char *fmt, ...)
-    PLK_PRINTF(4, 5);
+static int bad(plk_error *err, const char *path, int line, const char *fmt,
+               ...) PLK_PRINTF(4, 5);
 
 static int
 bad(plk_error *err, const char *path, int line, const char *fmt, ...)
@@ -185,8 +183,7 @@ bad(plk_error *err, const char *path, int line, const char *fmt, ...)
 }
 
 static int
-read_leak(plk_baseline *b, const plk_toml_value *t, int line,
-          plk_error *err)
+read_leak(plk_baseline *b, const plk_toml_value *t, int line, plk_error *err)
 {
     static const char *const fields[] = {"test", "metric", "per-call",
                                          "reason"};
@@ -220,8 +217,7 @@ read_leak(plk_baseline *b, const plk_toml_value *t, int line,
         const plk_toml_value *field = plk_toml_get(t, fields[j]);
 
         if (field == NULL) {
-            return bad(err, b->path, line, "[[leak]] has no %s",
-                       fields[j]);
+            return bad(err, b->path, line, "[[leak]] has no %s", fields[j]);
         }
         if (j != 2 &&
             (field->type != PLK_TOML_STRING || field->u.str.len == 0)) {
@@ -287,7 +283,7 @@ plk_baseline_load(plk_baseline *out, const char *path, int missing_ok,
     memset(out, 0, sizeof(*out));
     out->path = plk_strdup(path);
     slash = strrchr(path, '/');
-    folder = slash == NULL ? plk_strdup(".")
+    folder = slash == NULL   ? plk_strdup(".")
              : slash == path ? plk_strdup("/")
                              : plk_strndup(path, (size_t)(slash - path));
     if (out->path == NULL || folder == NULL) {
@@ -296,9 +292,8 @@ plk_baseline_load(plk_baseline *out, const char *path, int missing_ok,
     }
     out->dir = realpath(folder, NULL);
     if (out->dir == NULL) {
-        rc = plk_error_set(err, PLK_EUSAGE,
-                           "baseline %s: folder %s: %s", path, folder,
-                           strerror(errno));
+        rc = plk_error_set(err, PLK_EUSAGE, "baseline %s: folder %s: %s", path,
+                           folder, strerror(errno));
         goto done;
     }
     if (stat(path, &st) != 0) {
@@ -328,8 +323,8 @@ plk_baseline_load(plk_baseline *out, const char *path, int missing_ok,
         }
     }
     version = plk_toml_get(root, "version");
-    if (version == NULL || version->type != PLK_TOML_INTEGER
-        || version->u.i != 1) {
+    if (version == NULL || version->type != PLK_TOML_INTEGER ||
+        version->u.i != 1) {
         rc = bad(err, path, version ? version->line : 1,
                  "expected version = 1 (a pyleak-ci baseline written by "
                  "--update-baseline)");
@@ -341,8 +336,8 @@ plk_baseline_load(plk_baseline *out, const char *path, int missing_ok,
         goto done;
     }
     for (i = 0; leaks != NULL && i < leaks->u.arr.n; i++) {
-        rc = read_leak(out, leaks->u.arr.items[i],
-                       leaks->u.arr.items[i]->line, err);
+        rc = read_leak(out, leaks->u.arr.items[i], leaks->u.arr.items[i]->line,
+                       err);
         if (rc != 0) {
             goto done;
         }
@@ -383,8 +378,8 @@ leaks_any(const plk_test_result *t)
 static int
 judged(const plk_test_result *t)
 {
-    return t->outcome == PLK_OUTCOME_PASSED
-           || t->outcome == PLK_OUTCOME_LEAKED;
+    return t->outcome == PLK_OUTCOME_PASSED ||
+           t->outcome == PLK_OUTCOME_LEAKED;
 }
 
 static void
@@ -420,8 +415,8 @@ reasons(const plk_baseline *b, const char *id)
             continue;
         }
         for (j = 0; j < i; j++) {
-            if (strcmp(b->entries[j].test, id) == 0
-                && strcmp(b->entries[j].reason, b->entries[i].reason) == 0) {
+            if (strcmp(b->entries[j].test, id) == 0 &&
+                strcmp(b->entries[j].reason, b->entries[i].reason) == 0) {
                 seen = 1;
             }
         }
@@ -434,8 +429,8 @@ reasons(const plk_baseline *b, const char *id)
 }
 
 static void
-judge(const plk_baseline *b, const plk_baseline *previous,
-      plk_test_result *t, const char *id, plk_baseline_stats *st)
+judge(const plk_baseline *b, const plk_baseline *previous, plk_test_result *t,
+      const char *id, plk_baseline_stats *st)
 {
     plk_buf worse = {0};
     int m;
@@ -454,7 +449,7 @@ judge(const plk_baseline *b, const plk_baseline *previous,
         return;
     }
     if (find(b, id, -1) == NULL) {
-        return;  /* a new leak, of a test the baseline does not know */
+        return; /* a new leak, of a test the baseline does not know */
     }
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         const plk_baseline_entry *e;
@@ -471,8 +466,8 @@ judge(const plk_baseline *b, const plk_baseline *previous,
                            worse.len ? ", " : "",
                            plk_metric_name((plk_metric)m), now);
         }
-        else if (t->metrics[m].per_call
-                 > e->per_call * (1.0 + PLK_BASELINE_TOLERANCE)) {
+        else if (t->metrics[m].per_call >
+                 e->per_call * (1.0 + PLK_BASELINE_TOLERANCE)) {
             plk_format_amount(was, sizeof(was), e->per_call, unit);
             plk_buf_printf(&worse, "%s%s %s/call, baseline %s/call",
                            worse.len ? ", " : "",
@@ -493,8 +488,8 @@ judge(const plk_baseline *b, const plk_baseline *previous,
 
         t->outcome = PLK_OUTCOME_LEAKED;
         t->baseline = PLK_BASELINE_LARGER;
-        set_note(t, plk_asprintf("leaks more than the baseline: %s",
-                                 worse.data));
+        set_note(t,
+                 plk_asprintf("leaks more than the baseline: %s", worse.data));
         msg = plk_asprintf("%s; more than the baseline (%s)",
                            t->message ? t->message : "leaks", worse.data);
         if (msg != NULL) {
@@ -633,7 +628,7 @@ plk_baseline_update(plk_baseline *out, const plk_baseline *b,
         const char *id = list[i].id;
 
         if (find(out, id, -1) != NULL) {
-            continue;  /* the same id twice (parametrised duplicates) */
+            continue; /* the same id twice (parametrised duplicates) */
         }
         for (m = 0; m < PLK_METRIC__COUNT; m++) {
             const plk_baseline_entry *old = find(b, id, m);
@@ -661,7 +656,7 @@ plk_baseline_update(plk_baseline *out, const plk_baseline *b,
                 st->added++;
             }
             rc = add_entry(out, plk_strdup(id), (plk_metric)m, v,
-                           plk_strdup(old ? old->reason
+                           plk_strdup(old   ? old->reason
                                       : any ? any->reason
                                             : PLK_BASELINE_TODO),
                            0);
@@ -736,8 +731,8 @@ plk_baseline_write(const plk_baseline *b, const char *path, plk_error *err)
         fchmod(fd, 0666 & ~mask);
     }
     if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s",
-                           path, strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s", path,
+                           strerror(errno));
         goto done;
     }
     fd = -1;
@@ -756,7 +751,8 @@ plk_baseline_write(const plk_baseline *b, const char *path, plk_error *err)
         char amount[64];
 
         format_amount(amount, sizeof(amount), sorted[i].per_call);
-        fprintf(f, "\n[[leak]]\ntest = %s\nmetric = \"%s\"\nper-call = %s\n"
+        fprintf(f,
+                "\n[[leak]]\ntest = %s\nmetric = \"%s\"\nper-call = %s\n"
                 "reason = %s\n",
                 test ? test : "\"\"", plk_metric_name(sorted[i].metric),
                 amount, reason ? reason : "\"\"");
@@ -764,20 +760,20 @@ plk_baseline_write(const plk_baseline *b, const char *path, plk_error *err)
         free(reason);
     }
     if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
-        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s",
-                           path, strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s", path,
+                           strerror(errno));
         goto done;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s",
-                           path, strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s", path,
+                           strerror(errno));
         goto done;
     }
     f = NULL;
     if (rename(tmp, path) != 0) {
-        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s",
-                           path, strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write baseline %s: %s", path,
+                           strerror(errno));
         goto done;
     }
 

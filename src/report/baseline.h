@@ -18,16 +18,16 @@
 #define PLK_BASELINE_TODO "TODO: explain why this leak is accepted"
 
 typedef struct plk_baseline_entry {
-    char *test;       /* test id, its path relative to the file's folder */
+    char *test; /* test id, its path relative to the file's folder */
     plk_metric metric;
-    double per_call;  /* recorded growth per call, in the metric's unit */
+    double per_call; /* recorded growth per call, in the metric's unit */
     char *reason;
-    int line;         /* of its [[leak]] header; 0 when made by a run */
+    int line; /* of its [[leak]] header; 0 when made by a run */
 } plk_baseline_entry;
 
 typedef struct plk_baseline {
-    char *path;       /* as given */
-    char *dir;        /* absolute folder of the file: ids are relative */
+    char *path; /* as given */
+    char *dir;  /* absolute folder of the file: ids are relative */
     plk_baseline_entry *entries;
     size_t n, cap;
 } plk_baseline;

@@ -16,8 +16,7 @@
 #define C_RESET "\033[0m"
 
 void
-plk_console_init(plk_console *c, FILE *out, int color, int verbose,
-                 int quiet)
+plk_console_init(plk_console *c, FILE *out, int color, int verbose, int quiet)
 {
     memset(c, 0, sizeof(*c));
     c->out = out;
@@ -102,8 +101,7 @@ plk_console_test_done(plk_console *c, const plk_test_result *t)
         fputc('\n', c->out);
     }
     else {
-        fprintf(c->out, "%s%c%s", color, marks[t->outcome],
-                col(c, C_RESET));
+        fprintf(c->out, "%s%c%s", color, marks[t->outcome], col(c, C_RESET));
     }
     fflush(c->out);
 }
@@ -302,14 +300,13 @@ plk_console_summary(plk_console *c, const plk_run_result *r)
         fixed = baseline_count(r, PLK_BASELINE_FIXED);
     }
     fputc('\n', c->out);
-    fputs(col(c, (tot.leaked || tot.failed || tot.errors) ? C_RED
-                                                            : C_GREEN),
+    fputs(col(c, (tot.leaked || tot.failed || tot.errors) ? C_RED : C_GREEN),
           c->out);
     fputs("== ", c->out);
-#define PART(n, word)                                    \
-    if ((n) > 0) {                                       \
-        fprintf(c->out, "%s%zu %s", sep, (size_t)(n), word); \
-        sep = ", ";                                      \
+#define PART(n, word)                                                         \
+    if ((n) > 0) {                                                            \
+        fprintf(c->out, "%s%zu %s", sep, (size_t)(n), word);                  \
+        sep = ", ";                                                           \
     }
     PART(tot.leaked, "leaked");
     PART(tot.failed, "failed");

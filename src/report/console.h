@@ -11,7 +11,7 @@ typedef struct plk_console {
     int color;
     int verbose;
     int quiet;
-    int line_open;   /* a progress line is being written */
+    int line_open; /* a progress line is being written */
 } plk_console;
 
 void plk_console_init(plk_console *c, FILE *out, int color, int verbose,

@@ -113,8 +113,7 @@ plk_github_escape(plk_buf *b, const char *s, int property)
 }
 
 char *
-plk_github_repo_path(const char *workspace, const char *cwd,
-                     const char *file)
+plk_github_repo_path(const char *workspace, const char *cwd, const char *file)
 {
     plk_buf b = {0};
     char *prefix = NULL;
@@ -135,7 +134,7 @@ plk_github_repo_path(const char *workspace, const char *cwd,
         wl--;
     }
     if (wl == 1 && workspace[0] == '/') {
-        wl = 0;  /* the root: every absolute path is inside */
+        wl = 0; /* the root: every absolute path is inside */
     }
     if (file[0] == '/') {
         if (strncmp(file, workspace, wl) == 0 && file[wl] == '/') {
@@ -169,8 +168,7 @@ plk_github_repo_path(const char *workspace, const char *cwd,
         prefix[pl] = '\0';
         file += 3;
     }
-    if (plk_buf_printf(&b, "%s%s%s", prefix, pl > 0 ? "/" : "", file) !=
-        0) {
+    if (plk_buf_printf(&b, "%s%s%s", prefix, pl > 0 ? "/" : "", file) != 0) {
         plk_buf_free(&b);
         free(prefix);
         return NULL;
@@ -212,8 +210,7 @@ static int
 is_problem(const plk_test_result *t)
 {
     return t->outcome == PLK_OUTCOME_LEAKED ||
-           t->outcome == PLK_OUTCOME_FAILED ||
-           t->outcome == PLK_OUTCOME_ERROR;
+           t->outcome == PLK_OUTCOME_FAILED || t->outcome == PLK_OUTCOME_ERROR;
 }
 
 /* Walks the problems of a run in report order: leaks first (pass 0),
@@ -222,7 +219,7 @@ is_problem(const plk_test_result *t)
 typedef struct problem_iter {
     int pass;
     size_t i, j;
-    plk_test_result view;  /* an import error, shown as a test */
+    plk_test_result view; /* an import error, shown as a test */
 } problem_iter;
 
 static const plk_test_result *
@@ -247,8 +244,7 @@ next_problem(const plk_run_result *r, problem_iter *it)
             }
             continue;
         }
-        if (it->j == s->ntests && it->pass == 1 &&
-            s->error_message != NULL) {
+        if (it->j == s->ntests && it->pass == 1 && s->error_message != NULL) {
             it->j++;
             memset(&it->view, 0, sizeof(it->view));
             it->view.id = s->file != NULL ? s->file : s->name;
@@ -338,8 +334,7 @@ put_annotation(plk_buf *b, const places *pl, const plk_test_result *t)
         goto done;
     }
     plk_sanitize_truncate(msg.data, MESSAGE_MAX);
-    if (plk_github_escape(b, msg.data, 0) != 0 ||
-        plk_buf_puts(b, "\n") != 0) {
+    if (plk_github_escape(b, msg.data, 0) != 0 || plk_buf_puts(b, "\n") != 0) {
         goto done;
     }
     rc = 0;
@@ -446,8 +441,16 @@ put_cell(plk_buf *b, const char *s)
         case '>':
             rc = plk_buf_puts(b, "&gt;");
             break;
-        case '\\': case '`': case '*': case '_': case '[': case ']':
-        case '|': case '~': case '#': case '$':
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '|':
+        case '~':
+        case '#':
+        case '$':
             rc = plk_buf_printf(b, "\\%c", *p);
             break;
         default:
@@ -527,12 +530,11 @@ plk_github_run_url(void)
     const char *repo = getenv("GITHUB_REPOSITORY");
     const char *run = getenv("GITHUB_RUN_ID");
 
-    if (server == NULL || repo == NULL || run == NULL || !*server ||
-        !*repo || !*run) {
+    if (server == NULL || repo == NULL || run == NULL || !*server || !*repo ||
+        !*run) {
         return NULL;
     }
-    return plk_asprintf("%s/%s/actions/runs/%s#artifacts", server, repo,
-                        run);
+    return plk_asprintf("%s/%s/actions/runs/%s#artifacts", server, repo, run);
 }
 
 /* A link for a row: straight to the leak's section when the report is
@@ -572,8 +574,7 @@ put_report_link(plk_buf *b, const plk_test_result *t,
 }
 
 static int
-put_leak_row(plk_buf *b, const plk_test_result *t,
-             const plk_github_html *html)
+put_leak_row(plk_buf *b, const plk_test_result *t, const plk_github_html *html)
 {
     int m = leaking_metric(t);
     char *spark = NULL;
@@ -581,8 +582,8 @@ put_leak_row(plk_buf *b, const plk_test_result *t,
     int rc = PLK_ENOMEM;
 
     if (m >= 0) {
-        spark = plk_github_sparkline(t->metrics[m].series,
-                                     t->metrics[m].n, SPARK_BARS);
+        spark = plk_github_sparkline(t->metrics[m].series, t->metrics[m].n,
+                                     SPARK_BARS);
         if (spark == NULL) {
             goto done;
         }
@@ -593,14 +594,14 @@ put_leak_row(plk_buf *b, const plk_test_result *t,
     }
     if (plk_buf_puts(b, "| ") != 0 || put_cell(b, test_label(t)) != 0 ||
         plk_buf_puts(b, " | ") != 0 ||
-        put_cell(b, strncmp(growth, "leaks ", 6) == 0 ? growth + 6
-                                                      : growth) != 0 ||
+        put_cell(b, strncmp(growth, "leaks ", 6) == 0 ? growth + 6 : growth) !=
+            0 ||
         plk_buf_puts(b, " | ") != 0) {
         goto done;
     }
     if (spark != NULL && spark[0] != '\0' &&
-        plk_buf_printf(b, "%s %s", spark,
-                       plk_metric_name((plk_metric)m)) != 0) {
+        plk_buf_printf(b, "%s %s", spark, plk_metric_name((plk_metric)m)) !=
+            0) {
         goto done;
     }
     if (plk_buf_puts(b, " | ") != 0 ||
@@ -628,8 +629,7 @@ put_failure_item(plk_buf *b, const plk_test_result *t)
 {
     if (plk_buf_puts(b, "- ") != 0 || put_cell(b, test_label(t)) != 0 ||
         plk_buf_puts(b, t->outcome == PLK_OUTCOME_FAILED ? " failed: "
-                                                         : " error: ") !=
-            0 ||
+                                                         : " error: ") != 0 ||
         put_cell(b, problem_text(t)) != 0 || plk_buf_puts(b, "\n") != 0) {
         return PLK_ENOMEM;
     }
@@ -644,7 +644,7 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
     plk_totals tot;
     problem_iter it = {0};
     const plk_test_result *t;
-    int header = -1;  /* the pass whose heading was written */
+    int header = -1; /* the pass whose heading was written */
     size_t unlisted = 0;
     size_t problems = 0;
     /* Room kept for the closing notes once rows stop being added. */
@@ -653,14 +653,15 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
     *out = NULL;
     plk_run_result_totals(r, &tot);
     plk_buf_printf(&b, "## pyleak-ci: %s\n\n",
-                   tot.leaked ? "leaks found"
+                   tot.leaked                   ? "leaks found"
                    : (tot.failed || tot.errors) ? "failing tests"
-                   : tot.tests ? "no leaks" : "no tests");
+                   : tot.tests                  ? "no leaks"
+                                                : "no tests");
     plk_buf_printf(&b,
                    "%zu leaked, %zu failed, %zu errors, %zu passed, "
                    "%zu skipped in %.2f s%s\n\n",
-                   tot.leaked, tot.failed, tot.errors, tot.passed,
-                   tot.skipped, r->time,
+                   tot.leaked, tot.failed, tot.errors, tot.passed, tot.skipped,
+                   r->time,
                    r->interrupted ? " (interrupted: the results are of the "
                                     "tests that finished)"
                                   : "");
@@ -681,17 +682,16 @@ plk_github_summary(char **out, const plk_run_result *r, size_t omitted,
                                  "|---|---|---|---|---|\n");
             }
             else {
-                plk_buf_puts(&b, it.pass == 0
-                                     ? "| Test | Leak per call | "
-                                       "Growth over rounds | "
-                                       "Top allocation site |\n"
-                                       "|---|---|---|---|\n"
-                                     : "\n### Failing tests\n\n");
+                plk_buf_puts(&b, it.pass == 0 ? "| Test | Leak per call | "
+                                                "Growth over rounds | "
+                                                "Top allocation site |\n"
+                                                "|---|---|---|---|\n"
+                                              : "\n### Failing tests\n\n");
             }
             header = it.pass;
         }
-        rc = it.pass == 0 ? put_leak_row(&b, t, html)
-                          : put_failure_item(&b, t);
+        rc =
+            it.pass == 0 ? put_leak_row(&b, t, html) : put_failure_item(&b, t);
         if (rc != 0) {
             goto nomem;
         }
@@ -759,9 +759,8 @@ plk_github_summary_append(const char *path, const plk_run_result *r,
     /* Appended: earlier steps of the job wrote their own parts. */
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
-        rc = plk_error_set(err, PLK_EIO,
-                           "cannot write the job summary %s: %s", path,
-                           strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write the job summary %s: %s",
+                           path, strerror(errno));
         goto done;
     }
     len = strlen(text);
@@ -781,9 +780,8 @@ plk_github_summary_append(const char *path, const plk_run_result *r,
     }
 done:
     if (fd >= 0 && close(fd) != 0 && rc == 0) {
-        rc = plk_error_set(err, PLK_EIO,
-                           "cannot write the job summary %s: %s", path,
-                           strerror(errno));
+        rc = plk_error_set(err, PLK_EIO, "cannot write the job summary %s: %s",
+                           path, strerror(errno));
     }
     free(text);
     return rc;

@@ -53,10 +53,10 @@ size_t plk_github_annotate(FILE *out, const plk_run_result *r, size_t max);
 /* Where the HTML report of the run (--html) can be read, so each leak of
  * the summary links to its section there. */
 typedef struct plk_github_html {
-    const char *file;      /* its file name, as the workflow uploads it */
-    const char *base_url;  /* where it is served ($PYLEAK_HTML_URL): rows
+    const char *file;     /* its file name, as the workflow uploads it */
+    const char *base_url; /* where it is served ($PYLEAK_HTML_URL): rows
                             * link to base_url#section; NULL: none */
-    const char *run_url;   /* the workflow run's page, whose artifacts
+    const char *run_url;  /* the workflow run's page, whose artifacts
                             * hold the report: the link when there is no
                             * base_url; NULL: none */
 } plk_github_html;

@@ -217,8 +217,11 @@ plk_html_chart(plk_buf *b, const plk_metric_result *mr, plk_metric m,
     ymax += span * 0.06;
     ymin -= span * 0.06;
     span = ymax - ymin;
-#define X(i) (n > 1 ? (double)(i) * pw / (double)(n - 1) : pw / 2)
+#define X(i) (n > 1 ? pw * (double)(i) / (double)(n - 1) : pw / 2)
+/* clang-format would read (v) as a cast and write (v)-ymin. */
+/* clang-format off */
 #define Y(v) (ph - ((v) - ymin) * ph / span)
+    /* clang-format on */
     hw_printf(&h,
               "<svg class=\"chart%s\" xmlns=\"http://www.w3.org/2000/svg\" "
               "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -226,8 +229,9 @@ plk_html_chart(plk_buf *b, const plk_metric_result *mr, plk_metric m,
               "<title>%s: growth after each round since the first "
               "sample; dashed: fitted slope; grey: noise floor</title>",
               leak ? " leaking" : "", CH_W, CH_H, CH_W, CH_H, name, name);
-    hw_printf(&h, "<rect class=\"frame\" x=\"%d\" y=\"%d\" width=\"%.0f\" "
-                  "height=\"%.0f\"/>",
+    hw_printf(&h,
+              "<rect class=\"frame\" x=\"%d\" y=\"%d\" width=\"%.0f\" "
+              "height=\"%.0f\"/>",
               CH_LEFT, CH_TOP, pw, ph);
     /* The plot area is a nested <svg>: it clips what falls outside. */
     hw_printf(&h, "<svg x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\">",
@@ -235,12 +239,14 @@ plk_html_chart(plk_buf *b, const plk_metric_result *mr, plk_metric m,
     if (floor > 0 && n > 1) {
         double far = floor * (double)(n - 1);
 
-        hw_printf(&h, "<polygon class=\"floor\" points=\"%.1f,%.1f "
-                      "%.1f,%.1f %.1f,%.1f\"/>",
+        hw_printf(&h,
+                  "<polygon class=\"floor\" points=\"%.1f,%.1f "
+                  "%.1f,%.1f %.1f,%.1f\"/>",
                   X(0), Y(0.0), X(n - 1), Y(far), X(n - 1), Y(-far));
     }
-    hw_printf(&h, "<line class=\"zero\" x1=\"0\" y1=\"%.1f\" x2=\"%.0f\" "
-                  "y2=\"%.1f\"/>",
+    hw_printf(&h,
+              "<line class=\"zero\" x1=\"0\" y1=\"%.1f\" x2=\"%.0f\" "
+              "y2=\"%.1f\"/>",
               Y(0.0), pw, Y(0.0));
     hw_puts(&h, "<polyline class=\"data\" points=\"");
     for (i = 0; i < n; i++) {
@@ -249,26 +255,31 @@ plk_html_chart(plk_buf *b, const plk_metric_result *mr, plk_metric m,
     }
     hw_puts(&h, "\"/>");
     for (i = 0; i < n; i++) {
-        hw_printf(&h, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" "
-                      "r=\"2.5\"/>",
+        hw_printf(&h,
+                  "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" "
+                  "r=\"2.5\"/>",
                   X(i), Y((double)(mr->series[i] - mr->series[0])));
     }
     /* The fit over the data, so a line it matches still shows. */
-    hw_printf(&h, "<line class=\"fit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                  "y2=\"%.1f\"/>",
+    hw_printf(&h,
+              "<line class=\"fit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+              "y2=\"%.1f\"/>",
               X(0), Y(fit0), X(n - 1), Y(fit1));
     hw_puts(&h, "</svg>");
     axis_label(hi, sizeof(hi), ymax, m);
     axis_label(lo, sizeof(lo), ymin, m);
-    hw_printf(&h, "<text class=\"ax\" x=\"%d\" y=\"%d\" "
-                  "text-anchor=\"end\">%s</text>",
+    hw_printf(&h,
+              "<text class=\"ax\" x=\"%d\" y=\"%d\" "
+              "text-anchor=\"end\">%s</text>",
               CH_LEFT - 4, CH_TOP + 9, hi);
-    hw_printf(&h, "<text class=\"ax\" x=\"%d\" y=\"%d\" "
-                  "text-anchor=\"end\">%s</text>",
+    hw_printf(&h,
+              "<text class=\"ax\" x=\"%d\" y=\"%d\" "
+              "text-anchor=\"end\">%s</text>",
               CH_LEFT - 4, CH_H - CH_BOTTOM, lo);
-    hw_printf(&h, "<text class=\"ax\" x=\"%d\" y=\"%d\">0</text>"
-                  "<text class=\"ax\" x=\"%d\" y=\"%d\" "
-                  "text-anchor=\"end\">round %zu</text>",
+    hw_printf(&h,
+              "<text class=\"ax\" x=\"%d\" y=\"%d\">0</text>"
+              "<text class=\"ax\" x=\"%d\" y=\"%d\" "
+              "text-anchor=\"end\">round %zu</text>",
               CH_LEFT, CH_H - CH_BOTTOM + 14, CH_W - CH_RIGHT,
               CH_H - CH_BOTTOM + 14, n - 1);
     hw_puts(&h, "</svg>");
@@ -378,25 +389,26 @@ put_sites(hw *h, const json_t *sites, const char *title)
     if (json_array_size(sites) == 0) {
         return;
     }
-    hw_printf(h, "<h4>%s</h4><table class=\"sites\"><tr><th>site</th>"
-                 "<th>source line</th><th class=\"num\">per call</th>"
-                 "<th class=\"num\">blocks/call</th></tr>",
+    hw_printf(h,
+              "<h4>%s</h4><table class=\"sites\"><tr><th>site</th>"
+              "<th>source line</th><th class=\"num\">per call</th>"
+              "<th class=\"num\">blocks/call</th></tr>",
               title);
     for (i = 0; i < json_array_size(sites); i++) {
         const json_t *s = json_array_get(sites, i);
         const json_t *tb = json_object_get(s, "traceback");
 
-        plk_format_amount(amount, sizeof(amount),
-                          dnum(s, "bytes_per_call", 0), "bytes");
+        plk_format_amount(amount, sizeof(amount), dnum(s, "bytes_per_call", 0),
+                          "bytes");
         hw_puts(h, "<tr><td><code>");
         hw_text(h, dstr(s, "path"));
-        hw_printf(h, ":%.0f</code></td><td><code>",
-                  dnum(s, "line", 0));
+        hw_printf(h, ":%.0f</code></td><td><code>", dnum(s, "line", 0));
         hw_text(h, dstr(s, "source"));
         hw_printf(h, "</code>");
         if (json_array_size(tb) > 0) {
-            hw_printf(h, "<details><summary>traceback (%zu frame%s)"
-                         "</summary><pre>",
+            hw_printf(h,
+                      "<details><summary>traceback (%zu frame%s)"
+                      "</summary><pre>",
                       json_array_size(tb),
                       json_array_size(tb) == 1 ? "" : "s");
             for (k = 0; k < json_array_size(tb); k++) {
@@ -404,8 +416,9 @@ put_sites(hw *h, const json_t *sites, const char *title)
             }
             hw_puts(h, "</pre></details>");
         }
-        hw_printf(h, "</td><td class=\"num\">+%s</td>"
-                     "<td class=\"num\">%.3g</td></tr>",
+        hw_printf(h,
+                  "</td><td class=\"num\">+%s</td>"
+                  "<td class=\"num\">%.3g</td></tr>",
                   amount, dnum(s, "blocks_per_call", 0));
     }
     hw_puts(h, "</table>");
@@ -518,8 +531,7 @@ put_diagnosis(hw *h, const plk_test_result *t)
     if (json_array_size(json_object_get(d, "fds")) > 0 ||
         json_array_size(json_object_get(d, "threads")) > 0 ||
         json_array_size(json_object_get(d, "registries")) > 0) {
-        const char *at = t->details ? strstr(t->details, "diagnosis (")
-                                    : NULL;
+        const char *at = t->details ? strstr(t->details, "diagnosis (") : NULL;
 
         hw_puts(h, "<details><summary>the whole diagnosis as text"
                    "</summary><pre>");
@@ -544,14 +556,15 @@ put_charts(hw *h, const plk_test_result *t, const plk_config *cfg)
             continue;
         }
         hw_puts(h, "<figure>");
-        if (!h->failed && plk_html_chart(&h->b, mr, (plk_metric)m,
-                                         floor) != 0) {
+        if (!h->failed &&
+            plk_html_chart(&h->b, mr, (plk_metric)m, floor) != 0) {
             h->failed = 1;
         }
         plk_format_amount(amount, sizeof(amount), mr->per_call,
                           plk_metric_unit((plk_metric)m));
-        hw_printf(h, "<figcaption><b class=\"%s\">%s %s</b> %s/call, "
-                     "slope %.4g/round, trend p=%.2g%s</figcaption>",
+        hw_printf(h,
+                  "<figcaption><b class=\"%s\">%s %s</b> %s/call, "
+                  "slope %.4g/round, trend p=%.2g%s</figcaption>",
                   mr->fit.verdict == PLK_VERDICT_LEAK         ? "bad"
                   : mr->fit.verdict == PLK_VERDICT_SUSPICIOUS ? "skip"
                                                               : "ok",
@@ -580,8 +593,9 @@ put_leak(hw *h, const plk_test_result *t, const plk_config *cfg)
     hw_text(h, t->id);
     hw_puts(h, "</h3><p class=\"bad\">");
     hw_text(h, t->message);
-    hw_printf(h, "</p><p class=\"meta\">%u warm-up rounds, then %u "
-                 "measured rounds of %u call%s each; %.2fs",
+    hw_printf(h,
+              "</p><p class=\"meta\">%u warm-up rounds, then %u "
+              "measured rounds of %u call%s each; %.2fs",
               t->warmup, t->rounds, t->calls, t->calls == 1 ? "" : "s",
               t->time);
     if (t->diagnose_time > 0) {
@@ -682,15 +696,16 @@ put_all_tests(hw *h, const plk_run_result *r, const plk_totals *tot)
 {
     size_t i, j;
 
-    hw_printf(h, "<h2 id=\"tests\">All tests (%zu)</h2>"
-                 "<input id=\"filter\" type=\"search\" "
-                 "placeholder=\"filter by test id\" "
-                 "aria-label=\"filter by test id\">"
-                 "<details class=\"all\"><summary>%zu passed, %zu skipped, "
-                 "%zu with a problem above</summary>"
-                 "<table><tr><th>test</th><th>outcome</th>"
-                 "<th class=\"num\">rounds</th><th class=\"num\">calls"
-                 "/round</th><th class=\"num\">time</th><th>note</th></tr>",
+    hw_printf(h,
+              "<h2 id=\"tests\">All tests (%zu)</h2>"
+              "<input id=\"filter\" type=\"search\" "
+              "placeholder=\"filter by test id\" "
+              "aria-label=\"filter by test id\">"
+              "<details class=\"all\"><summary>%zu passed, %zu skipped, "
+              "%zu with a problem above</summary>"
+              "<table><tr><th>test</th><th>outcome</th>"
+              "<th class=\"num\">rounds</th><th class=\"num\">calls"
+              "/round</th><th class=\"num\">time</th><th>note</th></tr>",
               tot->tests, tot->passed, tot->skipped,
               tot->leaked + tot->failed + tot->errors);
     for (i = 0; i < r->nsuites; i++) {
@@ -698,20 +713,20 @@ put_all_tests(hw *h, const plk_run_result *r, const plk_totals *tot)
 
         for (j = 0; j < s->ntests; j++) {
             const plk_test_result *t = &s->tests[j];
-            const char *note = t->outcome == PLK_OUTCOME_SKIPPED
-                                   ? t->message : t->note;
+            const char *note =
+                t->outcome == PLK_OUTCOME_SKIPPED ? t->message : t->note;
 
             hw_puts(h, "<tr data-id=\"");
             hw_text(h, t->id);
             hw_puts(h, "\"><td><code>");
             hw_text(h, t->id);
-            hw_printf(h, "</code></td><td class=\"%s\">%s</td>"
-                         "<td class=\"num\">%u+%u</td>"
-                         "<td class=\"num\">%u</td>"
-                         "<td class=\"num\">%.2fs</td><td>",
-                      outcome_class(t->outcome),
-                      plk_outcome_name(t->outcome), t->warmup, t->rounds,
-                      t->calls, t->time);
+            hw_printf(h,
+                      "</code></td><td class=\"%s\">%s</td>"
+                      "<td class=\"num\">%u+%u</td>"
+                      "<td class=\"num\">%u</td>"
+                      "<td class=\"num\">%.2fs</td><td>",
+                      outcome_class(t->outcome), plk_outcome_name(t->outcome),
+                      t->warmup, t->rounds, t->calls, t->time);
             hw_text(h, note);
             hw_puts(h, "</td></tr>");
         }
@@ -730,13 +745,14 @@ put_settings(hw *h, const plk_html_meta *meta)
         hw_puts(h, "<p>not recorded</p>");
         return;
     }
-    hw_printf(h, "<table><tr><th>warm-up rounds</th><td>%u</td></tr>"
-                 "<tr><th>measured rounds</th><td>%u (at most %u)</td></tr>"
-                 "<tr><th>calls per round</th><td>at most %u, about "
-                 "%g ms a round</td></tr>"
-                 "<tr><th>trend significance</th><td>%g</td></tr>"
-                 "<tr><th>thorough</th><td>%s</td></tr>"
-                 "<tr><th>diagnosis</th><td>%s</td></tr>",
+    hw_printf(h,
+              "<table><tr><th>warm-up rounds</th><td>%u</td></tr>"
+              "<tr><th>measured rounds</th><td>%u (at most %u)</td></tr>"
+              "<tr><th>calls per round</th><td>at most %u, about "
+              "%g ms a round</td></tr>"
+              "<tr><th>trend significance</th><td>%g</td></tr>"
+              "<tr><th>thorough</th><td>%s</td></tr>"
+              "<tr><th>diagnosis</th><td>%s</td></tr>",
               c->warmup, c->min_rounds, c->max_rounds, c->max_calls,
               c->round_ms, c->alpha, c->thorough ? "yes" : "no",
               c->diagnose ? "yes" : "no");
@@ -754,8 +770,9 @@ put_settings(hw *h, const plk_html_meta *meta)
                "floor per round</th><th class=\"num\">threshold per call"
                "</th></tr>");
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
-        hw_printf(h, "<tr><td>%s</td><td class=\"num\">%g</td>"
-                     "<td class=\"num\">%g</td></tr>",
+        hw_printf(h,
+                  "<tr><td>%s</td><td class=\"num\">%g</td>"
+                  "<td class=\"num\">%g</td></tr>",
                   plk_metric_name((plk_metric)m), c->floor[m],
                   c->threshold[m]);
     }
@@ -763,8 +780,7 @@ put_settings(hw *h, const plk_html_meta *meta)
 }
 
 int
-plk_html_render(char **out, const plk_run_result *r,
-                const plk_html_meta *meta)
+plk_html_render(char **out, const plk_run_result *r, const plk_html_meta *meta)
 {
     hw h = {{0}, 0};
     plk_totals tot;
@@ -794,15 +810,15 @@ plk_html_render(char **out, const plk_run_result *r,
               meta && meta->python_debug ? " (debug build)" : "", r->time,
               r->interrupted ? " &middot; <b class=\"bad\">interrupted</b>"
                              : "");
-    hw_printf(&h, "<p class=\"totals\" id=\"summary\">"
-                  "<span class=\"%s\">%zu leaked</span>"
-                  "<span class=\"%s\">%zu failed</span>"
-                  "<span class=\"%s\">%zu error%s</span>"
-                  "<span class=\"ok\">%zu passed</span>"
-                  "<span class=\"skip\">%zu skipped</span></p>\n",
-              tot.leaked ? "bad" : "ok", tot.leaked,
-              tot.failed ? "bad" : "ok", tot.failed,
-              tot.errors ? "bad" : "ok", tot.errors,
+    hw_printf(&h,
+              "<p class=\"totals\" id=\"summary\">"
+              "<span class=\"%s\">%zu leaked</span>"
+              "<span class=\"%s\">%zu failed</span>"
+              "<span class=\"%s\">%zu error%s</span>"
+              "<span class=\"ok\">%zu passed</span>"
+              "<span class=\"skip\">%zu skipped</span></p>\n",
+              tot.leaked ? "bad" : "ok", tot.leaked, tot.failed ? "bad" : "ok",
+              tot.failed, tot.errors ? "bad" : "ok", tot.errors,
               tot.errors == 1 ? "" : "s", tot.passed, tot.skipped);
     if (tot.leaked > 0) {
         hw_printf(&h, "<h2 id=\"leaks\">Leaks (%zu)</h2>\n", tot.leaked);
@@ -863,8 +879,10 @@ plk_html_write(const plk_run_result *r, const plk_html_meta *meta,
     }
     rc = plk_html_render(&text, r, meta);
     if (rc != 0) {
-        return plk_error_set(err, rc, "cannot write the HTML report %s: "
-                             "out of memory", path ? path : "");
+        return plk_error_set(err, rc,
+                             "cannot write the HTML report %s: "
+                             "out of memory",
+                             path ? path : "");
     }
     rc = plk_outfile_write(path, "HTML report", text, strlen(text), err);
     free(text);

@@ -11,10 +11,10 @@
 
 /* What the report says about the tool and the run besides the results. */
 typedef struct plk_html_meta {
-    const char *version;       /* pyleak-ci version */
-    const char *python;        /* Python version of the embedded build */
-    int python_debug;          /* 1 for a debug build of Python */
-    const plk_config *cfg;     /* settings (and noise floors); NULL: none */
+    const char *version;   /* pyleak-ci version */
+    const char *python;    /* Python version of the embedded build */
+    int python_debug;      /* 1 for a debug build of Python */
+    const plk_config *cfg; /* settings (and noise floors); NULL: none */
 } plk_html_meta;
 
 /* Size of the buffer plk_html_anchor needs. */

@@ -173,8 +173,7 @@ test_json(const plk_test_result *t, int *failed)
     for (m = 0; m < PLK_METRIC__COUNT; m++) {
         if (t->metrics[m].measured) {
             set(metrics, plk_metric_name((plk_metric)m),
-                metric_json((plk_metric)m, &t->metrics[m], failed),
-                failed);
+                metric_json((plk_metric)m, &t->metrics[m], failed), failed);
         }
     }
     set(o, "metrics", metrics, failed);
@@ -307,8 +306,7 @@ run_json(const plk_run_result *r, const plk_json_meta *meta, int *failed)
     set(tool, "version", jstr(meta ? meta->version : NULL), failed);
     set(doc, "tool", tool, failed);
     set(python, "version", jstr(meta ? meta->python : NULL), failed);
-    set(python, "debug", json_boolean(meta ? meta->python_debug : 0),
-        failed);
+    set(python, "debug", json_boolean(meta ? meta->python_debug : 0), failed);
     set(doc, "python", python, failed);
     set(run, "timestamp", jstr(r->timestamp), failed);
     set(run, "time", jtime(r->time), failed);
@@ -319,8 +317,7 @@ run_json(const plk_run_result *r, const plk_json_meta *meta, int *failed)
     set(totals, "failed", jint((int64_t)tot.failed), failed);
     set(totals, "errors", jint((int64_t)tot.errors), failed);
     set(totals, "skipped", jint((int64_t)tot.skipped), failed);
-    set(totals, "not_repeatable", jint((int64_t)tot.not_repeatable),
-        failed);
+    set(totals, "not_repeatable", jint((int64_t)tot.not_repeatable), failed);
     set(run, "totals", totals, failed);
     if (meta != NULL && meta->cfg != NULL) {
         set(run, "settings", settings_json(meta->cfg, failed), failed);
@@ -452,7 +449,8 @@ plain_array(json_t *v)
     size_t i;
     json_t *x;
 
-    json_array_foreach(v, i, x) {
+    json_array_foreach(v, i, x)
+    {
         if (json_is_object(x) || json_is_array(x)) {
             return 0;
         }
@@ -537,8 +535,7 @@ put_value(plk_buf *b, json_t *v, int depth, int flat)
 }
 
 int
-plk_json_render(char **out, const plk_run_result *r,
-                const plk_json_meta *meta)
+plk_json_render(char **out, const plk_run_result *r, const plk_json_meta *meta)
 {
     plk_buf b = {0};
     int failed = 0;
@@ -572,8 +569,10 @@ plk_json_write(const plk_run_result *r, const plk_json_meta *meta,
     }
     rc = plk_json_render(&text, r, meta);
     if (rc != 0) {
-        return plk_error_set(err, rc, "cannot write the JSON report %s: "
-                             "out of memory", path ? path : "");
+        return plk_error_set(err, rc,
+                             "cannot write the JSON report %s: "
+                             "out of memory",
+                             path ? path : "");
     }
     rc = plk_outfile_write(path, "JSON report", text, strlen(text), err);
     free(text);
@@ -601,14 +600,16 @@ too_deep(json_t *v, int depth)
         return 1;
     }
     if (json_is_array(v)) {
-        json_array_foreach(v, i, x) {
+        json_array_foreach(v, i, x)
+        {
             if (too_deep(x, depth + 1)) {
                 return 1;
             }
         }
     }
     else if (json_is_object(v)) {
-        json_object_foreach(v, key, x) {
+        json_object_foreach(v, key, x)
+        {
             if (too_deep(x, depth + 1)) {
                 return 1;
             }
@@ -634,8 +635,8 @@ plk_json_parse(const char *text, size_t extra_flags)
         return NULL;
     }
     plk_sanitize_json_surrogates(copy, len);
-    v = json_loadb(copy, len,
-                   JSON_DECODE_ANY | JSON_ALLOW_NUL | extra_flags, &e);
+    v = json_loadb(copy, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | extra_flags,
+                   &e);
     free(copy);
     if (v != NULL && too_deep(v, 0)) {
         json_decref(v);

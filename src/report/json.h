@@ -18,10 +18,10 @@
 
 /* What the report says about the tool and the run besides the results. */
 typedef struct plk_json_meta {
-    const char *version;       /* pyleak-ci version */
-    const char *python;        /* Python version of the embedded build */
-    int python_debug;          /* 1 for a debug build of Python */
-    const plk_config *cfg;     /* settings to record; NULL: none */
+    const char *version;   /* pyleak-ci version */
+    const char *python;    /* Python version of the embedded build */
+    int python_debug;      /* 1 for a debug build of Python */
+    const plk_config *cfg; /* settings to record; NULL: none */
 } plk_json_meta;
 
 /* Render r as one JSON document (layout in README.md, "JSON report")

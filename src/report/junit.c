@@ -38,9 +38,9 @@ typedef xmlErrorPtr junit_xml_error;
 typedef struct junit_out {
     xmlTextWriterPtr w;
     int fd;
-    int strict;         /* --junit-strict: the schemas' subset only */
-    int errnum;         /* errno of the first failure, 0 when none */
-    char xml_msg[200];  /* first error libxml2 reported, "" when none */
+    int strict;        /* --junit-strict: the schemas' subset only */
+    int errnum;        /* errno of the first failure, 0 when none */
+    char xml_msg[200]; /* first error libxml2 reported, "" when none */
 } junit_out;
 
 static int
@@ -156,7 +156,7 @@ is_blank(const char *s)
 
 /* An attribute made by us from numbers, hence plain ASCII. */
 static int PLK_PRINTF(3, 4)
-put_attrf(junit_out *out, const char *name, const char *fmt, ...)
+    put_attrf(junit_out *out, const char *name, const char *fmt, ...)
 {
     va_list ap;
     int rc;
@@ -239,8 +239,8 @@ format_deltas(const plk_metric_result *m)
     for (i = 1; m->series != NULL && i < m->n; i++) {
         /* Unsigned arithmetic: a wild sample must not be undefined
          * behaviour. */
-        int64_t d = (int64_t)((uint64_t)m->series[i] -
-                              (uint64_t)m->series[i - 1]);
+        int64_t d =
+            (int64_t)((uint64_t)m->series[i] - (uint64_t)m->series[i - 1]);
 
         if (plk_buf_printf(&b, i > 1 ? " %" PRId64 : "%" PRId64, d) != 0) {
             plk_buf_free(&b);
@@ -319,8 +319,7 @@ put_properties(junit_out *out, const plk_test_result *t)
     /* Screened clean together with the other tests of its group: the
      * metrics below are the group's. */
     snprintf(value, sizeof(value), "%u", t->screened);
-    if (t->screened > 0 &&
-        put_property(out, "pyleak.screened", value) < 0) {
+    if (t->screened > 0 && put_property(out, "pyleak.screened", value) < 0) {
         return -1;
     }
     snprintf(value, sizeof(value), "%lu", t->total_calls);
@@ -457,8 +456,10 @@ put_suite_output(junit_out *out, const plk_suite_result *s, int err_stream)
         }
         n = strlen(text);
         if (plk_buf_printf(&b, "----- %s -----\n%s%s",
-                           t->id ? t->id : t->name ? t->name : "?", text,
-                           text[n - 1] == '\n' ? "" : "\n") != 0) {
+                           t->id     ? t->id
+                           : t->name ? t->name
+                                     : "?",
+                           text, text[n - 1] == '\n' ? "" : "\n") != 0) {
             if (out->errnum == 0) {
                 out->errnum = ENOMEM;
             }
@@ -529,8 +530,8 @@ is_timestamp(const char *ts)
 /* The strict form must carry a timestamp on every suite; a suite that
  * never started (or a wild clock) borrows the run's, or now. */
 static const char *
-strict_timestamp(const plk_suite_result *s, const plk_run_result *r,
-                 char *buf, size_t size)
+strict_timestamp(const plk_suite_result *s, const plk_run_result *r, char *buf,
+                 size_t size)
 {
     time_t now;
     struct tm tm;
@@ -559,8 +560,8 @@ put_strict_suite_head(junit_out *out, const plk_suite_result *s,
 {
     char ts[32];
 
-    if (put_attr(out, "timestamp", strict_timestamp(s, r, ts, sizeof(ts)))
-            < 0 ||
+    if (put_attr(out, "timestamp", strict_timestamp(s, r, ts, sizeof(ts))) <
+            0 ||
         put_attrf(out, "id", "%zu", index) < 0 ||
         put_attr(out, "package", s->name) < 0 ||
         start(out, "properties") < 0) {
@@ -613,8 +614,8 @@ put_suite(junit_out *out, const plk_run_result *r, size_t index,
             return -1;
         }
     }
-    if (out->strict && (put_suite_output(out, s, 0) < 0 ||
-                        put_suite_output(out, s, 1) < 0)) {
+    if (out->strict &&
+        (put_suite_output(out, s, 0) < 0 || put_suite_output(out, s, 1) < 0)) {
         return -1;
     }
     return end(out);
@@ -747,13 +748,12 @@ done:
     }
     free(tmp);
     if (rc < 0) {
-        const char *why = out.errnum != 0 ? strerror(out.errnum)
+        const char *why = out.errnum != 0          ? strerror(out.errnum)
                           : out.xml_msg[0] != '\0' ? out.xml_msg
                                                    : strerror(EIO);
 
-        return plk_error_set(err, PLK_EIO,
-                             "cannot write the JUnit report %s: %s", path,
-                             why);
+        return plk_error_set(
+            err, PLK_EIO, "cannot write the JUnit report %s: %s", path, why);
     }
     return 0;
 }

@@ -18,11 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 _Noreturn void fuzz_fail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-#define FUZZ_CHECK(cond, ...)       \
-    do {                            \
-        if (!(cond)) {              \
-            fuzz_fail(__VA_ARGS__); \
-        }                           \
+#define FUZZ_CHECK(cond, ...)                                                 \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fuzz_fail(__VA_ARGS__);                                           \
+        }                                                                     \
     } while (0)
 
 /* The folder of this process's scratch files, made on first use and
