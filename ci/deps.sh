@@ -9,7 +9,7 @@ packages=(
     python3-exceptiongroup python3-tomli  # pytest on the 3.9/3.10 test venvs
     python3-numpy python3-hypothesis
     libxml2-dev libxml2-utils libcmocka-dev libjansson-dev
-    libclang-rt-14-dev valgrind
+    libclang-rt-14-dev clang-format-14 valgrind
     chromium
 )
 
