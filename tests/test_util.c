@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -279,10 +280,12 @@ static void
 test_util__metric_names(void **state)
 {
     static const char *const names[PLK_METRIC__COUNT] = {
-        [PLK_METRIC_REFS] = "refs",       [PLK_METRIC_BLOCKS] = "blocks",
-        [PLK_METRIC_OBJECTS] = "objects", [PLK_METRIC_HEAP] = "heap",
-        [PLK_METRIC_RSS] = "rss",         [PLK_METRIC_FDS] = "fds",
-        [PLK_METRIC_THREADS] = "threads",
+        [PLK_METRIC_REFS] = "refs",         [PLK_METRIC_BLOCKS] = "blocks",
+        [PLK_METRIC_OBJECTS] = "objects",   [PLK_METRIC_HEAP] = "heap",
+        [PLK_METRIC_RSS] = "rss",           [PLK_METRIC_FDS] = "fds",
+        [PLK_METRIC_THREADS] = "threads",   [PLK_METRIC_PROCS] = "procs",
+        [PLK_METRIC_TMPFILES] = "tmpfiles", [PLK_METRIC_TMPBYTES] = "tmpbytes",
+        [PLK_METRIC_ENV] = "env",
     };
     int m;
 
@@ -301,6 +304,52 @@ test_util__metric_names(void **state)
     assert_int_equal(plk_metric_from_name("block"), -1);
     assert_string_equal(plk_metric_name(PLK_METRIC__COUNT), "?");
     assert_string_equal(plk_metric_unit((plk_metric)-1), "?");
+}
+
+static void
+test_util__metric_sustained(void **state)
+{
+    int m;
+
+    (void)state;
+    /* The counts of things opened, started or added: judged on a change
+     * that stays. Memory and the bytes of files: on a trend. */
+    for (m = 0; m < PLK_METRIC__COUNT; m++) {
+        int want = m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS ||
+                   m == PLK_METRIC_PROCS || m == PLK_METRIC_TMPFILES ||
+                   m == PLK_METRIC_ENV;
+
+        assert_int_equal(plk_metric_sustained((plk_metric)m), want);
+    }
+}
+
+static void
+test_util__remove_tree(void **state)
+{
+    char root[] = "/tmp/plk-test-tree.XXXXXX";
+    char path[256];
+    struct stat st;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(root));
+    snprintf(path, sizeof(path), "%s/a", root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/a/b", root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/a/b/file", root);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("data", f);
+    fclose(f);
+    /* A link to a folder outside is removed, not followed. */
+    snprintf(path, sizeof(path), "%s/link", root);
+    assert_int_equal(symlink("/usr", path), 0);
+    assert_int_equal(plk_remove_tree(root), 0);
+    assert_int_not_equal(lstat(root, &st), 0);
+    assert_int_equal(lstat("/usr", &st), 0);
+    /* Gone already: not an error. */
+    assert_int_equal(plk_remove_tree(root), 0);
 }
 
 static void
@@ -528,6 +577,8 @@ main(void)
         cmocka_unit_test(test_util__strerror),
         cmocka_unit_test(test_util__error_set),
         cmocka_unit_test(test_util__metric_names),
+        cmocka_unit_test(test_util__metric_sustained),
+        cmocka_unit_test(test_util__remove_tree),
         cmocka_unit_test(test_util__now),
         cmocka_unit_test(test_util__strindex),
         cmocka_unit_test(test_util__path_relative),

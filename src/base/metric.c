@@ -14,6 +14,10 @@ static const struct {
     [PLK_METRIC_RSS] = {"rss", "bytes"},
     [PLK_METRIC_FDS] = {"fds", "descriptors"},
     [PLK_METRIC_THREADS] = {"threads", "threads"},
+    [PLK_METRIC_PROCS] = {"procs", "processes"},
+    [PLK_METRIC_TMPFILES] = {"tmpfiles", "entries"},
+    [PLK_METRIC_TMPBYTES] = {"tmpbytes", "bytes"},
+    [PLK_METRIC_ENV] = {"env", "entries"},
 };
 
 const char *
@@ -39,4 +43,12 @@ plk_metric_from_name(const char *name)
         }
     }
     return -1;
+}
+
+int
+plk_metric_sustained(plk_metric m)
+{
+    return m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS ||
+           m == PLK_METRIC_PROCS || m == PLK_METRIC_TMPFILES ||
+           m == PLK_METRIC_ENV;
 }

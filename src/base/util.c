@@ -1,10 +1,14 @@
 /* Owned strings, string lists, buffers and the clock. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/util.h"
@@ -256,4 +260,65 @@ done:
         *errno_out = e;
     }
     return rc;
+}
+
+/* Empty the directory open as fd (which this closes), to a depth of 64. */
+static int
+empty_dir(int fd, int depth)
+{
+    DIR *d = fdopendir(fd);
+    struct dirent *e;
+    int rc = 0, saved = 0;
+
+    if (d == NULL) {
+        close(fd);
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+
+        if (name[0] == '.' &&
+            (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) {
+            continue;
+        }
+        if (unlinkat(dirfd(d), name, 0) == 0) {
+            continue;
+        }
+        if ((errno == EISDIR || errno == EPERM) && depth < 64) {
+            int sub = openat(dirfd(d), name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+            if (sub >= 0 && empty_dir(sub, depth + 1) == 0 &&
+                unlinkat(dirfd(d), name, AT_REMOVEDIR) == 0) {
+                continue;
+            }
+        }
+        if (errno != ENOENT) {
+            rc = -1;
+            saved = errno;
+        }
+    }
+    closedir(d);
+    if (rc != 0) {
+        errno = saved;
+    }
+    return rc;
+}
+
+int
+plk_remove_tree(const char *path)
+{
+    int fd;
+
+    if (unlink(path) == 0 || errno == ENOENT) {
+        return 0;
+    }
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    if (empty_dir(fd, 0) != 0) {
+        return -1;
+    }
+    return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
 }

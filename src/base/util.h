@@ -51,4 +51,9 @@ void plk_buf_free(plk_buf *b);
  * EFBIG for a file past max. out keeps what it had on failure. */
 int plk_read_file(const char *path, size_t max, plk_buf *out, int *errno_out);
 
+/* Remove path and everything under it, not following symbolic links.
+ * 0, or -1 with errno set when something could not be removed (what
+ * could be is gone all the same); a path that does not exist is 0. */
+int plk_remove_tree(const char *path);
+
 #endif

@@ -95,6 +95,13 @@ static const char *const metric_about[PLK_METRIC__COUNT] = {
     [PLK_METRIC_RSS] = "resident set size",
     [PLK_METRIC_FDS] = "open file descriptors",
     [PLK_METRIC_THREADS] = "threads of the process",
+    [PLK_METRIC_PROCS] = "child processes still running or not reaped",
+    [PLK_METRIC_TMPFILES] = "files and folders in the temporary directory",
+    [PLK_METRIC_TMPBYTES] = "bytes of the files in the temporary "
+                            "directory",
+    [PLK_METRIC_ENV] = "entries of the process's environment: os.environ, "
+                       "sys.path, import hooks, logging handlers, atexit "
+                       "callbacks, signal handlers, the working directory",
 };
 
 /* Every variable a row of the table names is here too (a test checks

@@ -41,7 +41,8 @@ static const char *const colors[] = {"auto", "always", "never", NULL};
  * jitter by a fraction of a unit per round on average (a cache slot
  * refilled every few rounds), so only growth above that is a signal.
  * malloc and the kernel work in chunks and pages, hence the much
- * larger floors for heap and rss. */
+ * larger floors for heap and rss; a file system in blocks, hence the
+ * page for the bytes of temporary files. */
 /* clang-format off */
 static const double floor_defaults[PLK_METRIC__COUNT] = {
     [PLK_METRIC_REFS] = 0.25,
@@ -51,6 +52,10 @@ static const double floor_defaults[PLK_METRIC__COUNT] = {
     [PLK_METRIC_RSS] = 262144,
     [PLK_METRIC_FDS] = 0.5,
     [PLK_METRIC_THREADS] = 0.5,
+    [PLK_METRIC_PROCS] = 0.5,
+    [PLK_METRIC_TMPFILES] = 0.5,
+    [PLK_METRIC_TMPBYTES] = 4096,
+    [PLK_METRIC_ENV] = 0.5,
 };
 /* clang-format on */
 

@@ -563,7 +563,20 @@ def _item_call(state, item, problem, keep=None):
             item.funcargs = None
         return out
 
+    # Folders that function-scoped fixtures make with tmp_path_factory
+    # (tmp_path, tmpdir) are one per test under pytest, but one per call
+    # here: from the second call on, each call's are removed after its
+    # teardown, so that they neither fill the disk nor count as
+    # temporary files the test leaves behind. The first call's stay: the
+    # class- or module-scoped fixtures it set up may have made some.
+    factory = None
+    if "tmp_path_factory" in getattr(item, "fixturenames", ()):
+        factory = getattr(state.session.config, "_tmp_path_factory", None)
+    made = [0]
+
     def call():
+        before = _tmp_entries(factory) if made[0] else None
+        made[0] += 1
         try:
             out = harness.with_warnings(phases, filters, True)
         except KeyboardInterrupt:
@@ -581,5 +594,32 @@ def _item_call(state, item, problem, keep=None):
             sections = getattr(item, "_report_sections", None)
             if sections:
                 sections.clear()
+            if before is not None:
+                _remove_new_entries(factory, before)
         return out
     return call
+
+
+def _tmp_entries(factory):
+    """(basetemp, its entries) of a tmp_path_factory, or None when it has
+    made no folder yet."""
+    base = getattr(factory, "_basetemp", None)
+    if base is None:
+        return None
+    try:
+        return base, set(os.listdir(base))
+    except OSError:
+        return None
+
+
+def _remove_new_entries(factory, before):
+    import shutil
+
+    base, names = before
+    try:
+        now = os.listdir(base)
+    except OSError:
+        return
+    for name in now:
+        if name not in names:
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)

@@ -67,6 +67,8 @@ static const struct embedded {
     X(HARNESS, stop_on_sigterm)                                               \
     X(HARNESS, set_reseed)                                                    \
     X(HARNESS, format_exception)                                              \
+    X(HARNESS, environment)                                                   \
+    X(HARNESS, use_tmpdir)                                                    \
     X(DIAGNOSE, run)                                                          \
     X(GC, freeze)                                                             \
     X(GC, unfreeze)
@@ -676,6 +678,20 @@ plk_contract_collect(plk_contract *C)
     return call_void(PyObject_CallNoArgs(C->fn[E_collect]));
 }
 
+long long
+plk_contract_environment(plk_contract *C)
+{
+    PyObject *r = PyObject_CallNoArgs(C->fn[E_environment]);
+    long long n;
+
+    if (r == NULL) {
+        return -1;
+    }
+    n = PyLong_AsLongLong(r);
+    Py_DECREF(r);
+    return n == -1 && PyErr_Occurred() ? -1 : n;
+}
+
 int
 plk_contract_freeze(plk_contract *C, int on)
 {
@@ -729,6 +745,12 @@ int
 plk_contract_set_reseed(plk_contract *C, int on)
 {
     return call_void(PyObject_CallFunction(C->fn[E_set_reseed], "i", on));
+}
+
+int
+plk_contract_use_tmpdir(plk_contract *C, const char *path)
+{
+    return call_void(PyObject_CallFunction(C->fn[E_use_tmpdir], "s", path));
 }
 
 /* -- diagnosis ------------------------------------------------------------ */

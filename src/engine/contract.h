@@ -174,6 +174,10 @@ int plk_contract_cleaner(plk_contract *C, PyObject **out);
 int plk_contract_restore(PyObject *cleaner);
 /* harness.collect: three full collections. 0 or -1. */
 int plk_contract_collect(plk_contract *C);
+/* harness.environment: reap the children subprocess has finished with,
+ * then the size of the environment (the env metric). The count, or -1
+ * with a Python exception set. */
+long long plk_contract_environment(plk_contract *C);
 /* gc.freeze (on) or gc.unfreeze. 0 or -1. */
 int plk_contract_freeze(plk_contract *C, int on);
 
@@ -192,6 +196,9 @@ int plk_contract_unmute(plk_contract *C);
 int plk_contract_stop_on_sigterm(plk_contract *C);
 /* Reset the random state before every call (on) or not. 0 or -1. */
 int plk_contract_set_reseed(plk_contract *C, int on);
+/* Make path the temporary directory of this process's tests: TMPDIR and
+ * tempfile's. 0 or -1. */
+int plk_contract_use_tmpdir(plk_contract *C, const char *path);
 
 /* -- diagnosis ------------------------------------------------------------ */
 

@@ -287,18 +287,29 @@ leaks(const plk_test_result *t, plk_metric m)
     return mr->measured && mr->fit.verdict == PLK_VERDICT_LEAK;
 }
 
-/* "1 object/call", "0.33 objects/call". */
+/* "1 object/call", "0.33 objects/call": many is the plural, or NULL
+ * for one with an "s". */
 static void
-count_part(plk_buf *b, const char *sep, double v, const char *one)
+count_part(plk_buf *b, const char *sep, double v, const char *one,
+           const char *many)
 {
     double r = floor(v + 0.5);
+    int single = fabs(v - r) < 0.05 && r == 1.0;
 
     if (fabs(v - r) < 0.05) {
-        plk_buf_printf(b, "%s%.0f %s%s/call", sep, r, one,
-                       r == 1.0 ? "" : "s");
+        plk_buf_printf(b, "%s%.0f ", sep, r);
     }
     else {
-        plk_buf_printf(b, "%s%.2f %ss/call", sep, v, one);
+        plk_buf_printf(b, "%s%.2f ", sep, v);
+    }
+    if (single) {
+        plk_buf_printf(b, "%s/call", one);
+    }
+    else if (many != NULL) {
+        plk_buf_printf(b, "%s/call", many);
+    }
+    else {
+        plk_buf_printf(b, "%ss/call", one);
     }
 }
 
@@ -311,23 +322,49 @@ plk_diagnose_summary(const plk_test_result *t, double bytes_per_call)
     int bytes_shown = 0;
 
     if (leaks(t, PLK_METRIC_THREADS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_THREADS].per_call, "thread");
+        count_part(&b, sep, t->metrics[PLK_METRIC_THREADS].per_call, "thread",
+                   NULL);
         sep = ", ";
     }
     if (leaks(t, PLK_METRIC_FDS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_FDS].per_call, "descriptor");
+        count_part(&b, sep, t->metrics[PLK_METRIC_FDS].per_call, "descriptor",
+                   NULL);
+        sep = ", ";
+    }
+    if (leaks(t, PLK_METRIC_PROCS)) {
+        count_part(&b, sep, t->metrics[PLK_METRIC_PROCS].per_call,
+                   "child process", "child processes");
+        sep = ", ";
+    }
+    if (leaks(t, PLK_METRIC_TMPFILES)) {
+        count_part(&b, sep, t->metrics[PLK_METRIC_TMPFILES].per_call,
+                   "temporary file", NULL);
+        sep = ", ";
+    }
+    else if (leaks(t, PLK_METRIC_TMPBYTES)) {
+        plk_format_amount(amount, sizeof(amount),
+                          t->metrics[PLK_METRIC_TMPBYTES].per_call, "bytes");
+        plk_buf_printf(&b, "%s%s/call of temporary files", sep, amount);
+        sep = ", ";
+    }
+    if (leaks(t, PLK_METRIC_ENV)) {
+        count_part(&b, sep, t->metrics[PLK_METRIC_ENV].per_call,
+                   "environment entry", "environment entries");
         sep = ", ";
     }
     if (leaks(t, PLK_METRIC_OBJECTS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_OBJECTS].per_call, "object");
+        count_part(&b, sep, t->metrics[PLK_METRIC_OBJECTS].per_call, "object",
+                   NULL);
         sep = ", ";
     }
     else if (leaks(t, PLK_METRIC_BLOCKS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_BLOCKS].per_call, "block");
+        count_part(&b, sep, t->metrics[PLK_METRIC_BLOCKS].per_call, "block",
+                   NULL);
         sep = ", ";
     }
     else if (leaks(t, PLK_METRIC_REFS)) {
-        count_part(&b, sep, t->metrics[PLK_METRIC_REFS].per_call, "reference");
+        count_part(&b, sep, t->metrics[PLK_METRIC_REFS].per_call, "reference",
+                   NULL);
         sep = ", ";
     }
     if (b.len == 0 && leaks(t, PLK_METRIC_HEAP)) {

@@ -30,7 +30,7 @@ diagnosis as one JSON object with these keys:
 
   version          1
   kind             list of "python-held", "native-ref", "native-alloc",
-                   "fd", "thread"
+                   "fd", "thread", "process", "tmpfile", "env"
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
                    "fd-open", "thread-start", or "test" when nothing
@@ -1238,6 +1238,9 @@ def _native_pass(ctx, out, tracer):
 
 # -- putting it together ---------------------------------------------------
 
+_RESOURCE_KINDS = ("fd", "thread", "process", "tmpfile", "env")
+
+
 def _classify(ctx, d):
     kinds = []
     if ctx.leaks("fds") or d.get("fds"):
@@ -1245,6 +1248,15 @@ def _classify(ctx, d):
     if ctx.leaks("threads") or any(not t.get("native")
                                    for t in d.get("threads", ())):
         kinds.append("thread")
+    if ctx.leaks("procs"):
+        kinds.append("process")
+    if ctx.leaks("tmpfiles") or ctx.leaks("tmpbytes"):
+        kinds.append("tmpfile")
+    if ctx.leaks("env"):
+        kinds.append("env")
+    # Leaks of things that are not memory explain a little memory of
+    # their own (the objects that stand for them).
+    resource = any(k in kinds for k in _RESOURCE_KINDS)
     holders = d.get("holders", [])
 
     def threading_root(h):
@@ -1272,7 +1284,7 @@ def _classify(ctx, d):
     traced = d.get("traced_per_call", 0.0)
     if d.get("native_sites"):
         kinds.append("native-alloc")
-    elif "thread" not in kinds and "fd" not in kinds and not py_growth:
+    elif not resource and not py_growth:
         if heap > 0 and traced < 0.5 * heap:
             kinds.append("native-alloc")
         elif d.get("sites"):

@@ -2,10 +2,12 @@
 #define _GNU_SOURCE 1
 #include <Python.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,8 @@ struct plk_engine {
     const plk_strindex *skip; /* ids of tests not to run (borrowed) */
     plk_engine_share share;   /* claim NULL: this process runs it all */
     PyObject *module;         /* the file's module being run (borrowed) */
+    char *tmp_root;           /* the run's folder of temporary folders */
+    long tmp_pid;             /* the process whose folder is in use */
 };
 
 typedef struct plk_engine runner;
@@ -177,10 +181,13 @@ thread_watch_init(runner *R, thread_watch *tw)
     }
 }
 
-/* Restore caches, collect, let finishing threads go, then sample. */
+/* Restore caches, collect, let finishing threads go, then sample: the
+ * environment first, since reading it makes Python objects (freed before
+ * the counts are read). */
 static int
 settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
 {
+    long long env;
     int attempt;
 
     if (plk_contract_restore(cleaner) != 0 ||
@@ -195,7 +202,12 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
             return -1;
         }
     }
+    env = plk_contract_environment(R->C);
+    if (env < 0) {
+        return -1;
+    }
     plk_sample_take(out);
+    out->v[PLK_METRIC_ENV] = env;
     /* Threads that outlived a full wait will not go in the next round
      * either (a leak); waiting as long again would only cost time. A
      * round whose threads went while we waited restores full patience;
@@ -1550,13 +1562,70 @@ plk_engine_free(plk_engine *R)
     plk_contract_free(R->C);
     plk_rounds_free(&R->rounds);
     free(R->cwd);
+    free(R->tmp_root);
     free(R);
+}
+
+char *
+plk_engine_tmpdir_for(const plk_engine *R, long pid)
+{
+    return R->tmp_root != NULL ? plk_asprintf("%s/%ld", R->tmp_root, pid)
+                               : NULL;
+}
+
+int
+plk_engine_set_tmp_root(plk_engine *R, const char *root)
+{
+    free(R->tmp_root);
+    R->tmp_root = NULL;
+    R->tmp_pid = 0;
+    if (root != NULL && (R->tmp_root = plk_strdup(root)) == NULL) {
+        return PLK_ENOMEM;
+    }
+    return 0;
+}
+
+/* The first target this process runs gets its own temporary folder in
+ * the run's: TMPDIR of the tests, and what the tmpfiles metric counts.
+ * Without one (it could not be made) the metric is not measured. */
+static void
+use_own_tmpdir(runner *R)
+{
+    char *path;
+
+    if (R->tmp_root == NULL || R->tmp_pid == (long)getpid()) {
+        return;
+    }
+    R->tmp_pid = (long)getpid();
+    path = plk_engine_tmpdir_for(R, R->tmp_pid);
+    plk_sample_set_tmpdir(NULL);
+    if (path == NULL) {
+        fprintf(stderr, "pyleak-ci: out of memory for the temporary folder "
+                        "of the tests; tmpfiles and tmpbytes not measured\n");
+    }
+    else if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr,
+                "pyleak-ci: cannot make %s (%s); the tests use the "
+                "usual temporary folder and tmpfiles and tmpbytes are "
+                "not measured\n",
+                path, strerror(errno));
+    }
+    else if (plk_contract_use_tmpdir(R->C, path) != 0) {
+        plk_contract_drop();
+    }
+    else {
+        plk_sample_set_tmpdir(path);
+    }
+    free(path);
+    R->available = plk_sample_available();
+    policy_of(R->cfg, R->available, &R->pol);
 }
 
 int
 plk_engine_run_target(plk_engine *R, plk_run_result *out, const plk_target *tg,
                       plk_error *err)
 {
+    use_own_tmpdir(R);
     if (tg->kind == PLK_TARGET_MODULE) {
         return run_module(R, out, tg, err);
     }

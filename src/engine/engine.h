@@ -74,6 +74,15 @@ typedef struct plk_engine_share {
  * order, as one process alone does. */
 void plk_engine_set_share(plk_engine *E, const plk_engine_share *share);
 
+/* The run's folder of temporary folders (copied; NULL: none). Each
+ * process that runs targets makes its own folder in it, named by its pid,
+ * and makes it the tests' TMPDIR; the caller removes them. 0 or
+ * PLK_ENOMEM. */
+int plk_engine_set_tmp_root(plk_engine *E, const char *root);
+/* The temporary folder of process pid (a new string), or NULL when there
+ * is no root or no memory. */
+char *plk_engine_tmpdir_for(const plk_engine *E, long pid);
+
 /* 1 once Ctrl-C or SIGTERM reached the engine. */
 int plk_engine_interrupted(const plk_engine *E);
 

@@ -28,7 +28,8 @@ import _pyleak_interp
 __all__ = ["collect_file", "collect_callable", "module_setup",
            "module_teardown", "class_setup", "class_teardown", "rescope",
            "Cleaner", "collect", "begin_capture", "end_capture", "mute",
-           "unmute", "stop_on_sigterm", "set_reseed", "format_exception"]
+           "unmute", "stop_on_sigterm", "set_reseed", "format_exception",
+           "environment", "use_tmpdir"]
 
 # Frames of these files are dropped from tracebacks shown to users.
 _HARNESS_FILE = "<pyleak-harness>"
@@ -1364,6 +1365,98 @@ class Cleaner:
         _pyleak_interp.clear_caches()
         # Last: the calls above may have changed types.
         _pyleak_interp.clear_internal_caches()
+
+
+# -- what a test leaves behind that is not memory -------------------------
+
+def use_tmpdir(path):
+    """Make path the temporary directory of every test in this process
+    and of the processes they start: what the tests leave there is the
+    tmpfiles metric, and it goes when the run ends."""
+    import tempfile
+
+    os.environ["TMPDIR"] = path
+    tempfile.tempdir = path
+
+
+_env_start = None
+
+
+def _env_baseline():
+    import signal
+
+    handlers = {}
+    for sig in signal.valid_signals():
+        try:
+            handlers[sig] = signal.getsignal(sig)
+        except (OSError, ValueError):
+            pass
+    return os.getcwd(), handlers
+
+
+def _logging_handlers(logging):
+    n = len(logging.root.handlers)
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        handlers = getattr(logger, "handlers", None)  # not placeholders
+        if handlers:
+            n += len(handlers)
+    return n
+
+
+def _replaced_streams():
+    n = 0
+    for s, orig in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
+        if s is not orig and not isinstance(s, (_Sink, _Capture)):
+            n += 1
+    return n
+
+
+def environment():
+    """The size of what a test can add to the process besides memory:
+    os.environ, sys.path, the import hooks, warnings filters, logging
+    handlers, atexit callbacks, signal handlers changed since the first
+    reading, the working directory (moved from where it was, and its
+    entries) and replaced sys.stdout/stderr. One number, the env metric:
+    growth across rounds is a test that keeps adding. First reaps the
+    children subprocess has finished with, so that its deferred waiting
+    does not count as a child left behind."""
+    global _env_start
+    import atexit
+    import signal
+
+    sp = sys.modules.get("subprocess")
+    if sp is not None:
+        try:
+            sp._cleanup()
+        except Exception:
+            pass
+    if _env_start is None:
+        _env_start = _env_baseline()
+    cwd, handlers = _env_start
+    n = len(os.environ) + len(sys.path) + len(sys.meta_path) + \
+        len(sys.path_hooks)
+    warnings = sys.modules.get("warnings")
+    if warnings is not None:
+        n += len(warnings.filters)
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        try:
+            n += _logging_handlers(logging)
+        except Exception:
+            pass
+    n += atexit._ncallbacks()
+    for sig, handler in handlers.items():
+        try:
+            if signal.getsignal(sig) is not handler:
+                n += 1
+        except (OSError, ValueError):
+            pass
+    try:
+        here = os.getcwd()
+        n += (here != cwd) + len(os.listdir(here))
+    except OSError:
+        n += 1
+    return n + _replaced_streams()
 
 
 def stop_on_sigterm():

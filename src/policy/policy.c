@@ -204,7 +204,7 @@ judge(const plk_measure *m, size_t nsamples, int *proven)
         for (i = 0; i < nsamples; i++) {
             y[i] = samples[i].v[metric];
         }
-        fp.judge = (metric == PLK_METRIC_FDS || metric == PLK_METRIC_THREADS)
+        fp.judge = plk_metric_sustained((plk_metric)metric)
                        ? PLK_JUDGE_SUSTAINED
                        : PLK_JUDGE_TREND;
         fp.floor_per_round =

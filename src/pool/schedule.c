@@ -2,6 +2,7 @@
  * this shard's part of them, and run each in a worker process (or, with
  * PYLEAK_CI_NO_FORK=1, one after another in this process). */
 #define _GNU_SOURCE 1
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,9 +198,45 @@ select_shard(units *u, unsigned k, unsigned n, const char *durations_from,
 /* Everything in this process, one target after another: no isolation
  * from crashes and no --timeout. For debugging pyleak-ci itself (and to
  * measure what the workers cost). */
+/* The run's folder of the tests' temporary folders, in the TMPDIR
+ * pyleak-ci was given (or /tmp): a new string, or NULL (with a warning)
+ * when it cannot be made, and the tests then use that TMPDIR directly. */
+static char *
+make_tmp_root(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *root;
+
+    if (base == NULL || *base == '\0') {
+        base = "/tmp";
+    }
+    root = plk_asprintf("%s/pyleak-ci.XXXXXX", base);
+    if (root != NULL && mkdtemp(root) != NULL) {
+        return root;
+    }
+    fprintf(stderr,
+            "pyleak-ci: cannot make a temporary folder in %s (%s); tmpfiles "
+            "and tmpbytes are not measured\n",
+            base, root != NULL ? strerror(errno) : "out of memory");
+    free(root);
+    return NULL;
+}
+
+static void
+remove_tmp_root(char *root)
+{
+    if (root != NULL && plk_remove_tree(root) != 0) {
+        fprintf(stderr,
+                "pyleak-ci: could not remove all of %s (%s): the tests "
+                "left files there that cannot be removed\n",
+                root, strerror(errno));
+    }
+    free(root);
+}
+
 static int
 run_in_process(plk_run_result *out, const plk_config *cfg, plk_console *con,
-               const units *u, plk_error *err)
+               const units *u, const char *tmp_root, plk_error *err)
 {
     plk_engine *E = NULL;
     plk_engine_events ev = {0};
@@ -211,6 +248,9 @@ run_in_process(plk_run_result *out, const plk_config *cfg, plk_console *con,
     ev.test_done = on_test_done;
     ev.suite_done = on_suite_done;
     rc = plk_engine_new(&E, cfg, &ev, err);
+    if (rc == 0) {
+        rc = plk_engine_set_tmp_root(E, tmp_root);
+    }
     for (i = 0; rc == 0 && i < u->count && !plk_engine_interrupted(E); i++) {
         rc = plk_engine_run_target(E, out, &u->items[i], err);
     }
@@ -241,6 +281,7 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
     size_t ntargets = cfg->targets.count ? cfg->targets.count : 1;
     size_t i;
     unsigned k = cfg->shard_index, n = cfg->shard_total, jobs;
+    char *tmp_root = NULL;
     double t0 = plk_now();
     int rc;
 
@@ -280,12 +321,16 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
         info->shard_total = n;
     }
     info->selected = u.count;
+    tmp_root = make_tmp_root();
     if (no_fork()) {
-        rc = run_in_process(out, cfg, con, &u, err);
+        rc = run_in_process(out, cfg, con, &u, tmp_root, err);
         goto done;
     }
     plk_worker_events(&ev);
     rc = plk_engine_new(&E, cfg, &ev, err);
+    if (rc == 0) {
+        rc = plk_engine_set_tmp_root(E, tmp_root);
+    }
     if (rc != 0) {
         goto done;
     }
@@ -294,6 +339,7 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
                         &info->anomaly, err);
 done:
     plk_engine_free(E);
+    remove_tmp_root(tmp_root);
     units_free(&u);
     for (i = 0; i < ntargets; i++) {
         plk_target_free(&targets[i]);

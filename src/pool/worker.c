@@ -1046,6 +1046,22 @@ min_deadline(const pool *P, double now)
     return next;
 }
 
+/* What the worker's tests left in their temporary folder goes with it
+ * (the run's folder is removed at the end all the same). */
+static void
+remove_tmpdir(const pool *P, pid_t pid)
+{
+    char *dir = plk_engine_tmpdir_for(P->E, (long)pid);
+
+    if (dir != NULL && plk_remove_tree(dir) != 0) {
+        fprintf(stderr,
+                "pyleak-ci: could not remove all of %s (%s): the tests "
+                "left files there that cannot be removed\n",
+                dir, strerror(errno));
+    }
+    free(dir);
+}
+
 static void
 check_workers(pool *P, double now)
 {
@@ -1061,6 +1077,7 @@ check_workers(pool *P, double now)
         }
         r = waitpid(w->pid, &status, WNOHANG);
         if (r == w->pid) {
+            remove_tmpdir(P, w->pid);
             finish_worker(P, w, status);
             continue;
         }
