@@ -40,6 +40,10 @@ defaults(void)
     p.floor[PLK_METRIC_RSS] = 262144;
     p.floor[PLK_METRIC_FDS] = 0.5;
     p.floor[PLK_METRIC_THREADS] = 0.5;
+    p.floor[PLK_METRIC_PROCS] = 0.5;
+    p.floor[PLK_METRIC_TMPFILES] = 0.25;
+    p.floor[PLK_METRIC_TMPBYTES] = 4096;
+    p.floor[PLK_METRIC_ENV] = 0.25;
     p.available = ((1u << PLK_METRIC__COUNT) - 1) & ~(1u << PLK_METRIC_REFS);
     p.budget_s = PLK_TEST_BUDGET_S;
     return p;
@@ -269,6 +273,24 @@ static const sim_case alone_cases[] = {
      PLK_VERDICT_CLEAN, PLK_STOP_EARLY, 6, 100},
     {"thread every 50th call", PLK_METRIC_THREADS, every_50th, 100, 2,
      1e-5, 0, 0, 0, 0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 0, 0},
+    /* What is not memory. Child processes are judged as descriptors are;
+     * temporary files and the environment on a trend, as memory is.
+     * Growth that goes on is a leak; a change undone, a one-off step, or
+     * a cache folder that stops growing is not. */
+    {"process per call, slow", PLK_METRIC_PROCS, every_call, 1, 2, 1e-3, 0,
+     0, 0, 0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 0, 0},
+    {"process blip", PLK_METRIC_PROCS, fd_blip, 100, 2, 1e-5, 0, 0, 0, 0,
+     PLK_VERDICT_CLEAN, PLK_STOP_EARLY, 6, 100},
+    {"temp file per call", PLK_METRIC_TMPFILES, every_call, 100, 2, 1e-5, 0,
+     0, 0, 0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 0, 0},
+    {"temp file every 50th call", PLK_METRIC_TMPFILES, every_50th, 100, 2,
+     1e-5, 0, 0, 0, 0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 0, 0},
+    {"temp cache of 100", PLK_METRIC_TMPFILES, cache_100, 1, 2, 1e-3, 0, 0,
+     0, 0, PLK_VERDICT_CLEAN, PLK_STOP_JUDGED, 0, 0},
+    {"env one-off step", PLK_METRIC_ENV, one_step, 100, 2, 1e-5, 0, 0, 0, 0,
+     PLK_VERDICT_CLEAN, PLK_STOP_EARLY, 0, 100},
+    {"env entry per call", PLK_METRIC_ENV, every_call, 1, 2, 1e-3, 0, 0, 0,
+     0, PLK_VERDICT_LEAK, PLK_STOP_JUDGED, 0, 0},
     /* Resident memory never fails a test alone. */
     {"rss only", PLK_METRIC_RSS, every_call, 100, 2, 1e-5, 0, 0, 0, 0,
      PLK_VERDICT_CLEAN, PLK_STOP_EARLY, 3, 100},

@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -119,6 +121,89 @@ test_sample__threads_counted(void **state)
 }
 
 static void
+test_sample__children_counted(void **state)
+{
+    plk_sample a, b, c, d;
+    int pids[4] = {0};
+    pid_t pid;
+    int fds[2];
+    char byte = 0;
+
+    plk_sample_take(&a);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Wait for the parent's word, then exit. */
+        close(fds[1]);
+        (void)!read(fds[0], &byte, 1);
+        _exit(0);
+    }
+    close(fds[0]);
+    plk_sample_take(&b);
+    assert_int_equal(plk_sample_children(pids, 4), 1);
+    assert_int_equal(pids[0], pid);
+    /* Exited and not waited for: still a child. */
+    close(fds[1]);
+    for (int i = 0; i < 200; i++) {
+        siginfo_t info = {0};
+
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == 0) {
+            break;
+        }
+    }
+    plk_sample_take(&c);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    plk_sample_take(&d);
+    assert_int_equal(b.v[PLK_METRIC_PROCS] - a.v[PLK_METRIC_PROCS], 1);
+    assert_int_equal(c.v[PLK_METRIC_PROCS] - a.v[PLK_METRIC_PROCS], 1);
+    assert_int_equal(d.v[PLK_METRIC_PROCS], a.v[PLK_METRIC_PROCS]);
+}
+
+static void
+test_sample__tmp_tree(void **state)
+{
+    char root[] = "/tmp/plk-sample-tree.XXXXXX";
+    char path[256];
+    long long entries = -1, bytes = -1;
+    plk_sample a, b;
+    FILE *f;
+
+    assert_non_null(mkdtemp(root));
+    assert_int_equal(plk_sample_tree(root, &entries, &bytes), 0);
+    assert_int_equal(entries, 0);
+    assert_int_equal(bytes, 0);
+    assert_false(plk_sample_available() & (1u << PLK_METRIC_TMPFILES));
+    plk_sample_set_tmpdir(root);
+    assert_true(plk_sample_available() & (1u << PLK_METRIC_TMPFILES));
+    assert_true(plk_sample_available() & (1u << PLK_METRIC_TMPBYTES));
+    plk_sample_take(&a);
+    snprintf(path, sizeof(path), "%s/sub", root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/sub/f", root);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("12345", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/link", root);
+    assert_int_equal(symlink("/usr", path), 0);
+    plk_sample_take(&b);
+    /* The folder, its file and the link (not followed). */
+    assert_int_equal(b.v[PLK_METRIC_TMPFILES] - a.v[PLK_METRIC_TMPFILES], 3);
+    assert_int_equal(b.v[PLK_METRIC_TMPBYTES] - a.v[PLK_METRIC_TMPBYTES], 5);
+    plk_sample_set_tmpdir(NULL);
+    assert_false(plk_sample_available() & (1u << PLK_METRIC_TMPFILES));
+    assert_int_equal(plk_sample_tree("/nonexistent/plk", &entries, &bytes),
+                     -1);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/sub/f", root);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/sub", root);
+    rmdir(path);
+    rmdir(root);
+}
+
+static void
 test_sample__heap_sees_malloc(void **state)
 {
     plk_sample a, b, c;
@@ -202,6 +287,8 @@ main(void)
         cmocka_unit_test(test_sample__sampling_moves_nothing),
         cmocka_unit_test(test_sample__fds_counted),
         cmocka_unit_test(test_sample__threads_counted),
+        cmocka_unit_test(test_sample__children_counted),
+        cmocka_unit_test(test_sample__tmp_tree),
         cmocka_unit_test(test_sample__heap_sees_malloc),
         cmocka_unit_test(test_sample__python_objects_counted),
         cmocka_unit_test(test_sample__count_dir),

@@ -49,6 +49,5 @@ int
 plk_metric_sustained(plk_metric m)
 {
     return m == PLK_METRIC_FDS || m == PLK_METRIC_THREADS ||
-           m == PLK_METRIC_PROCS || m == PLK_METRIC_TMPFILES ||
-           m == PLK_METRIC_ENV;
+           m == PLK_METRIC_PROCS;
 }

@@ -27,8 +27,11 @@ const char *plk_metric_unit(plk_metric m);
 /* Index of a metric by name, or -1. */
 int plk_metric_from_name(const char *name);
 /* 1 for the counts judged on a sustained change rather than a trend:
- * things a test opens, starts or adds, which come back exactly when
- * they are closed, stopped or removed. */
+ * descriptors, threads and child processes, which come back exactly
+ * when closed, ended or reaped, and of which a leak must be caught
+ * before it has made thousands. Temporary files and the environment
+ * are judged on a trend, as memory is: a cache folder that fills up to
+ * a bound is not a leak. */
 int plk_metric_sustained(plk_metric m);
 
 /* One sample of every metric. */

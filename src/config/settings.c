@@ -53,9 +53,9 @@ static const double floor_defaults[PLK_METRIC__COUNT] = {
     [PLK_METRIC_FDS] = 0.5,
     [PLK_METRIC_THREADS] = 0.5,
     [PLK_METRIC_PROCS] = 0.5,
-    [PLK_METRIC_TMPFILES] = 0.5,
+    [PLK_METRIC_TMPFILES] = 0.25,
     [PLK_METRIC_TMPBYTES] = 4096,
-    [PLK_METRIC_ENV] = 0.5,
+    [PLK_METRIC_ENV] = 0.25,
 };
 /* clang-format on */
 

@@ -146,13 +146,21 @@ static void
 end_children(void)
 {
     int pids[256];
-    long long n = plk_sample_children(pids, 256), i;
+    long long n, i;
 
-    for (i = 0; i < n && i < 256; i++) {
-        kill((pid_t)pids[i], SIGKILL);
-    }
-    for (i = 0; i < n && i < 256; i++) {
-        waitpid((pid_t)pids[i], NULL, 0);
+    /* 256 at a time, until none is left or no more can go. */
+    while ((n = plk_sample_children(pids, 256)) > 0) {
+        int gone = 0;
+
+        for (i = 0; i < n && i < 256; i++) {
+            kill((pid_t)pids[i], SIGKILL);
+        }
+        for (i = 0; i < n && i < 256; i++) {
+            gone += waitpid((pid_t)pids[i], NULL, 0) == (pid_t)pids[i];
+        }
+        if (gone == 0) {
+            break;
+        }
     }
 }
 

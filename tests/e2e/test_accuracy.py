@@ -26,10 +26,11 @@ ACCURACY = REPO / "tests" / "accuracy"
 LEAKS_DIR = ACCURACY / "leaks"
 CLEAN_DIR = ACCURACY / "clean"
 
-LABEL_METRICS = ("refs", "blocks", "objects", "heap", "fds", "threads")
+LABEL_METRICS = ("refs", "blocks", "objects", "heap", "fds", "threads",
+                 "procs", "tmpfiles", "tmpbytes", "env")
 # Every metric the report may carry, in the order of docs/metrics.md.
 REPORT_METRICS = ("refs", "blocks", "objects", "heap", "rss", "fds",
-                  "threads")
+                  "threads", "procs", "tmpfiles", "tmpbytes", "env")
 MIN_CASES = 18
 
 

@@ -13,7 +13,7 @@ import struct
 import sys
 from pathlib import Path
 
-METRICS = 7  # PLK_METRIC__COUNT
+METRICS = 11  # PLK_METRIC__COUNT
 PASSED, LEAKED, FAILED, ERROR, SKIPPED = range(5)
 
 
