@@ -139,11 +139,8 @@ plk_worker_events(plk_engine_events *out)
     out->suite_done = ev_suite_done;
 }
 
-/* Processes the tests started and left running end with the worker:
- * a leak hunt that calls a test hundreds of times must not leave
- * hundreds of them behind on the CI machine. */
-static void
-end_children(void)
+void
+plk_end_children(void)
 {
     int pids[256];
     long long n, i;
@@ -205,7 +202,7 @@ plk_child_run(plk_engine *E, const plk_target *tg, const plk_strindex *skip,
     }
     plk_record_put_end(&child.buf, rc);
     child_flush();
-    end_children();
+    plk_end_children();
     plk_embed_flush_stdio();
     plk_run_result_free(&res);
     plk_error_clear(&err);

@@ -25,6 +25,14 @@ typedef struct claim_table {
     uint32_t first[PLK_CLAIM_SLOTS]; /* the collected index it starts at */
 } claim_table;
 
+/* End every child process of this one (SIGKILL, then reap it). The
+ * processes a worker's tests started and left running end with the
+ * worker, and those of a worker that died (the parent is their
+ * subreaper) with the run: a leak hunt that calls a test hundreds of
+ * times must not leave hundreds of them on the CI machine, nor a CI
+ * step waiting for them to close its output. */
+void plk_end_children(void);
+
 /* In the forked worker, after the parent's own descriptors and signal
  * handlers are put back: run the target tg through E (created with
  * plk_worker_events), skipping the tests in skip, taking groups from

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -13,6 +14,7 @@
 #include "plan/shard.h"
 #include "base/util.h"
 #include "pool/worker.h"
+#include "pool/child.h"
 
 static void
 on_suite_start(void *ctx, const plk_suite_result *s)
@@ -286,6 +288,9 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
     int rc;
 
     memset(info, 0, sizeof(*info));
+    /* Processes whose worker died come to this process, which ends them
+     * with the run (plk_end_children). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     out->timestamp = plk_timestamp_now();
     targets = calloc(ntargets, sizeof(*targets));
     if (targets == NULL) {
@@ -339,6 +344,7 @@ plk_run(plk_run_result *out, const plk_config *cfg, plk_console *con,
                         &info->anomaly, err);
 done:
     plk_engine_free(E);
+    plk_end_children();
     remove_tmp_root(tmp_root);
     units_free(&u);
     for (i = 0; i < ntargets; i++) {
