@@ -31,9 +31,10 @@ static const char *const usage[] = {
 static const char about[] =
     "Run each Python test many times, with full garbage collection "
     "between\n"
-    "rounds, fit the growth of memory metrics across rounds, and fail "
-    "when a\n"
-    "test leaks.";
+    "rounds, fit the growth of memory and of what tests leave behind\n"
+    "(processes, temporary files, environment) across rounds, and fail "
+    "when\n"
+    "a test leaks.";
 
 /* clang-format off */
 static const item commands[] = {
