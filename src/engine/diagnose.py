@@ -33,7 +33,8 @@ diagnosis as one JSON object with these keys:
                    "fd", "thread", "process", "tmpfile", "env"
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
-                   "fd-open", "thread-start", or "test" when nothing
+                   "fd-open", "thread-start", "tmp-create", or "test"
+                   when nothing
                    better is known)
   rounds, calls_per_round   of each re-run pass
   seconds          time spent diagnosing
@@ -57,6 +58,13 @@ diagnosis as one JSON object with these keys:
   threads          [{name, ident, daemon, target, started_at}] and native
                    threads as {name, tid, native: true}; at most 100, with
                    threads_total when cut
+  tmpfiles         [{path, type, bytes, created_at, grew_per_call}]: what
+                   the re-run left in the tests' temporary directory when
+                   tmpfiles or tmpbytes leak: new entries (path relative
+                   to it; an entry inside a new folder is the folder's),
+                   and files that grew (with grew_per_call); created_at
+                   the line that made it or the folder above it, or
+                   null; at most 100, with tmpfiles_total when cut
   pass_seconds     {objects, sites, native}: time of each pass
   notes            list of strings: what could not be done, and why
 """
@@ -68,6 +76,7 @@ import json
 import linecache
 import math
 import os
+import stat
 import sys
 import sysconfig
 import threading
@@ -533,6 +542,132 @@ class _OpenSites:
         return path, int(line)
 
 
+class _CreateSites:
+    """Remembers where files and folders in the temporary directory were
+    created (os.mkdir, os.open with O_CREAT, open() for writing; the
+    tempfile functions and pathlib go through these), while installed:
+    only during the re-run. Wrappers rather than an audit hook, which
+    could never be removed and would run for every later test."""
+
+    def __init__(self, paths, root):
+        self.paths = paths
+        self.root = root.rstrip(os.sep) + os.sep
+        self.sites = {}     # absolute path -> "path\0line"
+        self.undo = []
+
+    def _note(self, target):
+        try:
+            name = os.path.abspath(os.fsdecode(target))
+        except Exception:
+            return
+        if not name.startswith(self.root) or name in self.sites:
+            return
+        site = _first_user_frame(self.paths, sys._getframe(2))
+        if site is not None:
+            self.sites[name] = "%s\0%d" % site
+
+    def _wrap(self, owner, name, creates):
+        orig = getattr(owner, name, None)
+        if orig is None:
+            return
+        note = self._note
+
+        def wrapper(*a, **kw):
+            res = orig(*a, **kw)
+            try:
+                if a and creates(a, kw):
+                    note(a[0])
+            except Exception:
+                pass
+            return res
+        wrapper.__wrapped__ = orig
+        setattr(owner, name, wrapper)
+        self.undo.append((owner, name, orig))
+
+    def install(self):
+        import builtins
+        import io
+
+        def writes(a, kw):
+            mode = a[1] if len(a) > 1 else kw.get("mode", "r")
+            return isinstance(mode, str) and any(c in mode for c in "wax+")
+
+        def creates(a, kw):
+            flags = a[1] if len(a) > 1 else kw.get("flags", 0)
+            return bool(flags & os.O_CREAT)
+        self._wrap(os, "mkdir", lambda a, kw: True)
+        self._wrap(os, "open", creates)
+        self._wrap(builtins, "open", writes)
+        self._wrap(io, "open", writes)
+
+    def remove(self):
+        while self.undo:
+            owner, name, orig = self.undo.pop()
+            setattr(owner, name, orig)
+
+    def site(self, name):
+        """(path, line) where name, or the nearest folder above it in the
+        temporary directory, was created."""
+        while name.startswith(self.root):
+            s = self.sites.get(name)
+            if s is not None:
+                path, _, line = s.rpartition("\0")
+                return path, int(line)
+            name = os.path.dirname(name)
+        return None
+
+
+def _tmp_root():
+    """The tests' temporary directory, when it is pyleak-ci's own (the
+    run's TMPDIR for this worker), else None."""
+    import tempfile
+    root = tempfile.gettempdir()
+    parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
+    return root if parent.startswith("pyleak-ci.") else None
+
+
+def _tmp_tree(root, limit=100000):
+    """{relative path: (kind, bytes)} of everything under root."""
+    out = {}
+    for top, dirs, files in os.walk(root):
+        for name in dirs + files:
+            full = os.path.join(top, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            kind = "dir" if stat.S_ISDIR(st.st_mode) else \
+                "link" if stat.S_ISLNK(st.st_mode) else "file"
+            out[os.path.relpath(full, root)] = (
+                kind, st.st_size if kind == "file" else 0)
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _tmp_findings(ctx, root, before, creates, calls):
+    """What the re-run left in the temporary directory: new entries,
+    and files that grew, each with where it was made."""
+    after = _tmp_tree(root)
+    found = []
+    for rel, (kind, size) in sorted(after.items()):
+        old = before.get(rel)
+        if old is not None and (old[0] != "file" or size <= old[1]):
+            continue
+        # Inside a folder that is new itself: the folder says it.
+        parent = os.path.dirname(rel)
+        if old is None and parent and parent not in before:
+            continue
+        site = creates.site(os.path.join(root, rel))
+        entry = {"path": rel, "type": kind, "bytes": size,
+                 "created_at": _frame_dict(ctx.paths, *site) if site
+                 else None}
+        if old is not None:
+            entry["grew_per_call"] = round((size - old[1]) / calls, 1)
+        found.append(entry)
+    return found
+
+
 def _objects_pass(ctx, out):
     harness = ctx.harness
     lru = _lru_type()
@@ -547,6 +682,9 @@ def _objects_pass(ctx, out):
         threads0 = {id(t) for t in threading.enumerate()}
         tasks0 = _tasks()
         atexit0 = _atexit_count()
+        want_tmp = ctx.leaks("tmpfiles") or ctx.leaks("tmpbytes")
+        tmp_root = _tmp_root() if want_tmp else None
+        tmp0 = _tmp_tree(tmp_root) if tmp_root else None
     finally:
         gc.freeze()
     ctx.own.update((id(cont_objs), id(cont_lens)))
@@ -554,8 +692,11 @@ def _objects_pass(ctx, out):
     made = {}   # id -> type of what the test left before a cleanup
     starts = _StartSites(ctx.paths)
     opens = _OpenSites(ctx.paths)
+    creates = _CreateSites(ctx.paths, tmp_root or os.sep + "\0")
     starts.install()
     opens.install()
+    if tmp_root:
+        creates.install()
     try:
         def after(i):
             if i == 0:
@@ -571,6 +712,7 @@ def _objects_pass(ctx, out):
         ctx.own.update((id(counts), id(made)))
         done = ctx.passes(cleaner, after, before_cleanup)
     finally:
+        creates.remove()
         opens.remove()
         starts.remove()
     final = _type_counts(ctx.own)
@@ -654,6 +796,10 @@ def _objects_pass(ctx, out):
             threads.append({"name": comm, "tid": tid, "native": True})
     out["threads"] = threads
     del new_threads
+    if tmp_root:
+        out["tmpfiles"] = _tmp_findings(ctx, tmp_root, tmp0, creates,
+                                        calls + ctx.k)
+        tmp0 = None
     # Containers and registries were measured before the warm-up round.
     all_calls = calls + ctx.k
     grown = _atexit_count() - atexit0
@@ -1316,6 +1462,10 @@ def _location(ctx, d, kinds):
                     return dict(f, **{"from": how})
         return None
 
+    if "tmpfile" in kinds and "python-held" not in kinds:
+        for f in d.get("tmpfiles", []):
+            if f.get("created_at"):
+                return dict(f["created_at"], **{"from": "tmp-create"})
     order = []
     if "native-alloc" in kinds:
         order.append((d.get("native_sites", []), "native"))
@@ -1327,6 +1477,9 @@ def _location(ctx, d, kinds):
     for f in d.get("fds", []):
         if f.get("opened_at"):
             return dict(f["opened_at"], **{"from": "fd-open"})
+    for f in d.get("tmpfiles", []):
+        if f.get("created_at"):
+            return dict(f["created_at"], **{"from": "tmp-create"})
     for t in d.get("threads", []):
         if t.get("started_at"):
             return dict(t["started_at"], **{"from": "thread-start"})
@@ -1364,6 +1517,7 @@ def _text(ctx, d):
                "native": "Python line of the native allocation",
                "thread-start": "where the thread was started",
                "fd-open": "where the descriptor was opened",
+               "tmp-create": "where the temporary file was created",
                "test": "the test itself; no better site known"}
         lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
                                                  how.get(loc["from"], "")))
@@ -1447,6 +1601,28 @@ def _text(ctx, d):
                 ", daemon" if t["daemon"] else "",
                 ", started at %s:%s" % (at["path"], at["line"])
                 if at else ""))
+    if d.get("tmpfiles"):
+        lines.append("  left in the temporary directory by the re-run (%d):"
+                     % d.get("tmpfiles_total", len(d["tmpfiles"])))
+        groups = collections.OrderedDict()
+        for f in d["tmpfiles"]:
+            at = f.get("created_at")
+            key = (f["type"], "grew_per_call" in f,
+                   (at["path"], at["line"]) if at else None)
+            groups.setdefault(key, []).append(f)
+        for (kind, grew, where), fs in list(groups.items())[:MAX_LISTED]:
+            made = ", created at %s:%s" % where if where else ""
+            if grew:
+                for f in fs[:3]:
+                    lines.append("    %s %s grows by %s/call%s" % (
+                        kind, f["path"], _fmt_bytes(f["grew_per_call"]),
+                        made))
+                continue
+            size = sum(f["bytes"] for f in fs)
+            what = "%s %s" % (kind, fs[0]["path"]) if len(fs) == 1 else \
+                "%d x %s (%s, ...)" % (len(fs), kind, fs[0]["path"])
+            lines.append("    %s%s%s" % (
+                what, ", %s" % _fmt_bytes(size) if size else "", made))
     if d.get("native_tracer") not in (None, "used", "not needed"):
         lines.append("  malloc tracer: %s" % d["native_tracer"])
     for n in d.get("notes", []):
@@ -1551,7 +1727,8 @@ def run(harness, call, k, info):
     bytes_pc = d.get("traced_per_call", 0.0)
     if "native-alloc" in kinds and d["native_sites"]:
         bytes_pc = sum(s["bytes_per_call"] for s in d["native_sites"])
-    for key in ("fds", "threads"):
+    d.setdefault("tmpfiles", [])
+    for key in ("fds", "threads", "tmpfiles"):
         if len(d[key]) > MAX_JSON_LIST:
             d[key + "_total"] = len(d[key])
             d[key] = d[key][:MAX_JSON_LIST]
