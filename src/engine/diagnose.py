@@ -30,10 +30,12 @@ diagnosis as one JSON object with these keys:
 
   version          1
   kind             list of "python-held", "native-ref", "native-alloc",
-                   "fd", "thread", "process", "tmpfile", "env"
+                   "fd", "thread", "process", "tmpfile", "env",
+                   "asyncio-task"
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
-                   "fd-open", "thread-start", "tmp-create", or "test"
+                   "fd-open", "thread-start", "tmp-create",
+                   "task-create", or "test"
                    when nothing
                    better is known)
   rounds, calls_per_round   of each re-run pass
@@ -65,6 +67,14 @@ diagnosis as one JSON object with these keys:
                    and files that grew (with grew_per_call); created_at
                    the line that made it or the folder above it, or
                    null; at most 100, with tmpfiles_total when cut
+  tasks            [{type, coro, state, created_at, site_from, loop}]:
+                   asyncio tasks and futures the re-run left pending, when
+                   their types grow: the coroutine's qualified name, the
+                   line that created it (site_from "create"), else where
+                   the coroutine is defined ("coroutine"), and the loop
+                   (type and state); at most 100, tasks_total when cut
+  loops            [{type, closed, running, created_at}]: event loops the
+                   re-run made and never closed
   pass_seconds     {objects, sites, native}: time of each pass
   notes            list of strings: what could not be done, and why
 """
@@ -460,6 +470,113 @@ class _StartSites:
             self.orig = None
 
 
+class _TaskSites:
+    """Remembers where asyncio tasks, futures and event loops were made
+    (BaseEventLoop.create_task, create_future and __init__, which
+    asyncio.create_task, ensure_future and new_event_loop go through),
+    while installed: only during the re-run, and only when the test has
+    imported asyncio."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.sites = {}     # id -> "path\0line"
+        self.undo = []
+
+    def install(self):
+        asyncio = sys.modules.get("asyncio")
+        base = getattr(asyncio, "BaseEventLoop", None)
+        if base is None:
+            return
+        sites, paths = self.sites, self.paths
+        for name, made_is_self in (("create_task", False),
+                                   ("create_future", False),
+                                   ("__init__", True)):
+            orig = base.__dict__.get(name)
+            if orig is None:
+                continue
+
+            def wrapper(loop, *a, __orig=orig, __self=made_is_self, **kw):
+                res = __orig(loop, *a, **kw)
+                site = _first_user_frame(paths, sys._getframe(1))
+                if site is not None:
+                    sites[id(loop if __self else res)] = "%s\0%d" % site
+                return res
+            wrapper.__wrapped__ = orig
+            setattr(base, name, wrapper)
+            self.undo.append((base, name, orig))
+
+    def remove(self):
+        while self.undo:
+            owner, name, orig = self.undo.pop()
+            setattr(owner, name, orig)
+
+    def site(self, obj):
+        s = self.sites.get(id(obj))
+        if s is None:
+            return None
+        path, _, line = s.rpartition("\0")
+        return path, int(line)
+
+
+def _is_future(obj):
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(obj, asyncio.Future)
+
+
+def _is_loop(obj):
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(obj,
+                                              asyncio.AbstractEventLoop)
+
+
+def _loop_text(loop):
+    if loop is None:
+        return None
+    state = "closed" if loop.is_closed() else \
+        "running" if loop.is_running() else "not running"
+    return "%s (%s)" % (_type_name(type(loop)), state)
+
+
+def _async_findings(ctx, objs, sites):
+    """The pending tasks and futures, and the event loops never closed,
+    among objs (what the re-run left), each with where it was made."""
+    tasks, loops = [], []
+    for o in objs:
+        try:
+            if _is_future(o):
+                if o.done():
+                    continue
+                coro = getattr(o, "get_coro", None)
+                coro = coro() if coro is not None else None
+                site = sites.site(o)
+                where = "create"
+                if site is None and coro is not None and \
+                        getattr(coro, "cr_code", None) is not None:
+                    site = (coro.cr_code.co_filename,
+                            coro.cr_code.co_firstlineno)
+                    where = "coroutine"
+                get_loop = getattr(o, "get_loop", None)
+                tasks.append({
+                    "type": _type_name(type(o)),
+                    "coro": getattr(coro, "__qualname__", None),
+                    "state": "cancelling" if getattr(
+                        o, "cancelling", lambda: 0)() else "pending",
+                    "created_at": _frame_dict(ctx.paths, *site)
+                    if site else None,
+                    "site_from": where if site else None,
+                    "loop": _loop_text(get_loop() if get_loop else None)})
+            elif _is_loop(o) and not o.is_closed():
+                site = sites.site(o)
+                loops.append({
+                    "type": _type_name(type(o)), "closed": False,
+                    "running": o.is_running(),
+                    "created_at": _frame_dict(ctx.paths, *site)
+                    if site else None})
+        except Exception:
+            continue
+    return tasks, loops
+
+
 def _first_user_frame(paths, f):
     """(path, line) of the first frame from f outwards in the user's
     project, else the first outside pyleak-ci and the import system."""
@@ -692,11 +809,13 @@ def _objects_pass(ctx, out):
     made = {}   # id -> type of what the test left before a cleanup
     starts = _StartSites(ctx.paths)
     opens = _OpenSites(ctx.paths)
+    asyncs = _TaskSites(ctx.paths)
     creates = _CreateSites(ctx.paths, tmp_root or os.sep + "\0")
     starts.install()
     opens.install()
     if tmp_root:
         creates.install()
+    asyncs.install()
     try:
         def after(i):
             if i == 0:
@@ -712,6 +831,7 @@ def _objects_pass(ctx, out):
         ctx.own.update((id(counts), id(made)))
         done = ctx.passes(cleaner, after, before_cleanup)
     finally:
+        asyncs.remove()
         creates.remove()
         opens.remove()
         starts.remove()
@@ -730,6 +850,16 @@ def _objects_pass(ctx, out):
     out["types"] = [{"type": _type_name(tp), "per_call": round(pc, 3)}
                     for pc, tp in grow[:10]]
     final = counts = None
+    # Pending tasks and futures, and loops left open, when their types
+    # are among those that grow.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and any(
+            issubclass(tp, (asyncio.Future, asyncio.AbstractEventLoop))
+            for _, tp in grow):
+        left = [o for o in gc.get_objects() if id(o) not in ctx.own and
+                (_is_future(o) or _is_loop(o))]
+        out["tasks"], out["loops"] = _async_findings(ctx, left, asyncs)
+        del left
     # Samples: the newest leaked object of the most telling types, the
     # test's own classes before the interpreter's plumbing.
     samples = []
@@ -1400,6 +1530,8 @@ def _classify(ctx, d):
         kinds.append("tmpfile")
     if ctx.leaks("env"):
         kinds.append("env")
+    if d.get("tasks") or d.get("loops"):
+        kinds.append("asyncio-task")
     # Leaks of things that are not memory explain a little memory of
     # their own (the objects that stand for them).
     resource = any(k in kinds for k in _RESOURCE_KINDS)
@@ -1462,6 +1594,10 @@ def _location(ctx, d, kinds):
                     return dict(f, **{"from": how})
         return None
 
+    if "asyncio-task" in kinds:
+        for t in d.get("tasks", []) + d.get("loops", []):
+            if t.get("created_at") and t.get("site_from") != "coroutine":
+                return dict(t["created_at"], **{"from": "task-create"})
     if "tmpfile" in kinds and "python-held" not in kinds:
         for f in d.get("tmpfiles", []):
             if f.get("created_at"):
@@ -1518,6 +1654,7 @@ def _text(ctx, d):
                "thread-start": "where the thread was started",
                "fd-open": "where the descriptor was opened",
                "tmp-create": "where the temporary file was created",
+               "task-create": "where the task or loop was created",
                "test": "the test itself; no better site known"}
         lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
                                                  how.get(loc["from"], "")))
@@ -1601,6 +1738,37 @@ def _text(ctx, d):
                 ", daemon" if t["daemon"] else "",
                 ", started at %s:%s" % (at["path"], at["line"])
                 if at else ""))
+    if d.get("tasks"):
+        lines.append("  asyncio tasks and futures left pending by the re-run "
+                     "(%d):" % d.get("tasks_total", len(d["tasks"])))
+        groups = collections.OrderedDict()
+        for t in d["tasks"]:
+            at = t.get("created_at")
+            key = (t["type"], t.get("coro"), t.get("loop"),
+                   (at["path"], at["line"]) if at else None,
+                   t.get("site_from"))
+            groups.setdefault(key, []).append(t)
+        for (tp, coro, loop, where, how), ts in \
+                list(groups.items())[:MAX_LISTED]:
+            many = "%d x " % len(ts) if len(ts) > 1 else ""
+            lines.append("    %s%s%s%s%s" % (
+                many, tp.rsplit(".", 1)[-1],
+                " of coroutine %s" % coro if coro else "",
+                " on %s" % loop if loop else "",
+                (", coroutine defined at %s:%s" if how == "coroutine"
+                 else ", created at %s:%s") % where if where else ""))
+    if d.get("loops"):
+        lines.append("  event loops never closed (%d):"
+                     % d.get("loops_total", len(d["loops"])))
+        groups = collections.OrderedDict()
+        for lp in d["loops"]:
+            at = lp.get("created_at")
+            key = (lp["type"], (at["path"], at["line"]) if at else None)
+            groups.setdefault(key, []).append(lp)
+        for (tp, where), ls in list(groups.items())[:MAX_LISTED]:
+            many = "%d x " % len(ls) if len(ls) > 1 else ""
+            lines.append("    %s%s%s" % (
+                many, tp, ", created at %s:%s" % where if where else ""))
     if d.get("tmpfiles"):
         lines.append("  left in the temporary directory by the re-run (%d):"
                      % d.get("tmpfiles_total", len(d["tmpfiles"])))
@@ -1727,8 +1895,9 @@ def run(harness, call, k, info):
     bytes_pc = d.get("traced_per_call", 0.0)
     if "native-alloc" in kinds and d["native_sites"]:
         bytes_pc = sum(s["bytes_per_call"] for s in d["native_sites"])
-    d.setdefault("tmpfiles", [])
-    for key in ("fds", "threads", "tmpfiles"):
+    for key in ("tmpfiles", "tasks", "loops"):
+        d.setdefault(key, [])
+    for key in ("fds", "threads", "tmpfiles", "tasks", "loops"):
         if len(d[key]) > MAX_JSON_LIST:
             d[key + "_total"] = len(d[key])
             d[key] = d[key][:MAX_JSON_LIST]

@@ -14,7 +14,8 @@ FIXTURE = FIXTURES / "resources" / "test_resources.py"
 LEAKS = {"test_tmp_folder_per_call": ("tmpfiles", "tmpfile",
                                       "temporary file"),
          "test_child_per_call": ("procs", "process", "child process"),
-         "test_env_var_per_call": ("env", "env", "environment entr")}
+         "test_env_var_per_call": ("env", "env", "environment entr"),
+         "test_task_per_call": ("objects", "asyncio-task", "object")}
 CLEAN = ["test_tmp_folder_removed", "test_child_waited",
          "test_env_var_restored", "test_private_tmpdir"]
 NEW_METRICS = ("procs", "tmpfiles", "tmpbytes", "env")
@@ -70,6 +71,34 @@ def test_json_carries_the_new_metrics(resources):
         for metric in NEW_METRICS:
             m = tests[name]["metrics"][metric]
             assert m["verdict"] == "clean" and m["per_call"] == 0, (name, m)
+
+
+def _line_of(text, path):
+    return next(i for i, ln in enumerate(path.read_text().splitlines(), 1)
+                if text in ln)
+
+
+def test_diagnosis_names_what_was_left(resources):
+    tests = {t["name"]: t for s in resources.json["suites"]
+             for t in s["tests"]}
+    d = tests["test_tmp_folder_per_call"]["diagnosis"]
+    line = _line_of("tempfile.mkdtemp(", FIXTURE)
+    assert d["location"]["line"] == line
+    assert d["location"]["from"] == "tmp-create"
+    assert d["tmpfiles"] and all(f["type"] == "dir" and
+                                 f["path"].startswith("plk-e2e-")
+                                 for f in d["tmpfiles"])
+    assert d["tmpfiles"][0]["created_at"]["line"] == line
+    d = tests["test_task_per_call"]["diagnosis"]
+    line = _line_of("_LOOP.create_task(", FIXTURE)
+    assert "asyncio-task" in d["kind"]
+    assert d["location"] == dict(d["location"], line=line,
+                                 **{"from": "task-create"})
+    task = d["tasks"][0]
+    assert task["coro"] == "_forever" and task["state"] == "pending"
+    assert task["created_at"]["line"] == line
+    assert "_UnixSelectorEventLoop (not running)" in task["loop"]
+    assert d.get("tasks_total", len(d["tasks"])) >= len(d["tasks"]) > 1
 
 
 def test_console_and_annotations(resources):
