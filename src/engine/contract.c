@@ -68,6 +68,7 @@ static const struct embedded {
     X(HARNESS, set_reseed)                                                    \
     X(HARNESS, format_exception)                                              \
     X(HARNESS, environment)                                                   \
+    X(HARNESS, reap_children)                                                 \
     X(HARNESS, use_tmpdir)                                                    \
     X(DIAGNOSE, run)                                                          \
     X(GC, freeze)                                                             \
@@ -690,6 +691,12 @@ plk_contract_environment(plk_contract *C)
     n = PyLong_AsLongLong(r);
     Py_DECREF(r);
     return n == -1 && PyErr_Occurred() ? -1 : n;
+}
+
+int
+plk_contract_reap_children(plk_contract *C)
+{
+    return call_void(PyObject_CallNoArgs(C->fn[E_reap_children]));
 }
 
 int

@@ -178,6 +178,9 @@ int plk_contract_collect(plk_contract *C);
  * then the size of the environment (the env metric). The count, or -1
  * with a Python exception set. */
 long long plk_contract_environment(plk_contract *C);
+/* harness.reap_children: wait for the children of the Popen objects
+ * already gone that have exited. 0 or -1. */
+int plk_contract_reap_children(plk_contract *C);
 /* gc.freeze (on) or gc.unfreeze. 0 or -1. */
 int plk_contract_freeze(plk_contract *C, int on);
 

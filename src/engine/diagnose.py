@@ -12,8 +12,10 @@ round, exactly as when detecting:
 1. objects: per-type counts of the objects that survive (with everything
    older frozen, ``gc.get_objects()`` lists only what the re-run made),
    containers whose length grows, new descriptors, new threads (with
-   where ``Thread.start`` was called), then a bounded search back through
-   referrers from a sample of leaked objects to a root;
+   where ``Thread.start`` was called), when procs leaks the child
+   processes the re-run left (with where each was started), then a
+   bounded search back through referrers from a sample of leaked
+   objects to a root;
 2. allocation sites: tracemalloc snapshots after every round, compared by
    traceback, keeping the sites that grow;
 3. native allocations, only when the C heap grows beyond what Python
@@ -34,9 +36,8 @@ diagnosis as one JSON object with these keys:
                    "asyncio-task"
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
-                   "fd-open", "thread-start", "tmp-create",
-                   "task-create", or "test"
-                   when nothing
+                   "fd-open", "thread-start", "process-start",
+                   "tmp-create", "task-create", or "test" when nothing
                    better is known)
   rounds, calls_per_round   of each re-run pass
   seconds          time spent diagnosing
@@ -75,6 +76,13 @@ diagnosis as one JSON object with these keys:
                    (type and state); at most 100, tasks_total when cut
   loops            [{type, closed, running, created_at}]: event loops the
                    re-run made and never closed
+  processes        [{pid, cmdline, state, started_at}]: when procs leaks,
+                   the children the re-run left ("running", or "zombie":
+                   exited and not waited for; cmdline from
+                   /proc/PID/cmdline, or the name in brackets for a
+                   zombie); at most 100, with processes_total when cut.
+                   The diagnosis kills and waits for them once read, and
+                   for every child its passes left
   pass_seconds     {objects, sites, native}: time of each pass
   notes            list of strings: what could not be done, and why
 """
@@ -785,6 +793,154 @@ def _tmp_findings(ctx, root, before, creates, calls):
     return found
 
 
+def _children():
+    """The pids of this process's children, running or not yet waited
+    for, as the procs metric counts them."""
+    out = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            with open("/proc/self/task/%s/children" % t) as f:
+                out.update(int(p) for p in f.read().split())
+        except (OSError, ValueError):
+            pass  # the thread has just ended
+    return out
+
+
+def _reap_deferred():
+    """What the harness does before reading procs: subprocess waits for
+    the children of the Popen objects already gone only at its next
+    Popen, so those are not children a test left."""
+    sp = sys.modules.get("subprocess")
+    if sp is not None:
+        try:
+            sp._cleanup()
+        except Exception:
+            pass
+
+
+def _proc_info(pid):
+    """(command line, "running" or "zombie") of a child, from /proc."""
+    cmd, state = "", "running"
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            stat = f.read().decode("utf-8", "replace")
+        # The name is in parentheses and may hold any character; the
+        # state is the first field after the last ")".
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 1:].split()
+        if fields and fields[0] in ("Z", "X"):
+            state = "zombie"
+        cmd = "[%s]" % name
+    except OSError:
+        state = "zombie"
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            raw = f.read(4096)
+        args = [a.decode("utf-8", "replace")
+                for a in raw.rstrip(b"\0").split(b"\0")]
+        if raw.strip(b"\0"):
+            cmd = " ".join(args)
+    except OSError:
+        pass    # a zombie's command line is empty: its name stands in
+    return cmd, state
+
+
+def _end_children(pids):
+    """Kill and wait for the children the re-run left, so that the
+    diagnosis adds none of its own to what the test leaks; a Popen that
+    polls one of them later finds it gone, as after any other wait."""
+    import signal
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass    # reaped by someone else meanwhile
+
+
+class _ChildSites:
+    """Remembers where child processes were started, while installed:
+    only during the re-run.
+
+    Restorable wrappers rather than an audit hook: the audit events of
+    subprocess.Popen and os.fork are raised before the child exists, so
+    they carry no pid to match a child to, and a hook added with
+    sys.addaudithook stays for the life of the process, on every event
+    of every later test. Wrapped are Popen._execute_child (Popen.pid is
+    set once it returns: every Popen, asyncio's too), os.fork and
+    os.forkpty (their return value in the parent), os.posix_spawn and
+    os.posix_spawnp, and multiprocessing's BaseProcess.start (its pid
+    once started, whatever the start method). The os.exec* functions
+    start no process: they replace the one that calls them, so a child
+    that execs keeps the pid its fork was recorded with. A wrapper sees
+    only calls made through the attribute (os.fork(), not a fork
+    imported by name before the re-run)."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.sites = {}     # pid -> "path\0line", the first recorded
+        self.undo = []
+
+    def _note(self, pid, depth):
+        if not isinstance(pid, int) or pid <= 0 or pid in self.sites:
+            return
+        site = _first_user_frame(self.paths, sys._getframe(depth))
+        if site is not None:
+            # A string, not a tuple: nothing the object counts see.
+            self.sites[pid] = "%s\0%d" % site
+
+    def _wrap(self, owner, name, pid_of):
+        orig = getattr(owner, name, None)
+        if orig is None:
+            return
+        note = self._note
+
+        def wrapper(*a, **kw):
+            res = orig(*a, **kw)
+            try:
+                note(pid_of(res, a), 2)
+            except Exception:
+                pass
+            return res
+        wrapper.__wrapped__ = orig
+        setattr(owner, name, wrapper)
+        self.undo.append((owner, name, orig))
+
+    def install(self):
+        self._wrap(os, "fork", lambda pid, a: pid)
+        self._wrap(os, "forkpty", lambda res, a: res[0])
+        self._wrap(os, "posix_spawn", lambda pid, a: pid)
+        self._wrap(os, "posix_spawnp", lambda pid, a: pid)
+        sp = sys.modules.get("subprocess")
+        if sp is not None and hasattr(sp.Popen, "_execute_child"):
+            self._wrap(sp.Popen, "_execute_child",
+                       lambda res, a: getattr(a[0], "pid", None))
+        mp = sys.modules.get("multiprocessing.process")
+        if mp is not None:
+            self._wrap(mp.BaseProcess, "start",
+                       lambda res, a: getattr(a[0], "pid", None))
+
+    def remove(self):
+        while self.undo:
+            owner, name, orig = self.undo.pop()
+            setattr(owner, name, orig)
+
+    def site(self, pid):
+        s = self.sites.get(pid)
+        if s is None:
+            return None
+        path, _, line = s.rpartition("\0")
+        return path, int(line)
+
+
 def _objects_pass(ctx, out):
     harness = ctx.harness
     lru = _lru_type()
@@ -802,6 +958,10 @@ def _objects_pass(ctx, out):
         want_tmp = ctx.leaks("tmpfiles") or ctx.leaks("tmpbytes")
         tmp_root = _tmp_root() if want_tmp else None
         tmp0 = _tmp_tree(tmp_root) if tmp_root else None
+        want_procs = ctx.leaks("procs")
+        if want_procs:
+            _reap_deferred()
+            procs0 = _children()
     finally:
         gc.freeze()
     ctx.own.update((id(cont_objs), id(cont_lens)))
@@ -811,10 +971,13 @@ def _objects_pass(ctx, out):
     opens = _OpenSites(ctx.paths)
     asyncs = _TaskSites(ctx.paths)
     creates = _CreateSites(ctx.paths, tmp_root or os.sep + "\0")
+    spawns = _ChildSites(ctx.paths)
     starts.install()
     opens.install()
     if tmp_root:
         creates.install()
+    if want_procs:
+        spawns.install()
     asyncs.install()
     try:
         def after(i):
@@ -832,6 +995,7 @@ def _objects_pass(ctx, out):
         done = ctx.passes(cleaner, after, before_cleanup)
     finally:
         asyncs.remove()
+        spawns.remove()
         creates.remove()
         opens.remove()
         starts.remove()
@@ -896,7 +1060,11 @@ def _objects_pass(ctx, out):
             fresh.add(id(o))
             fresh.add(id(getattr(o, "__dict__", None)))
 
-    # Descriptors and threads the re-run left behind.
+    # Children, descriptors and threads the re-run left behind, read
+    # once the objects are counted (the lists made here are not the
+    # test's).
+    if want_procs:
+        _processes(ctx, out, procs0, spawns)
     fds1 = _fds()
     out["fds"] = []
     for fd, tgt in sorted(fds1.items()):
@@ -957,6 +1125,21 @@ def _objects_pass(ctx, out):
                                   out["registries"])
     finally:
         gc.freeze()
+
+
+def _processes(ctx, out, before, spawns):
+    """out["processes"]: the children the re-run left (not those of
+    before), with where each was started."""
+    _reap_deferred()
+    new = sorted(_children() - before)
+    procs = []
+    for pid in new:
+        cmd, state = _proc_info(pid)
+        site = spawns.site(pid)
+        procs.append({
+            "pid": pid, "cmdline": cmd, "state": state,
+            "started_at": _frame_dict(ctx.paths, *site) if site else None})
+    out["processes"] = procs
 
 
 _PLUMBING = (tuple, list, dict, set, frozenset, types.FrameType,
@@ -1515,6 +1698,7 @@ def _native_pass(ctx, out, tracer):
 # -- putting it together ---------------------------------------------------
 
 _RESOURCE_KINDS = ("fd", "thread", "process", "tmpfile", "env")
+_PROCESS_ROOTS = ("subprocess._active", "multiprocessing.")
 
 
 def _classify(ctx, d):
@@ -1545,6 +1729,13 @@ def _classify(ctx, d):
         # thread leak.
         holders = [h for h in holders if h["status"] == "root" and
                    not threading_root(h)]
+        d["holders"] = holders
+    if "process" in kinds:
+        # subprocess keeps the Popen of a child still running after its
+        # object was dropped, and multiprocessing its unjoined processes:
+        # both explained by the process leak.
+        holders = [h for h in holders if not any(
+            (h.get("root") or "").startswith(r) for r in _PROCESS_ROOTS)]
         d["holders"] = holders
     held = [h for h in holders if h["status"] == "root"]
     # A leaked object no Python object refers to is held by native
@@ -1602,6 +1793,12 @@ def _location(ctx, d, kinds):
         for f in d.get("tmpfiles", []):
             if f.get("created_at"):
                 return dict(f["created_at"], **{"from": "tmp-create"})
+    if "process" in kinds:
+        # The child is the leak, not the Popen object that stands for
+        # it; and a forked child allocates nothing in this process.
+        for p in d.get("processes", []):
+            if p.get("started_at"):
+                return dict(p["started_at"], **{"from": "process-start"})
     order = []
     if "native-alloc" in kinds:
         order.append((d.get("native_sites", []), "native"))
@@ -1655,6 +1852,7 @@ def _text(ctx, d):
                "fd-open": "where the descriptor was opened",
                "tmp-create": "where the temporary file was created",
                "task-create": "where the task or loop was created",
+               "process-start": "where the child process was started",
                "test": "the test itself; no better site known"}
         lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
                                                  how.get(loc["from"], "")))
@@ -1791,6 +1989,24 @@ def _text(ctx, d):
                 "%d x %s (%s, ...)" % (len(fs), kind, fs[0]["path"])
             lines.append("    %s%s%s" % (
                 what, ", %s" % _fmt_bytes(size) if size else "", made))
+    if d.get("processes"):
+        lines.append("  child processes left by the re-run (%d, killed "
+                     "after it):" % d.get("processes_total",
+                                          len(d["processes"])))
+        groups = collections.OrderedDict()
+        for p in d["processes"]:
+            at = p.get("started_at")
+            key = (p["cmdline"], p["state"],
+                   (at["path"], at["line"]) if at else None)
+            groups.setdefault(key, []).append(p)
+        for (cmd, state, where), ps in list(groups.items())[:MAX_LISTED]:
+            pids = "pid %d" % ps[0]["pid"] if len(ps) == 1 else \
+                "%d x pid %d..%d" % (len(ps), ps[0]["pid"], ps[-1]["pid"])
+            if len(cmd) > 60:
+                cmd = cmd[:57] + "..."
+            lines.append("    %s %s (%s)%s" % (
+                pids, cmd, state,
+                ", started at %s:%s" % where if where else ""))
     if d.get("native_tracer") not in (None, "used", "not needed"):
         lines.append("  malloc tracer: %s" % d["native_tracer"])
     for n in d.get("notes", []):
@@ -1819,6 +2035,20 @@ def _result_tuple_text(res):
 def run(harness, call, k, info):
     """Diagnose one leaking test; see the module docstring."""
     ctx = _Ctx(harness, call, k, info)
+    if not ctx.leaks("procs"):
+        return _diagnose(ctx, info)
+    # Every pass re-runs the test, and so leaves more of its children:
+    # they go once the report is made, however the passes ended.
+    _reap_deferred()
+    before = _children()
+    try:
+        return _diagnose(ctx, info)
+    finally:
+        _reap_deferred()
+        _end_children(sorted(_children() - before))
+
+
+def _diagnose(ctx, info):
     tracer = info.get("tracer")
     d = {"version": 1}
     passes = [("objects and holders", _objects_pass),
@@ -1883,7 +2113,7 @@ def run(harness, call, k, info):
     d["notes"] = ctx.notes
     d["seconds"] = round(ctx.elapsed(), 3)
     for key in ("sites", "native_sites", "types", "holders", "fds",
-                "threads", "registries"):
+                "threads", "processes", "registries"):
         d.setdefault(key, [])
     text = _text(ctx, d)
     loc = d["location"]
@@ -1897,7 +2127,8 @@ def run(harness, call, k, info):
         bytes_pc = sum(s["bytes_per_call"] for s in d["native_sites"])
     for key in ("tmpfiles", "tasks", "loops"):
         d.setdefault(key, [])
-    for key in ("fds", "threads", "tmpfiles", "tasks", "loops"):
+    for key in ("fds", "threads", "processes", "tmpfiles", "tasks",
+                "loops"):
         if len(d[key]) > MAX_JSON_LIST:
             d[key + "_total"] = len(d[key])
             d[key] = d[key][:MAX_JSON_LIST]

@@ -30,6 +30,9 @@
  * paid only while there are more threads than before the test. */
 #define PLK_THREAD_SETTLE_ATTEMPTS 11
 #define PLK_THREAD_SETTLE_SHORT 4
+/* Children get at most this many of those naps (255 ms): a child still
+ * running after that is not one on its way out. */
+#define PLK_CHILD_SETTLE_ATTEMPTS 8
 
 struct plk_engine {
     const plk_config *cfg;
@@ -136,13 +139,18 @@ ev_test_done(runner *R, const plk_suite_result *s, const plk_test_result *t)
 
 /* -- rounds --------------------------------------------------------------- */
 
-/* How the threads of a test are judged settled: the count to come back
- * to, and how many doubling naps to wait for it before a sample. The
- * patience carries over from one test or group to the next within a
- * file: threads that outlived a full wait will not go while the next
- * group of the same tests is screened either. */
+/* How the threads and child processes of a test are judged settled:
+ * the counts to come back to, and how many doubling naps to wait for
+ * them before a sample. The patience carries over from one test or
+ * group to the next within a file: threads that outlived a full wait
+ * will not go while the next group of the same tests is screened
+ * either. Children are waited for like threads: a test that drops a
+ * Popen of a short-lived child leaves it running when its round ends
+ * (rounds take milliseconds), and only a later reaping finds it gone,
+ * so without a wait every round would look like one more child. */
 typedef struct thread_watch {
     long long baseline;
+    long long children; /* the children baseline */
     int *patience;
 } thread_watch;
 
@@ -171,6 +179,7 @@ thread_watch_init(runner *R, thread_watch *tw)
 
     tw->patience = &R->patience;
     tw->baseline = count_threads();
+    tw->children = plk_sample_children(NULL, 0);
     for (attempt = 0; attempt < 6; attempt++) {
         nap(attempt);
         next = count_threads();
@@ -194,9 +203,21 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
         plk_contract_collect(R->C) != 0) {
         return -1;
     }
-    for (attempt = 0;
-         attempt < *tw->patience && count_threads() > tw->baseline;
-         attempt++) {
+    for (attempt = 0; attempt < *tw->patience; attempt++) {
+        if (count_threads() <= tw->baseline) {
+            if (attempt >= PLK_CHILD_SETTLE_ATTEMPTS ||
+                plk_sample_children(NULL, 0) <= tw->children) {
+                break;
+            }
+            /* Exited children of dropped Popen objects are zombies
+             * until subprocess reaps them. */
+            if (plk_contract_reap_children(R->C) != 0) {
+                return -1;
+            }
+            if (plk_sample_children(NULL, 0) <= tw->children) {
+                break;
+            }
+        }
         nap(attempt);
         if (plk_contract_collect(R->C) != 0) {
             return -1;
@@ -214,7 +235,8 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
      * one with nothing to wait for is no evidence either way. The
      * baseline only ever comes down: a thread still leaving when it was
      * taken must not hide a later one. */
-    if (out->v[PLK_METRIC_THREADS] > tw->baseline) {
+    if (out->v[PLK_METRIC_THREADS] > tw->baseline ||
+        out->v[PLK_METRIC_PROCS] > tw->children) {
         *tw->patience = PLK_THREAD_SETTLE_SHORT;
     }
     else if (attempt > 0) {
@@ -222,6 +244,9 @@ settle(runner *R, PyObject *cleaner, thread_watch *tw, plk_sample *out)
     }
     if (out->v[PLK_METRIC_THREADS] < tw->baseline) {
         tw->baseline = out->v[PLK_METRIC_THREADS];
+    }
+    if (out->v[PLK_METRIC_PROCS] < tw->children) {
+        tw->children = out->v[PLK_METRIC_PROCS];
     }
     return 0;
 }

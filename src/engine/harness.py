@@ -29,7 +29,7 @@ __all__ = ["collect_file", "collect_callable", "module_setup",
            "module_teardown", "class_setup", "class_teardown", "rescope",
            "Cleaner", "collect", "begin_capture", "end_capture", "mute",
            "unmute", "stop_on_sigterm", "set_reseed", "format_exception",
-           "environment", "use_tmpdir"]
+           "environment", "reap_children", "use_tmpdir"]
 
 # Frames of these files are dropped from tracebacks shown to users.
 _HARNESS_FILE = "<pyleak-harness>"
@@ -1411,6 +1411,17 @@ def _replaced_streams():
     return n
 
 
+def reap_children():
+    """Wait for the children subprocess has finished with: it reaps
+    those of Popen objects already gone only at its next Popen."""
+    sp = sys.modules.get("subprocess")
+    if sp is not None:
+        try:
+            sp._cleanup()
+        except Exception:
+            pass
+
+
 def environment():
     """The size of what a test can add to the process besides memory:
     os.environ, sys.path, the import hooks, warnings filters, logging
@@ -1424,12 +1435,7 @@ def environment():
     import atexit
     import signal
 
-    sp = sys.modules.get("subprocess")
-    if sp is not None:
-        try:
-            sp._cleanup()
-        except Exception:
-            pass
+    reap_children()
     if _env_start is None:
         _env_start = _env_baseline()
     cwd, handlers = _env_start

@@ -153,6 +153,61 @@ def test_no_diagnose_keeps_the_plain_message(pyleak):
     assert "diagnosis (" not in el.text
 
 
+# -- child processes ---------------------------------------------------
+
+PROCS_FILE = FIXTURES / "procs" / "test_proc_leak.py"
+SLEEPER_MARK = "pyleak-e2e-sleeper"
+
+
+def _sleepers():
+    """Pids of processes whose command line carries the fixture's mark."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if SLEEPER_MARK.encode() in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def test_process_leak_lists_children_and_start_site(pyleak, tmp_path):
+    import json
+    r = pyleak(PROCS_FILE, "--json", tmp_path / "r.json")
+    assert r.code == 1, r.stdout + r.stderr
+    where = "%s:%d" % (rel(PROCS_FILE), marker_line(PROCS_FILE, "popen"))
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("LEAK")]
+    assert len(line) == 1 and line[0].startswith("LEAK process"), r.stdout
+    assert "leaks 1 child process/call" in line[0], line
+    assert line[0].endswith(" at " + where), line
+    doc = json.loads((tmp_path / "r.json").read_text())
+    (t,) = [t for s in doc["suites"] for t in s["tests"]]
+    d = t["diagnosis"]
+    assert "process" in d["kind"], d["kind"]
+    assert d["location"]["from"] == "process-start", d["location"]
+    assert "%s:%d" % (d["location"]["path"], d["location"]["line"]) == where
+    procs = d["processes"]
+    # The re-run's warm-up round and its measured rounds, one child each.
+    assert len(procs) >= 5, procs
+    for p in procs:
+        assert SLEEPER_MARK in p["cmdline"], p
+        assert p["state"] == "running", p
+        at = p["started_at"]
+        assert "%s:%d" % (at["path"], at["line"]) == where, p
+        assert "subprocess.Popen(SLEEPER)" in at["source"], p
+    el = leak(r, "test_popen_kept")
+    assert re.search(r"child processes left by the re-run \(%d, killed "
+                     r"after it\):\n    %d x pid \d+\.\.\d+ .* \(running\), "
+                     r"started at %s$" % (len(procs), len(procs),
+                                          re.escape(where)),
+                     el.text, re.M), el.text
+    # Neither the diagnosis nor the worker leaves one running.
+    assert _sleepers() == []
+
+
 # -- the C extension example -------------------------------------------
 
 def example_env():
