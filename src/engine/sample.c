@@ -36,7 +36,9 @@ plk_sample_set_tmpdir(const char *path)
     if (n >= sizeof(tmpdir)) {
         n = 0;
     }
-    memcpy(tmpdir, path, n);
+    if (n > 0) {
+        memcpy(tmpdir, path, n);
+    }
     tmpdir[n] = '\0';
 }
 
