@@ -37,8 +37,8 @@ diagnosis as one JSON object with these keys:
   location         {path, line, source, from} or null: the first frame in
                    the user's project ("from": "allocation", "native",
                    "fd-open", "thread-start", "process-start",
-                   "tmp-create", "task-create", or "test" when nothing
-                   better is known)
+                   "tmp-create", "task-create", "env-change", or "test"
+                   when nothing better is known)
   rounds, calls_per_round   of each re-run pass
   seconds          time spent diagnosing
   sites            tracemalloc allocation sites that grow, largest first:
@@ -76,6 +76,14 @@ diagnosis as one JSON object with these keys:
                    (type and state); at most 100, tasks_total when cut
   loops            [{type, closed, running, created_at}]: event loops the
                    re-run made and never closed
+  environment      [{what, added, count, per_call, added_at}]: when env
+                   leaks, what the re-run added to "os.environ" (KEY=value),
+                   "sys.path", "sys.meta_path", "sys.path_hooks",
+                   "logging" (logger: handler), "atexit" (callbacks),
+                   "signal" (SIGNAL -> handler), "cwd" (entries of the
+                   working directory, or the directory it moved to) and
+                   "streams" (stdout/stderr replaced); at most 10 items
+                   each; added_at the line of the first one known
   processes        [{pid, cmdline, state, started_at}]: when procs leaks,
                    the children the re-run left ("running", or "zombie":
                    exited and not waited for; cmdline from
@@ -585,6 +593,174 @@ def _async_findings(ctx, objs, sites):
     return tasks, loops
 
 
+class _EnvSites:
+    """Remembers where the environment was added to (os.environ items,
+    logging handlers, atexit callbacks, signal handlers), while
+    installed: only during the re-run. sys.path and the import hooks
+    are plain lists, whose changes have no call to wrap."""
+
+    def __init__(self, paths):
+        self.paths = paths
+        self.sites = {}     # (what, key) -> "path\0line"
+        self.undo = []
+
+    def _note(self, what, key):
+        k = (what, key)
+        if k in self.sites:
+            return
+        site = _first_user_frame(self.paths, sys._getframe(2))
+        if site is not None:
+            self.sites[k] = "%s\0%d" % site
+
+    def _wrap(self, owner, name, key_of):
+        orig = getattr(owner, name, None)
+        if orig is None:
+            return
+        note = self._note
+
+        def wrapper(*a, **kw):
+            res = orig(*a, **kw)
+            try:
+                note(*key_of(a))
+            except Exception:
+                pass
+            return res
+        wrapper.__wrapped__ = orig
+        setattr(owner, name, wrapper)
+        self.undo.append((owner, name, orig))
+
+    def install(self):
+        import atexit
+        self._wrap(type(os.environ), "__setitem__",
+                   lambda a: ("os.environ", str(a[1])))
+        self._wrap(atexit, "register",
+                   lambda a: ("atexit", _callable_name(a[0])))
+        logging = sys.modules.get("logging")
+        if logging is not None:
+            self._wrap(logging.Logger, "addHandler",
+                       lambda a: ("logging", "%s: %s" % (
+                           a[0].name, _short_repr(a[1]))))
+        signal = sys.modules.get("signal")
+        if signal is not None:
+            self._wrap(signal, "signal",
+                       lambda a: ("signal", _signal_name(signal, a[0])))
+
+    def remove(self):
+        while self.undo:
+            owner, name, orig = self.undo.pop()
+            setattr(owner, name, orig)
+
+    def site(self, what, key):
+        s = self.sites.get((what, key))
+        if s is None:
+            return None
+        path, _, line = s.rpartition("\0")
+        return path, int(line)
+
+
+def _signal_name(signal, num):
+    try:
+        return signal.Signals(num).name
+    except Exception:
+        return str(num)
+
+
+def _env_snapshot():
+    """What environment() counts, as names that can be told apart."""
+    snap = {"os.environ": {str(k): str(v) for k, v in os.environ.items()},
+            "sys.path": list(map(str, sys.path)),
+            "sys.meta_path": [_short_repr(x, 80) for x in sys.meta_path],
+            "sys.path_hooks": [_short_repr(x, 80) for x in sys.path_hooks]}
+    logging = sys.modules.get("logging")
+    handlers = []
+    if logging is not None:
+        loggers = [logging.root] + [
+            lg for lg in list(logging.Logger.manager.loggerDict.values())
+            if isinstance(lg, logging.Logger)]
+        for lg in loggers:
+            handlers.extend("%s: %s" % (lg.name, _short_repr(h))
+                            for h in list(lg.handlers))
+    snap["logging"] = handlers
+    snap["atexit"] = _atexit_count()
+    signal = sys.modules.get("signal")
+    sigs = {}
+    if signal is not None:
+        for num in signal.valid_signals():
+            try:
+                sigs[_signal_name(signal, num)] = _callable_name(
+                    signal.getsignal(num))
+            except Exception:
+                pass
+    snap["signal"] = sigs
+    try:
+        snap["cwd"] = os.getcwd()
+        snap["cwd entries"] = sorted(os.listdir(snap["cwd"]))
+    except OSError:
+        snap["cwd"], snap["cwd entries"] = None, []
+    snap["streams"] = [name for name in ("stdout", "stderr")
+                       if getattr(sys, name) is not getattr(
+                           sys, "__%s__" % name)]
+    return snap
+
+
+def _env_findings(ctx, before, after, sites, calls):
+    """[{what, added, count, per_call, added_at}] of what accumulated in
+    the environment between two snapshots."""
+    found = []
+
+    def add(what, items, site_key=None):
+        items = list(items)
+        if not items:
+            return
+        at = None
+        for item in items:
+            site = sites.site(what, site_key(item) if site_key else item)
+            if site is not None:
+                at = _frame_dict(ctx.paths, *site)
+                break
+        found.append({"what": what, "added": items[:10],
+                      "count": len(items),
+                      "per_call": round(len(items) / calls, 3),
+                      "added_at": at})
+
+    env0, env1 = before["os.environ"], after["os.environ"]
+    add("os.environ", ["%s=%s" % (k, _short_repr(env1[k], 30)[1:-1])
+                       for k in env1 if k not in env0],
+        lambda item: item.split("=", 1)[0])
+    for what in ("sys.path", "sys.meta_path", "sys.path_hooks", "logging",
+                 "cwd entries"):
+        rest = collections.Counter(before[what])
+        new = []
+        for x in after[what]:
+            if rest[x] > 0:
+                rest[x] -= 1
+            else:
+                new.append(x)
+        add(what if what != "cwd entries" else "cwd", new)
+    grown = after["atexit"] - before["atexit"]
+    if grown > 0:
+        names = sorted({k for w, k in sites.sites if w == "atexit"})
+        at = None
+        for n in names:
+            site = sites.site("atexit", n)
+            if site is not None:
+                at = _frame_dict(ctx.paths, *site)
+                break
+        found.append({"what": "atexit", "added": names[:10],
+                      "count": grown, "per_call": round(grown / calls, 3),
+                      "added_at": at})
+    add("signal", ["%s -> %s" % (k, v) for k, v in after["signal"].items()
+                   if before["signal"].get(k) != v],
+        lambda item: item.split(" -> ", 1)[0])
+    if after["cwd"] != before["cwd"]:
+        found.append({"what": "cwd", "added": [after["cwd"]], "count": 1,
+                      "per_call": 0.0, "added_at": None})
+    add("streams", [s for s in after["streams"]
+                    if s not in before["streams"]])
+    found.sort(key=lambda f: -f["count"])
+    return found
+
+
 def _first_user_frame(paths, f):
     """(path, line) of the first frame from f outwards in the user's
     project, else the first outside pyleak-ci and the import system."""
@@ -958,6 +1134,8 @@ def _objects_pass(ctx, out):
         want_tmp = ctx.leaks("tmpfiles") or ctx.leaks("tmpbytes")
         tmp_root = _tmp_root() if want_tmp else None
         tmp0 = _tmp_tree(tmp_root) if tmp_root else None
+        want_env = ctx.leaks("env")
+        env0 = _env_snapshot() if want_env else None
         want_procs = ctx.leaks("procs")
         if want_procs:
             _reap_deferred()
@@ -972,6 +1150,7 @@ def _objects_pass(ctx, out):
     asyncs = _TaskSites(ctx.paths)
     creates = _CreateSites(ctx.paths, tmp_root or os.sep + "\0")
     spawns = _ChildSites(ctx.paths)
+    envs = _EnvSites(ctx.paths)
     starts.install()
     opens.install()
     if tmp_root:
@@ -979,6 +1158,8 @@ def _objects_pass(ctx, out):
     if want_procs:
         spawns.install()
     asyncs.install()
+    if want_env:
+        envs.install()
     try:
         def after(i):
             if i == 0:
@@ -994,6 +1175,7 @@ def _objects_pass(ctx, out):
         ctx.own.update((id(counts), id(made)))
         done = ctx.passes(cleaner, after, before_cleanup)
     finally:
+        envs.remove()
         asyncs.remove()
         spawns.remove()
         creates.remove()
@@ -1094,6 +1276,10 @@ def _objects_pass(ctx, out):
             threads.append({"name": comm, "tid": tid, "native": True})
     out["threads"] = threads
     del new_threads
+    if want_env:
+        out["environment"] = _env_findings(ctx, env0, _env_snapshot(), envs,
+                                           calls + ctx.k)
+        env0 = None
     if tmp_root:
         out["tmpfiles"] = _tmp_findings(ctx, tmp_root, tmp0, creates,
                                         calls + ctx.k)
@@ -1789,6 +1975,10 @@ def _location(ctx, d, kinds):
         for t in d.get("tasks", []) + d.get("loops", []):
             if t.get("created_at") and t.get("site_from") != "coroutine":
                 return dict(t["created_at"], **{"from": "task-create"})
+    if "env" in kinds:
+        for e in d.get("environment", []):
+            if e.get("added_at"):
+                return dict(e["added_at"], **{"from": "env-change"})
     if "tmpfile" in kinds and "python-held" not in kinds:
         for f in d.get("tmpfiles", []):
             if f.get("created_at"):
@@ -1852,6 +2042,7 @@ def _text(ctx, d):
                "fd-open": "where the descriptor was opened",
                "tmp-create": "where the temporary file was created",
                "task-create": "where the task or loop was created",
+               "env-change": "where the environment was added to",
                "process-start": "where the child process was started",
                "test": "the test itself; no better site known"}
         lines.append("  location: %s:%s (%s)" % (loc["path"], loc["line"],
@@ -1888,7 +2079,10 @@ def _text(ctx, d):
             if "grows_per_call" in h:
                 grows = " (grows by %s/call)" % _fmt_num(h["grows_per_call"])
             lines.append("    %s%s" % (h["chain"], grows))
+    env_whats = {e["what"] for e in d.get("environment", [])}
     for r in d.get("registries", []):
+        if r["name"] == "atexit callbacks" and "atexit" in env_whats:
+            continue
         lines.append("  %s grow by %s/call" % (r["name"],
                                                 _fmt_num(r["per_call"])))
     if d.get("fds"):
@@ -1936,6 +2130,16 @@ def _text(ctx, d):
                 ", daemon" if t["daemon"] else "",
                 ", started at %s:%s" % (at["path"], at["line"])
                 if at else ""))
+    if d.get("environment"):
+        lines.append("  added to the environment by the re-run:")
+        for e in d["environment"][:MAX_LISTED]:
+            at = e.get("added_at")
+            shown = ", ".join(e["added"][:3]) + (
+                ", ..." if e["count"] > 3 else "")
+            lines.append("    %s: %d (%s/call) %s%s" % (
+                e["what"], e["count"], _fmt_num(e["per_call"]), shown,
+                ", added at %s:%s" % (at["path"], at["line"]) if at
+                else ""))
     if d.get("tasks"):
         lines.append("  asyncio tasks and futures left pending by the re-run "
                      "(%d):" % d.get("tasks_total", len(d["tasks"])))
@@ -2125,7 +2329,7 @@ def _diagnose(ctx, info):
     bytes_pc = d.get("traced_per_call", 0.0)
     if "native-alloc" in kinds and d["native_sites"]:
         bytes_pc = sum(s["bytes_per_call"] for s in d["native_sites"])
-    for key in ("tmpfiles", "tasks", "loops"):
+    for key in ("tmpfiles", "tasks", "loops", "environment"):
         d.setdefault(key, [])
     for key in ("fds", "threads", "processes", "tmpfiles", "tasks",
                 "loops"):

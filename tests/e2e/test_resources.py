@@ -89,6 +89,14 @@ def test_diagnosis_names_what_was_left(resources):
                                  f["path"].startswith("plk-e2e-")
                                  for f in d["tmpfiles"])
     assert d["tmpfiles"][0]["created_at"]["line"] == line
+    d = tests["test_env_var_per_call"]["diagnosis"]
+    line = _line_of('os.environ["PLK_E2E_', FIXTURE)
+    env = [e for e in d["environment"] if e["what"] == "os.environ"]
+    assert env and env[0]["count"] > 1, d["environment"]
+    assert all(a.startswith("PLK_E2E_") and a.endswith("=1")
+               for a in env[0]["added"])
+    assert env[0]["added_at"]["line"] == line
+    assert d["location"]["from"] == "env-change"
     d = tests["test_task_per_call"]["diagnosis"]
     line = _line_of("_LOOP.create_task(", FIXTURE)
     assert "asyncio-task" in d["kind"]
