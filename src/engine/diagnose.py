@@ -13,9 +13,11 @@ round, exactly as when detecting:
    older frozen, ``gc.get_objects()`` lists only what the re-run made),
    containers whose length grows, new descriptors, new threads (with
    where ``Thread.start`` was called), when procs leaks the child
-   processes the re-run left (with where each was started), then a
-   bounded search back through referrers from a sample of leaked
-   objects to a root;
+   processes the re-run left (with where each was started), when
+   tmpfiles or tmpbytes leak what it left in the tests' temporary
+   directory and the files there that grew (with where each was
+   created), then a bounded search back through referrers from a sample
+   of leaked objects to a root;
 2. allocation sites: tracemalloc snapshots after every round, compared by
    traceback, keeping the sites that grow;
 3. native allocations, only when the C heap grows beyond what Python
@@ -846,9 +848,12 @@ class _OpenSites:
 class _CreateSites:
     """Remembers where files and folders in the temporary directory were
     created (os.mkdir, os.open with O_CREAT, open() for writing; the
-    tempfile functions and pathlib go through these), while installed:
-    only during the re-run. Wrappers rather than an audit hook, which
-    could never be removed and would run for every later test."""
+    tempfile functions and pathlib go through these; os.rename,
+    os.replace, os.link and os.symlink for the name they make, so that a
+    file written under another name and then moved has the line that
+    moved it), while installed: only during the re-run. Wrappers rather
+    than an audit hook, which could never be removed and would run for
+    every later test."""
 
     def __init__(self, paths, root):
         self.paths = paths
@@ -876,8 +881,9 @@ class _CreateSites:
         def wrapper(*a, **kw):
             res = orig(*a, **kw)
             try:
-                if a and creates(a, kw):
-                    note(a[0])
+                target = creates(a, kw)
+                if target is not None:
+                    note(target)
             except Exception:
                 pass
             return res
@@ -889,17 +895,28 @@ class _CreateSites:
         import builtins
         import io
 
+        # Each returns the name the call made, or None.
+        def first(a, kw):
+            return a[0] if a else kw.get("path")
+
         def writes(a, kw):
             mode = a[1] if len(a) > 1 else kw.get("mode", "r")
-            return isinstance(mode, str) and any(c in mode for c in "wax+")
+            if isinstance(mode, str) and any(c in mode for c in "wax+"):
+                return a[0] if a else kw.get("file")
+            return None
 
         def creates(a, kw):
             flags = a[1] if len(a) > 1 else kw.get("flags", 0)
-            return bool(flags & os.O_CREAT)
-        self._wrap(os, "mkdir", lambda a, kw: True)
+            return first(a, kw) if flags & os.O_CREAT else None
+
+        def second(a, kw):
+            return a[1] if len(a) > 1 else kw.get("dst")
+        self._wrap(os, "mkdir", first)
         self._wrap(os, "open", creates)
         self._wrap(builtins, "open", writes)
         self._wrap(io, "open", writes)
+        for name in ("rename", "replace", "link", "symlink"):
+            self._wrap(os, name, second)
 
     def remove(self):
         while self.undo:

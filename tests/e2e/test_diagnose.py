@@ -208,6 +208,50 @@ def test_process_leak_lists_children_and_start_site(pyleak, tmp_path):
     assert _sleepers() == []
 
 
+# -- temporary files ---------------------------------------------------
+
+TMP_FILE = FIXTURES / "tmpfiles" / "test_tmp_leak.py"
+
+
+def test_tmp_leak_lists_entries_and_create_site(pyleak, tmp_path):
+    import json
+    base = tmp_path / "tmpdir"
+    base.mkdir()
+    r = pyleak(TMP_FILE, "--json", tmp_path / "r.json",
+               env={"TMPDIR": str(base)})
+    assert r.code == 1, r.stdout + r.stderr
+    where = "%s:%d" % (rel(TMP_FILE), marker_line(TMP_FILE, "mkdtemp"))
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("LEAK")]
+    assert len(line) == 1 and line[0].startswith("LEAK tmpfile "), r.stdout
+    assert line[0].endswith(" at " + where), line
+    doc = json.loads((tmp_path / "r.json").read_text())
+    (t,) = [t for s in doc["suites"] for t in s["tests"]]
+    d = t["diagnosis"]
+    assert d["kind"] == ["tmpfile"], d["kind"]
+    assert d["location"]["from"] == "tmp-create", d["location"]
+    assert "%s:%d" % (d["location"]["path"], d["location"]["line"]) == where
+    found = d["tmpfiles"]
+    total = d.get("tmpfiles_total", len(found))
+    # One folder per call of the warm-up round and the measured rounds;
+    # the JSON keeps the first 100.
+    assert total >= 5 and len(found) == min(total, 100), (total, found)
+    for f in found:
+        assert f["type"] == "dir" and f["bytes"] == 0, f
+        assert f["path"].startswith("plk-e2e-") and "/" not in f["path"], f
+        assert "grew_per_call" not in f, f
+        at = f["created_at"]
+        assert "%s:%d" % (at["path"], at["line"]) == where, f
+        assert "tempfile.mkdtemp(" in at["source"], f
+    el = leak(r, "test_mkdtemp_kept")
+    assert re.search(r"^  left in the temporary directory by the re-run "
+                     r"\(%d\):\n    %d x dir \(plk-e2e-\S+, \.\.\.\), "
+                     r"created at %s$" % (total, total, re.escape(where)),
+                     el.text, re.M), el.text
+    # The run's folder of the workers' temporary folders is removed with
+    # what the test left in it.
+    assert [p.name for p in base.iterdir()] == []
+
+
 # -- the C extension example -------------------------------------------
 
 def example_env():

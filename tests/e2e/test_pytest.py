@@ -173,6 +173,29 @@ def test_collection_errors_and_module_skips(pyleak):
     assert outcome(r.case("test_fine"))[0] == "passed"
 
 
+@needs_pytest
+def test_tmp_path_folders_are_not_temporary_file_leaks(pyleak, tmp_path):
+    # pytest gives a test a new tmp_path (or tmpdir) folder per call;
+    # tests that write there are clean, and nothing stays in the TMPDIR
+    # pyleak-ci was given.
+    import json
+    base = tmp_path / "tmpdir"
+    base.mkdir()
+    r = pyleak(FIXTURES / "pytest_tmp", "--json", tmp_path / "r.json",
+               env={"TMPDIR": str(base)})
+    assert r.code == 0, r.stdout + r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    tests = {t["name"]: t for s in doc["suites"] for t in s["tests"]}
+    assert sorted(tests) == ["test_writes_in_tmp_path",
+                             "test_writes_in_tmpdir"]
+    for name, t in tests.items():
+        assert t["outcome"] == "passed", (name, r.stdout)
+        for metric in ("tmpfiles", "tmpbytes"):
+            m = t["metrics"][metric]
+            assert m["verdict"] == "clean" and m["per_call"] == 0, (name, m)
+    assert [p.name for p in base.iterdir()] == []
+
+
 # -- selection ---------------------------------------------------------------
 
 @needs_pytest
