@@ -320,6 +320,57 @@ test_html__render(void **state)
     plk_config_free(&cfg);
 }
 
+/* A leak of what is not memory (a temporary file, a child process, an
+ * environment change, a pending task) has its whole text diagnosis in the
+ * page, where the lists are worded; a leak with none of those lists does
+ * not repeat the text. */
+static void
+test_html__resource_lists_shown_as_text(void **state)
+{
+    static const char *const lists[] = {"tmpfiles", "processes", "tasks",
+                                        "loops", "environment"};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i <= NELEM(lists); i++) {
+        plk_run_result r;
+        plk_suite_result *s;
+        plk_test_result *t;
+        char *html = NULL;
+        char json[256];
+
+        memset(&r, 0, sizeof(r));
+        s = plk_run_result_add_suite(&r);
+        assert_non_null(s);
+        s->name = xstrdup("tests.test_res");
+        t = plk_suite_result_add_test(s);
+        assert_non_null(t);
+        t->id = xstrdup("tests/test_res.py::test_left");
+        t->outcome = PLK_OUTCOME_LEAKED;
+        t->message = xstrdup("leaves 1 tmpfile/call");
+        if (i < NELEM(lists)) {
+            snprintf(json, sizeof(json), "{\"%s\": [{\"what\": \"x\"}]}",
+                     lists[i]);
+        }
+        else {
+            snprintf(json, sizeof(json), "{\"tmpfiles\": []}");
+        }
+        t->diagnosis = xstrdup(json);
+        t->details = xstrdup("fit\ndiagnosis (0.1s): tmpfile\n  left <x>\n");
+        assert_int_equal(plk_html_render(&html, &r, NULL), 0);
+        if (i < NELEM(lists)) {
+            assert_non_null(strstr(html, "the whole diagnosis as text"));
+            assert_non_null(strstr(html, "diagnosis (0.1s): tmpfile\n"
+                                         "  left &lt;x&gt;"));
+        }
+        else {
+            assert_null(strstr(html, "the whole diagnosis as text"));
+        }
+        free(html);
+        plk_run_result_free(&r);
+    }
+}
+
 /* Thousands of passing tests cost a table row each, inside the folded
  * list: no chart, no section of their own. */
 static void
@@ -403,6 +454,7 @@ main(void)
         cmocka_unit_test(test_html__chart_leak),
         cmocka_unit_test(test_html__chart_edges),
         cmocka_unit_test(test_html__render),
+        cmocka_unit_test(test_html__resource_lists_shown_as_text),
         cmocka_unit_test(test_html__large_suite_stays_small),
         cmocka_unit_test(test_html__write_atomic),
     };

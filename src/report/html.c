@@ -464,6 +464,24 @@ put_chain(hw *h, const json_t *holder)
     hw_puts(h, "</div>");
 }
 
+/* Whether the diagnosis d has any of the lists the HTML report shows only
+ * as the text report words them. */
+static int
+has_text_lists(const json_t *d)
+{
+    static const char *const keys[] = {"fds",      "threads",    "registries",
+                                       "tmpfiles", "processes",  "tasks",
+                                       "loops",    "environment"};
+    size_t i;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (json_array_size(json_object_get(d, keys[i])) > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void
 put_diagnosis(hw *h, const plk_test_result *t)
 {
@@ -526,11 +544,10 @@ put_diagnosis(hw *h, const plk_test_result *t)
         }
         hw_puts(h, "</ul>");
     }
-    /* Descriptors, threads and registries as the text report says
-     * them: rarer, and already grouped there. */
-    if (json_array_size(json_object_get(d, "fds")) > 0 ||
-        json_array_size(json_object_get(d, "threads")) > 0 ||
-        json_array_size(json_object_get(d, "registries")) > 0) {
+    /* Descriptors, threads, registries and the resources a test left
+     * behind as the text report says them: rarer, and already grouped
+     * there. */
+    if (has_text_lists(d)) {
         const char *at = t->details ? strstr(t->details, "diagnosis (") : NULL;
 
         hw_puts(h, "<details><summary>the whole diagnosis as text"
