@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(
     cmake make gcc clang pkg-config
     python3.11 python3.11-dev python3.11-dbg libpython3.11-dbg
-    python3.11-venv python3-pytest python3-yaml libpython3.11-testsuite
+    python3.11-venv python3-pytest python3-pytest-asyncio python3-yaml
+    libpython3.11-testsuite
     python3-exceptiongroup python3-tomli  # pytest on the 3.9/3.10 test venvs
     python3-numpy python3-hypothesis
     libxml2-dev libxml2-utils libcmocka-dev libjansson-dev

@@ -36,6 +36,9 @@ MIN_CASES = 18
 
 # -- labels ------------------------------------------------------------------
 
+# Test functions and methods, coroutine ones (IsolatedAsyncioTestCase) too.
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
 def _functions(directory, prefix):
     """[(name, docstring)] of the tests named prefix* in the test files of
     directory: module-level functions as "name", methods of classes as
@@ -45,14 +48,13 @@ def _functions(directory, prefix):
     for path in sorted(directory.glob("test_*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and \
-                    node.name.startswith(prefix):
+            if isinstance(node, _DEFS) and node.name.startswith(prefix):
                 out.append((node.name, ast.get_docstring(node) or ""))
             elif isinstance(node, ast.ClassDef):
                 out.extend(("%s::%s" % (node.name, f.name),
                             ast.get_docstring(f) or "")
                            for f in node.body
-                           if isinstance(f, ast.FunctionDef) and
+                           if isinstance(f, _DEFS) and
                            f.name.startswith(prefix))
     return out
 

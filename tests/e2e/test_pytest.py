@@ -196,6 +196,48 @@ def test_tmp_path_folders_are_not_temporary_file_leaks(pyleak, tmp_path):
     assert [p.name for p in base.iterdir()] == []
 
 
+def _has_module(name):
+    proc = subprocess.run([PYTHON, "-c", "import " + name],
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+@pytest.mark.skipif(not _has_module("pytest_asyncio"),
+                    reason="pytest-asyncio is not installed for " + PYTHON)
+def test_pytest_asyncio_tests_are_measured(pyleak, tmp_path):
+    # async def tests that pytest-asyncio runs get rounds and verdicts as
+    # any other test; the one that leaves a task pending per call is an
+    # asyncio-task leak naming the coroutine and the line of create_task.
+    r = pyleak(FIXTURES / "pytest_asyncio", "--json", tmp_path / "r.json")
+    assert r.code == 1, r.stdout + r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    tests = {t["name"]: t for s in doc["suites"] for t in s["tests"]}
+    assert {n: t["outcome"] for n, t in tests.items()} == {
+        "test_awaits_its_tasks": "passed",
+        "test_async_fixture": "passed",
+        "test_cancels_and_awaits": "passed",
+        "test_leaves_a_pending_task": "leaked",
+        "test_fails_after_await": "failed"}, r.stdout
+    for name in ("test_awaits_its_tasks", "test_async_fixture",
+                 "test_cancels_and_awaits"):
+        assert tests[name]["rounds"] >= 3, tests[name]
+        assert tests[name]["total_calls"] > tests[name]["rounds"]
+    assert "assert (1 + 1) == 3" in tests["test_fails_after_await"][
+        "message"]
+    leak = tests["test_leaves_a_pending_task"]
+    assert leak["kind"].split(",")[0] == "asyncio-task", leak["kind"]
+    assert leak["location"] == {
+        "file": "tests/fixtures/pytest_asyncio/test_async_pytest.py",
+        "line": 48}
+    diag = leak["diagnosis"]
+    if isinstance(diag, str):
+        diag = json.loads(diag)
+    pending = [t for t in diag["tasks"] if t["coro"] == "_forever"]
+    assert pending, diag["tasks"]
+    assert all(t["state"] == "pending" and
+               t["created_at"]["line"] == 48 for t in pending), pending
+
+
 # -- selection ---------------------------------------------------------------
 
 @needs_pytest

@@ -6,6 +6,7 @@ file; see tests/accuracy/leaks/test_leaks.py for the labels. Standard
 library only; every call is quick.
 """
 import asyncio
+import unittest
 
 # A long-lived loop, as an application or a session fixture keeps one.
 _LOOP = asyncio.new_event_loop()
@@ -55,3 +56,28 @@ def test_leak_background_task_kept_in_set():
 
     A background task per call in a set, on the long-lived loop."""
     _LOOP.run_until_complete(_spawn())
+
+
+_CURRENT = []
+
+
+class AsyncCaseLeaks(unittest.IsolatedAsyncioTestCase):
+    """IsolatedAsyncioTestCase gives each test a loop of its own and
+    closes it; what a test keeps past that still accumulates."""
+
+    async def test_leak_each_calls_task_kept(self):
+        """metric: objects, blocks
+
+        The running task of every call, kept in a module list after its
+        loop is closed."""
+        _CURRENT.append(asyncio.current_task())
+        await asyncio.sleep(0)
+
+    async def test_clean_task_awaited_inside_the_case(self):
+        """A task created and awaited within the test."""
+        self.assertEqual(await asyncio.ensure_future(_value(3)), 3)
+
+
+async def _value(x):
+    await asyncio.sleep(0)
+    return x
