@@ -57,7 +57,8 @@ typedef struct plk_test_result {
     plk_metric_result metrics[PLK_METRIC__COUNT];
     /* Diagnosis of a leak (NULL/0 when there is none). */
     char *kind;     /* "python-held", "native-ref", "native-alloc", "fd",
-                       * "thread"; several joined with ',' */
+                       * "thread", "process", "tmpfile", "env",
+                       * "asyncio-task"; several joined with ',' */
     char *loc_file; /* the leak's location: first frame in user code */
     long loc_line;
     char *top_site;       /* "path:line: source" of the top allocation site */
