@@ -459,81 +459,93 @@ def _type_counts(skip):
     return counts
 
 
-class _StartSites:
-    """Remembers where Thread.start was called, while installed."""
+class _CallSites:
+    """Remembers the line of the test's code each recorded call came from,
+    by key, while installed: only during the re-run. Functions are
+    wrapped by attribute and put back by remove(). A key keeps its first
+    site, or its latest when the subclass sets LATEST (descriptors, whose
+    numbers are reused)."""
+
+    LATEST = False
 
     def __init__(self, paths):
         self.paths = paths
-        self.sites = {}
-        self.orig = None
-
-    def install(self):
-        orig = threading.Thread.start
-        sites, paths = self.sites, self.paths
-
-        def start(thread, *a, **kw):
-            first = _first_user_frame(paths, sys._getframe(1))
-            if first is not None:
-                # A string, not a tuple: nothing the object counts see.
-                sites[id(thread)] = "%s\0%d" % first
-            return orig(thread, *a, **kw)
-
-        start.__wrapped__ = orig
-        self.orig = orig
-        threading.Thread.start = start
-
-    def remove(self):
-        if self.orig is not None:
-            threading.Thread.start = self.orig
-            self.orig = None
-
-
-class _TaskSites:
-    """Remembers where asyncio tasks, futures and event loops were made
-    (BaseEventLoop.create_task, create_future and __init__, which
-    asyncio.create_task, ensure_future and new_event_loop go through),
-    while installed: only during the re-run, and only when the test has
-    imported asyncio."""
-
-    def __init__(self, paths):
-        self.paths = paths
-        self.sites = {}     # id -> "path\0line"
+        self.sites = {}     # key -> "path\0line"
         self.undo = []
 
-    def install(self):
-        asyncio = sys.modules.get("asyncio")
-        base = getattr(asyncio, "BaseEventLoop", None)
-        if base is None:
+    def _keep(self, key, depth):
+        """Record for key the first frame of the test's code depth frames
+        above the caller of _keep."""
+        if not self.LATEST and key in self.sites:
             return
-        sites, paths = self.sites, self.paths
-        for name, made_is_self in (("create_task", False),
-                                   ("create_future", False),
-                                   ("__init__", True)):
-            orig = base.__dict__.get(name)
-            if orig is None:
-                continue
+        site = _first_user_frame(self.paths, sys._getframe(depth + 1))
+        if site is not None:
+            # A string, not a tuple: nothing the object counts see.
+            self.sites[key] = "%s\0%d" % site
 
-            def wrapper(loop, *a, __orig=orig, __self=made_is_self, **kw):
-                res = __orig(loop, *a, **kw)
-                site = _first_user_frame(paths, sys._getframe(1))
-                if site is not None:
-                    sites[id(loop if __self else res)] = "%s\0%d" % site
-                return res
-            wrapper.__wrapped__ = orig
-            setattr(base, name, wrapper)
-            self.undo.append((base, name, orig))
+    def _wrap(self, owner, name, keys_of):
+        """Wrap owner.name; keys_of(result, args, kwargs) gives the keys
+        a call made (an iterable, possibly empty)."""
+        orig = getattr(owner, name, None)
+        if orig is None:
+            return
+        keep = self._keep
+
+        def wrapper(*a, **kw):
+            res = orig(*a, **kw)
+            try:
+                for key in keys_of(res, a, kw):
+                    keep(key, 1)
+            except Exception:
+                pass
+            return res
+        wrapper.__wrapped__ = orig
+        setattr(owner, name, wrapper)
+        self.undo.append((owner, name, orig))
 
     def remove(self):
         while self.undo:
             owner, name, orig = self.undo.pop()
             setattr(owner, name, orig)
 
-    def site(self, obj):
-        s = self.sites.get(id(obj))
+    def _site(self, key):
+        s = self.sites.get(key)
         if s is None:
             return None
         path, _, line = s.rpartition("\0")
         return path, int(line)
+
+
+class _StartSites(_CallSites):
+    """Remembers where Thread.start was called, keyed by the thread's
+    id."""
+
+    LATEST = True
+
+    def install(self):
+        self._wrap(threading.Thread, "start",
+                   lambda r, a, kw: [id(a[0])])
+
+
+class _TaskSites(_CallSites):
+    """Remembers where asyncio tasks, futures and event loops were made
+    (BaseEventLoop.create_task, create_future and __init__, which
+    asyncio.create_task, ensure_future and new_event_loop go through),
+    keyed by their id; only when the test has imported asyncio."""
+
+    LATEST = True
+
+    def install(self):
+        asyncio = sys.modules.get("asyncio")
+        base = getattr(asyncio, "BaseEventLoop", None)
+        if base is None:
+            return
+        self._wrap(base, "create_task", lambda r, a, kw: [id(r)])
+        self._wrap(base, "create_future", lambda r, a, kw: [id(r)])
+        self._wrap(base, "__init__", lambda r, a, kw: [id(a[0])])
+
+    def site(self, obj):
+        return self._site(id(obj))
 
 
 def _is_future(obj):
@@ -595,69 +607,31 @@ def _async_findings(ctx, objs, sites):
     return tasks, loops
 
 
-class _EnvSites:
+class _EnvSites(_CallSites):
     """Remembers where the environment was added to (os.environ items,
-    logging handlers, atexit callbacks, signal handlers), while
-    installed: only during the re-run. sys.path and the import hooks
-    are plain lists, whose changes have no call to wrap."""
-
-    def __init__(self, paths):
-        self.paths = paths
-        self.sites = {}     # (what, key) -> "path\0line"
-        self.undo = []
-
-    def _note(self, what, key):
-        k = (what, key)
-        if k in self.sites:
-            return
-        site = _first_user_frame(self.paths, sys._getframe(2))
-        if site is not None:
-            self.sites[k] = "%s\0%d" % site
-
-    def _wrap(self, owner, name, key_of):
-        orig = getattr(owner, name, None)
-        if orig is None:
-            return
-        note = self._note
-
-        def wrapper(*a, **kw):
-            res = orig(*a, **kw)
-            try:
-                note(*key_of(a))
-            except Exception:
-                pass
-            return res
-        wrapper.__wrapped__ = orig
-        setattr(owner, name, wrapper)
-        self.undo.append((owner, name, orig))
+    logging handlers, atexit callbacks, signal handlers), keyed by (what,
+    key). sys.path and the import hooks are plain lists, whose changes
+    have no call to wrap."""
 
     def install(self):
         import atexit
         self._wrap(type(os.environ), "__setitem__",
-                   lambda a: ("os.environ", str(a[1])))
+                   lambda r, a, kw: [("os.environ", str(a[1]))])
         self._wrap(atexit, "register",
-                   lambda a: ("atexit", _callable_name(a[0])))
+                   lambda r, a, kw: [("atexit", _callable_name(a[0]))])
         logging = sys.modules.get("logging")
         if logging is not None:
             self._wrap(logging.Logger, "addHandler",
-                       lambda a: ("logging", "%s: %s" % (
-                           a[0].name, _short_repr(a[1]))))
+                       lambda r, a, kw: [("logging", "%s: %s" % (
+                           a[0].name, _short_repr(a[1])))])
         signal = sys.modules.get("signal")
         if signal is not None:
             self._wrap(signal, "signal",
-                       lambda a: ("signal", _signal_name(signal, a[0])))
-
-    def remove(self):
-        while self.undo:
-            owner, name, orig = self.undo.pop()
-            setattr(owner, name, orig)
+                       lambda r, a, kw: [("signal",
+                                          _signal_name(signal, a[0]))])
 
     def site(self, what, key):
-        s = self.sites.get((what, key))
-        if s is None:
-            return None
-        path, _, line = s.rpartition("\0")
-        return path, int(line)
+        return self._site((what, key))
 
 
 def _signal_name(signal, num):
@@ -777,75 +751,33 @@ def _first_user_frame(paths, f):
     return first
 
 
-class _OpenSites:
+class _OpenSites(_CallSites):
     """Remembers where descriptors were opened (os.open, os.pipe, os.dup,
-    open(), sockets), while installed: only during the re-run."""
+    open(), sockets), keyed by number: the latest open of a number."""
 
-    def __init__(self, paths):
-        self.paths = paths
-        self.sites = {}     # fd -> "path\0line"
-        self.undo = []
-
-    def _note(self, fds):
-        site = _first_user_frame(self.paths, sys._getframe(2))
-        if site is not None:
-            for fd in fds:
-                if isinstance(fd, int) and fd >= 0:
-                    self.sites[fd] = "%s\0%d" % site
-
-    def _wrap(self, owner, name, fds_of):
-        orig = getattr(owner, name, None)
-        if orig is None:
-            return
-        note = self._note
-
-        def wrapper(*a, **kw):
-            res = orig(*a, **kw)
-            try:
-                note(fds_of(res))
-            except Exception:
-                pass
-            return res
-        wrapper.__wrapped__ = orig
-        setattr(owner, name, wrapper)
-        self.undo.append((owner, name, orig))
+    LATEST = True
 
     def install(self):
         import builtins
         import io
-        self._wrap(os, "open", lambda fd: (fd,))
-        self._wrap(os, "pipe", lambda fds: fds)
-        self._wrap(os, "dup", lambda fd: (fd,))
-        self._wrap(builtins, "open", lambda f: (f.fileno(),))
-        self._wrap(io, "open", lambda f: (f.fileno(),))
+        def valid(fds):
+            return [fd for fd in fds if isinstance(fd, int) and fd >= 0]
+        self._wrap(os, "open", lambda fd, a, kw: valid((fd,)))
+        self._wrap(os, "pipe", lambda fds, a, kw: valid(fds))
+        self._wrap(os, "dup", lambda fd, a, kw: valid((fd,)))
+        self._wrap(builtins, "open", lambda f, a, kw: valid((f.fileno(),)))
+        self._wrap(io, "open", lambda f, a, kw: valid((f.fileno(),)))
         sock = sys.modules.get("socket")
         if sock is not None:
-            orig = sock.socket.__init__
-            note = self._note
-
-            def init(s, *a, **kw):
-                orig(s, *a, **kw)
-                try:
-                    note((s.fileno(),))
-                except Exception:
-                    pass
-            sock.socket.__init__ = init
-            self.undo.append((sock.socket, "__init__", orig))
-
-    def remove(self):
-        while self.undo:
-            owner, name, orig = self.undo.pop()
-            setattr(owner, name, orig)
+            # __init__ returns None: the descriptor is its first argument's.
+            self._wrap(sock.socket, "__init__",
+                       lambda r, a, kw: valid((a[0].fileno(),)))
 
     def site(self, fd):
-        s = self.sites.get(fd)
-        if s is None:
-            return None
-        path, _, line = s.rpartition("\0")
-        return path, int(line)
+        return self._site(fd)
 
 
-class _CreateSites:
+class _CreateSites(_CallSites):
     """Remembers where files and folders in the temporary directory were
     created (os.mkdir, os.open with O_CREAT, open() for writing; the
     tempfile functions and pathlib go through these; os.rename,
@@ -856,40 +788,16 @@ class _CreateSites:
     every later test."""
 
     def __init__(self, paths, root):
-        self.paths = paths
+        super().__init__(paths)
         self.root = root.rstrip(os.sep) + os.sep
-        self.sites = {}     # absolute path -> "path\0line"
-        self.undo = []
 
-    def _note(self, target):
-        try:
-            name = os.path.abspath(os.fsdecode(target))
-        except Exception:
-            return
-        if not name.startswith(self.root) or name in self.sites:
-            return
-        site = _first_user_frame(self.paths, sys._getframe(2))
-        if site is not None:
-            self.sites[name] = "%s\0%d" % site
-
-    def _wrap(self, owner, name, creates):
-        orig = getattr(owner, name, None)
-        if orig is None:
-            return
-        note = self._note
-
-        def wrapper(*a, **kw):
-            res = orig(*a, **kw)
-            try:
-                target = creates(a, kw)
-                if target is not None:
-                    note(target)
-            except Exception:
-                pass
-            return res
-        wrapper.__wrapped__ = orig
-        setattr(owner, name, wrapper)
-        self.undo.append((owner, name, orig))
+    def _made(self, target):
+        """The absolute name of target when it is under root, as a list
+        of keys."""
+        if target is None:
+            return []
+        name = os.path.abspath(os.fsdecode(target))
+        return [name] if name.startswith(self.root) else []
 
     def install(self):
         import builtins
@@ -911,26 +819,24 @@ class _CreateSites:
 
         def second(a, kw):
             return a[1] if len(a) > 1 else kw.get("dst")
-        self._wrap(os, "mkdir", first)
-        self._wrap(os, "open", creates)
-        self._wrap(builtins, "open", writes)
-        self._wrap(io, "open", writes)
-        for name in ("rename", "replace", "link", "symlink"):
-            self._wrap(os, name, second)
-
-    def remove(self):
-        while self.undo:
-            owner, name, orig = self.undo.pop()
-            setattr(owner, name, orig)
+        for name, owner, target in (("mkdir", os, first),
+                                    ("open", os, creates),
+                                    ("open", builtins, writes),
+                                    ("open", io, writes),
+                                    ("rename", os, second),
+                                    ("replace", os, second),
+                                    ("link", os, second),
+                                    ("symlink", os, second)):
+            self._wrap(owner, name,
+                       lambda r, a, kw, t=target: self._made(t(a, kw)))
 
     def site(self, name):
         """(path, line) where name, or the nearest folder above it in the
         temporary directory, was created."""
         while name.startswith(self.root):
-            s = self.sites.get(name)
-            if s is not None:
-                path, _, line = s.rpartition("\0")
-                return path, int(line)
+            found = self._site(name)
+            if found is not None:
+                return found
             name = os.path.dirname(name)
         return None
 
@@ -1059,7 +965,7 @@ def _end_children(pids):
             pass    # reaped by someone else meanwhile
 
 
-class _ChildSites:
+class _ChildSites(_CallSites):
     """Remembers where child processes were started, while installed:
     only during the re-run.
 
@@ -1077,61 +983,27 @@ class _ChildSites:
     only calls made through the attribute (os.fork(), not a fork
     imported by name before the re-run)."""
 
-    def __init__(self, paths):
-        self.paths = paths
-        self.sites = {}     # pid -> "path\0line", the first recorded
-        self.undo = []
-
-    def _note(self, pid, depth):
-        if not isinstance(pid, int) or pid <= 0 or pid in self.sites:
-            return
-        site = _first_user_frame(self.paths, sys._getframe(depth))
-        if site is not None:
-            # A string, not a tuple: nothing the object counts see.
-            self.sites[pid] = "%s\0%d" % site
-
-    def _wrap(self, owner, name, pid_of):
-        orig = getattr(owner, name, None)
-        if orig is None:
-            return
-        note = self._note
-
-        def wrapper(*a, **kw):
-            res = orig(*a, **kw)
-            try:
-                note(pid_of(res, a), 2)
-            except Exception:
-                pass
-            return res
-        wrapper.__wrapped__ = orig
-        setattr(owner, name, wrapper)
-        self.undo.append((owner, name, orig))
+    @staticmethod
+    def _pid(pid):
+        return [pid] if isinstance(pid, int) and pid > 0 else []
 
     def install(self):
-        self._wrap(os, "fork", lambda pid, a: pid)
-        self._wrap(os, "forkpty", lambda res, a: res[0])
-        self._wrap(os, "posix_spawn", lambda pid, a: pid)
-        self._wrap(os, "posix_spawnp", lambda pid, a: pid)
+        pid = self._pid
+        self._wrap(os, "fork", lambda r, a, kw: pid(r))
+        self._wrap(os, "forkpty", lambda r, a, kw: pid(r[0]))
+        self._wrap(os, "posix_spawn", lambda r, a, kw: pid(r))
+        self._wrap(os, "posix_spawnp", lambda r, a, kw: pid(r))
         sp = sys.modules.get("subprocess")
         if sp is not None and hasattr(sp.Popen, "_execute_child"):
             self._wrap(sp.Popen, "_execute_child",
-                       lambda res, a: getattr(a[0], "pid", None))
+                       lambda r, a, kw: pid(getattr(a[0], "pid", None)))
         mp = sys.modules.get("multiprocessing.process")
         if mp is not None:
             self._wrap(mp.BaseProcess, "start",
-                       lambda res, a: getattr(a[0], "pid", None))
-
-    def remove(self):
-        while self.undo:
-            owner, name, orig = self.undo.pop()
-            setattr(owner, name, orig)
+                       lambda r, a, kw: pid(getattr(a[0], "pid", None)))
 
     def site(self, pid):
-        s = self.sites.get(pid)
-        if s is None:
-            return None
-        path, _, line = s.rpartition("\0")
-        return path, int(line)
+        return self._site(pid)
 
 
 def _objects_pass(ctx, out):
