@@ -407,6 +407,48 @@ test_budget_bounds_rounds(void **state)
     assert_true((double)r.calls * 0.5 <= PLK_TEST_BUDGET_S + 0.5);
 }
 
+/* A test whose state grows gets slower with every call (a list it
+ * appends to and walks): call c takes 2 ms + 0.25 ms * c. The budget
+ * must hold at the pace of the latest calls, not of the mean. */
+static void
+test_budget_holds_when_calls_slow_down(void **state)
+{
+    plk_policy p = defaults();
+    plk_metric_result out[PLK_METRIC__COUNT];
+    plk_rounds buf = {0};
+    plk_measure m;
+    plk_sample s;
+    unsigned long calls = 0, i, guard = 0;
+    double elapsed = 0.0, last_call = 0.0;
+    int more, metric;
+
+    (void)state;
+    memset(out, 0, sizeof(out));
+    assert_int_equal(plk_measure_alone(&m, &buf, &p, NULL, out), 0);
+    memset(&s, 0, sizeof(s));
+    s.v[PLK_METRIC_BLOCKS] = every_call(calls);
+    more = plk_measure_start(&m, &s, 1, 0);
+    while (more) {
+        for (i = 0; i < m.k; i++) {
+            last_call = 0.002 + 0.00025 * (double)calls++;
+            elapsed += last_call;
+        }
+        s.v[PLK_METRIC_BLOCKS] = every_call(calls);
+        more = plk_measure_add(&m, &s, elapsed);
+        assert_true(++guard < 100000);
+    }
+    assert_int_equal(m.verdict, PLK_VERDICT_LEAK);
+    assert_int_equal(m.stop, PLK_STOP_BUDGET);
+    /* The pace keeps rising within the rounds the budget was judged to
+     * afford: a little past it, never far. */
+    assert_true(elapsed <= 1.1 * PLK_TEST_BUDGET_S);
+    assert_true(last_call > 0.1);
+    for (metric = 0; metric < PLK_METRIC__COUNT; metric++) {
+        free(out[metric].series);
+    }
+    plk_rounds_free(&buf);
+}
+
 /* -- groups --------------------------------------------------------------- */
 
 typedef struct group_case {
@@ -628,6 +670,7 @@ main(void)
         cmocka_unit_test(test_doubling_to_persistence),
         cmocka_unit_test(test_doubling_to_cap),
         cmocka_unit_test(test_budget_bounds_rounds),
+        cmocka_unit_test(test_budget_holds_when_calls_slow_down),
         cmocka_unit_test(test_group_table),
         cmocka_unit_test(test_calls_for),
         cmocka_unit_test(test_second_call),

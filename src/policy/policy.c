@@ -378,7 +378,7 @@ alone_next(plk_measure *m, double elapsed)
     plk_verdict v;
     plk_stop why;
     int proven = 0;
-    double afford;
+    double afford, per_call;
 
     if (n < m->least) {
         /* Flat lately: stop when the whole series says clean. */
@@ -400,9 +400,15 @@ alone_next(plk_measure *m, double elapsed)
     if (elapsed > m->p->budget_s) {
         return stop(m, v, PLK_STOP_BUDGET);
     }
-    afford = m->made > 0 && elapsed > 0.0
-                 ? (m->p->budget_s - elapsed) / (elapsed / (double)m->made)
-                 : (double)UINT_MAX;
+    /* Calls the rest of the budget affords, at the dearer of the mean
+     * and the latest round's time per call: a test whose state grows
+     * gets slower with every call. */
+    per_call = m->made > 0 ? elapsed / (double)m->made : 0.0;
+    if (m->last_dt > per_call) {
+        per_call = m->last_dt;
+    }
+    afford = per_call > 0.0 ? (m->p->budget_s - elapsed) / per_call
+                            : (double)UINT_MAX;
     next = extend_rounds(m, n, v, afford, &why);
     if (next == 0) {
         return stop(m, v, why);
@@ -511,6 +517,10 @@ plk_measure_add(plk_measure *m, const plk_sample *s, double elapsed)
     }
     m->made += m->k;
     m->buf->samples[++m->have] = *s;
+    if (m->k > 0 && elapsed > m->last_elapsed) {
+        m->last_dt = (elapsed - m->last_elapsed) / (double)m->k;
+    }
+    m->last_elapsed = elapsed;
     return next(m, elapsed);
 }
 

@@ -171,6 +171,8 @@ typedef struct plk_measure {
     unsigned have;        /* rounds in the series */
     unsigned long before; /* calls before the first sample */
     unsigned long made;   /* calls since */
+    double last_dt;       /* seconds per call in the latest round */
+    double last_elapsed;  /* elapsed at the latest sample */
     plk_verdict verdict;  /* once stopped */
     plk_stop stop;
 } plk_measure;
