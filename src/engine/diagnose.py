@@ -326,7 +326,7 @@ class _Ctx:
     def __init__(self, harness, call, k, info):
         self.harness = harness
         self.call = call
-        self.k = max(int(k), 1)
+        self.k = self.k0 = max(int(k), 1)
         self.info = info
         self.metrics = info.get("metrics", {})
         self.depth = max(int(info.get("depth", 16)), 1)
@@ -363,8 +363,10 @@ class _Ctx:
         cleaner()
         self.harness.collect()
 
-    def one_round(self, cleaner, before_cleanup=None):
+    def one_round(self, cleaner, before_cleanup=None, warm_up=False):
         for _ in range(self.k):
+            if warm_up and self.out_of_time():
+                raise _OutOfTime()
             res = self.call()
             if res is not None:
                 raise _TestFailed(res)
@@ -372,12 +374,34 @@ class _Ctx:
             before_cleanup()
         self.cleanup(cleaner)
 
+    def fit_calls(self):
+        """Call the test once, timed, and lower the pass's calls per round
+        when its warm-up and rounds would not fit the time left at that
+        pace: tracing makes calls slower, and a test whose state grows
+        (a list it appends to on every call) gets slower with each."""
+        self.k = self.k0
+        t0 = time.monotonic()
+        res = self.call()
+        if res is not None:
+            raise _TestFailed(res)
+        per_call = time.monotonic() - t0
+        left = self.budget - self.elapsed()
+        if per_call <= 0.0:
+            return
+        fit = int(left / (per_call * (self.rounds + 1)))
+        if fit < self.k:
+            self.k = max(fit, 1)
+            self.note("calls per round lowered from %d to %d to fit the "
+                      "time budget (%.3fs per call)" % (
+                          self.k0, self.k, per_call))
+
     def passes(self, cleaner, after_round, before_cleanup=None):
-        """A warm-up round, then measured rounds while time allows;
-        after_round(i) runs after each (0 is the warm-up), before_cleanup
-        between a round's calls and its cleanup. Returns how many
-        measured rounds ran."""
-        self.one_round(cleaner, before_cleanup)
+        """A timed call (see fit_calls), a warm-up round, then measured
+        rounds while time allows; after_round(i) runs after each (0 is
+        the warm-up), before_cleanup between a round's calls and its
+        cleanup. Returns how many measured rounds ran."""
+        self.fit_calls()
+        self.one_round(cleaner, before_cleanup, warm_up=True)
         after_round(0)
         done = 0
         for i in range(1, self.rounds + 1):
@@ -1167,14 +1191,15 @@ def _objects_pass(ctx, out):
     del new_threads
     if want_env:
         out["environment"] = _env_findings(ctx, env0, _env_snapshot(), envs,
-                                           calls + ctx.k)
+                                           calls + ctx.k + 1)
         env0 = None
     if tmp_root:
         out["tmpfiles"] = _tmp_findings(ctx, tmp_root, tmp0, creates,
-                                        calls + ctx.k)
+                                        calls + ctx.k + 1)
         tmp0 = None
-    # Containers and registries were measured before the warm-up round.
-    all_calls = calls + ctx.k
+    # Containers and registries were measured before the timed call and
+    # the warm-up round.
+    all_calls = calls + ctx.k + 1
     grown = _atexit_count() - atexit0
     out["registries"] = []
     if grown > 0:
