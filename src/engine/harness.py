@@ -704,11 +704,23 @@ def module_style(module):
     else. Anything else is "pytest": a file of plain test
     functions and Test* classes (mixed with TestCase classes or not),
     which a user runs with pytest and which is collected by pytest's
-    rules."""
+    rules. A file with load_tests and no tests of its own pytest would
+    collect is a unittest module too, TestCase classes or not: its
+    load_tests brings them (CPython's test_ctypes.py loads a whole
+    package's)."""
+    loads = callable(getattr(module, "load_tests", None))
     if not _testcases(module):
-        return "pytest"
-    if callable(getattr(module, "load_tests", None)):
+        return "unittest" if loads and not _plain_tests(module) \
+            else "pytest"
+    if loads:
         return "unittest"  # unittest's protocol: it decides the tests
+    return "pytest" if _plain_tests(module) else "unittest"
+
+
+def _plain_tests(module):
+    """1 when the module has a test pytest would collect that is not a
+    TestCase, a mixin of one, test_main() or a helper taking
+    arguments."""
     mixins = _mixins(module)
     for name, value in list(vars(module).items()):
         if isinstance(value, type):
@@ -716,12 +728,12 @@ def module_style(module):
                     not _plain_test_class(value, name):
                 continue
             if _class_items(value, module.__name__, ""):
-                return "pytest"
+                return True
         elif name != "test_main":
             fn = _plain_test_function(value, name)
             if fn is not None and not _required_args(fn):
-                return "pytest"
-    return "unittest"
+                return True
+    return False
 
 
 def wants_pytest(module):

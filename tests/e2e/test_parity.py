@@ -92,6 +92,21 @@ def test_unittest_files_collect_what_unittest_collects(pyleak, tmp_path):
         not in got and "Chosen::test_chosen" in got and len(got) == 6
 
 
+def test_a_file_of_only_load_tests_runs_what_it_loads(pyleak, tmp_path):
+    """No TestCase in the file, only a load_tests that brings a package's
+    tests (as CPython's test_ctypes.py does): unittest runs them; so does
+    pyleak-ci, which found no tests there before."""
+    out = tmp_path / "r.json"
+    r = pyleak(PARITY / "test_load_package.py", "--rounds", "3", "--json",
+               out)
+    assert r.code == 0, r.stdout + r.stderr
+    ids = _json_ids(out)
+    got = {i.split("::", 1)[1] for i in ids}
+    want = _unittest_ids(PARITY, "test_load_package")
+    assert got == want == {"Loaded::test_one", "Loaded::test_two"}
+    assert all(t["outcome"] == "passed" for t in ids.values())
+
+
 def test_cpython_mixin_module_collects_as_unittest(pyleak, tmp_path):
     """test_json/test_dump.py: TestDump is a mixin of TestPyDump and
     TestCDump; unittest does not run it (it has no assertEqual)."""
