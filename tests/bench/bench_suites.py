@@ -295,6 +295,43 @@ def run_plain(suite, python, env, tmp):
     return dict(wall=wall, cpu=cpu, rows=keyed, rc=proc.returncode)
 
 
+def run_pyleak_per_module(suite, args, env, tmp):
+    """The CPython suite, one pyleak-ci run per module, as `select` ran
+    them plainly, each bounded by --module-timeout; a line per module as
+    it ends, so that a long run shows its figures as it goes."""
+    docs = dict(suites=[])
+    tests, wall, cpu, rc = {}, 0.0, 0.0, 0
+    for name, path in zip(suite["names"], suite["paths"]):
+        mod = name.rsplit(".", 1)[-1]
+        out = Path(tmp, "cpython", mod + ".json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plain = suite["plain_files"][mod]
+        argv = [args.pyleak, "run", "-q", "--python", args.python,
+                "--json", str(out), path] + args.pyleak_arg
+        w, c, proc = timed(argv, cwd=suite["cwd"], env=env,
+                           timeout=args.module_timeout)
+        wall += w
+        cpu += c
+        if proc is None or not out.exists():
+            print("%-28s plain %7.2fs  pyleak-ci %s" % (
+                mod, plain, "over %.0fs, stopped" % w if proc is None
+                else "exit %d, no report" % proc.returncode), flush=True)
+            suite.setdefault("stopped", []).append((mod, w, plain))
+            rc = max(rc, 2)
+            continue
+        rc = max(rc, proc.returncode)
+        doc, got = pyleak_results(out)
+        docs["suites"] += doc["suites"]
+        tests.update(got)
+        bad = sum(t["outcome"] in BAD for t in got.values())
+        leaks = sum(t["outcome"] == "leaked" for t in got.values())
+        print("%-28s plain %7.2fs  pyleak-ci %7.2fs  %5.1fx  tests %4d  "
+              "failed %d  leaks %d" % (mod, plain, w, w / max(plain, 1e-9),
+                                       len(got), bad, leaks), flush=True)
+    return dict(wall=wall, cpu=cpu, rc=rc, doc=docs,
+                tests={key_of_pyleak(k): v for k, v in tests.items()})
+
+
 def run_pyleak(suite, args, env, tmp):
     out = Path(tmp, suite["name"] + "-pyleak.json")
     argv = [args.pyleak, "run", "-q", "--python", args.python,
@@ -372,7 +409,8 @@ def cpython_suite(args, env, version, testdir):
         sys.exit("%s was selected for Python %s, not %s" % (
             args.modules, rows.get("_python", {}).get("version"), version))
     mods = sorted(m for m, r in rows.items()
-                  if not m.startswith("_") and r["status"] == "pass")
+                  if not m.startswith("_") and r["status"] == "pass" and
+                  m >= args.first)
     paths = []
     for m in mods:
         p = testdir / (m + ".py")
@@ -440,7 +478,8 @@ def main_run(args):
                              rows={})
             else:
                 plain = run_plain(s, args.python, env, tmp)
-            pyl = run_pyleak(s, args, env, tmp)
+            pyl = run_pyleak_per_module(s, args, env, tmp) \
+                if s["name"] == "cpython" else run_pyleak(s, args, env, tmp)
             c = compare(s, plain, pyl)
             table.append((s, plain, pyl, c))
             print("%-16s done: plain %.1fs, pyleak-ci %.1fs (exit %d)" % (
@@ -467,6 +506,8 @@ def main_run(args):
         if s.get("selected"):
             print("modules: %s" % ", ".join(
                 "%s %d" % kv for kv in sorted(s["selected"].items())))
+        for mod, w, plain in s.get("stopped", []):
+            print("stopped: %s after %.0fs (plain %.1fs)" % (mod, w, plain))
         for label, keys in (("only plain", c["only_plain"]),
                             ("only pyleak-ci", c["only_pyleak"])):
             if keys:
@@ -518,6 +559,11 @@ def main():
     p.add_argument("--modules", help="the file `select` wrote")
     p.add_argument("--only", action="append", default=[])
     p.add_argument("--pyleak-arg", action="append", default=[])
+    p.add_argument("--module-timeout", type=float, default=600.0,
+                   help="seconds pyleak-ci may take over one CPython "
+                   "module before it is stopped and listed (default 600)")
+    p.add_argument("--from", dest="first", default="",
+                   help="the CPython modules from this name on")
     p.add_argument("--keep", metavar="DIR",
                    help="keep both runners' reports in DIR")
     args = ap.parse_args()
