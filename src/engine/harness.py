@@ -717,15 +717,46 @@ def module_style(module):
     return "pytest" if _plain_tests(module) else "unittest"
 
 
+# What a method of a TestCase mixin calls on self and a plain pytest
+# class does not have: its assert methods and these.
+_TESTCASE_API = ("fail", "skipTest", "subTest", "addCleanup",
+                 "enterContext", "failureException")
+
+
+def _uses_testcase_api(cls):
+    """1 when a test method of the plain class calls TestCase methods it
+    does not define itself (self.assertEqual, self.fail, ...): a mixin
+    written for TestCase classes, whether or not one uses it yet."""
+    import unittest
+
+    for name, value in _plain_methods(cls):
+        fn = _plain_test_function(value, name)
+        code = getattr(_unwrap(fn), "__code__", None) if fn else None
+        if code is None:
+            continue
+        for attr in code.co_names:
+            if (attr.startswith("assert") or attr in _TESTCASE_API) and \
+                    hasattr(unittest.TestCase, attr) and \
+                    not hasattr(cls, attr):
+                return True
+    return False
+
+
 def _plain_tests(module):
-    """1 when the module has a test pytest would collect that is not a
-    TestCase, a mixin of one, test_main() or a helper taking
-    arguments."""
+    """1 when the module has a test of its own that pytest would collect
+    and that is not a TestCase, a mixin of one (or a class written as
+    one), test_main() or a helper taking arguments. What it imports
+    (`from doctest import *` brings testmod) does not decide its
+    style."""
     mixins = _mixins(module)
     for name, value in list(vars(module).items()):
+        if getattr(value, "__module__", module.__name__) != \
+                module.__name__:
+            continue
         if isinstance(value, type):
             if _is_testcase(value) or value in mixins or \
-                    not _plain_test_class(value, name):
+                    not _plain_test_class(value, name) or \
+                    _uses_testcase_api(value):
                 continue
             if _class_items(value, module.__name__, ""):
                 return True
