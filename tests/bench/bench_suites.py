@@ -232,10 +232,12 @@ def select(args):
             if proc is None:
                 rows[mod] = dict(status="timeout", wall=wall)
             else:
-                ran = re.search(r"Ran (\d+) test", proc.stderr)
+                # The module's own summary is the last one: a test that
+                # runs a child unittest prints the child's first.
+                ran = re.findall(r"^Ran (\d+) test", proc.stderr, re.M)
                 rows[mod] = dict(
                     status="pass" if proc.returncode == 0 else "fail",
-                    wall=wall, cpu=cpu, ran=int(ran.group(1)) if ran else 0,
+                    wall=wall, cpu=cpu, ran=int(ran[-1]) if ran else 0,
                     tail=proc.stderr[-600:])
         with open(args.out, "w") as f:
             json.dump(dict(rows, _python=dict(version=version,
@@ -506,8 +508,9 @@ def main_run(args):
         if s.get("selected"):
             print("modules: %s" % ", ".join(
                 "%s %d" % kv for kv in sorted(s["selected"].items())))
-        for mod, w, plain in s.get("stopped", []):
-            print("stopped: %s after %.0fs (plain %.1fs)" % (mod, w, plain))
+        for mod, w, plain_s in s.get("stopped", []):
+            print("stopped: %s after %.0fs (plain %.1fs)" % (mod, w,
+                                                           plain_s))
         for label, keys in (("only plain", c["only_plain"]),
                             ("only pyleak-ci", c["only_pyleak"])):
             if keys:
