@@ -58,9 +58,22 @@ typedef struct unit {
     long *keys;           /* order of suite.tests (keep_collected_order) */
     uint32_t *owners;     /* token of the worker that sent each one */
     size_t capkeys;
-    unsigned workers;  /* started for this target so far */
-    unsigned nrunning; /* its workers alive now */
-    char *lost;        /* why a helper's tests may be missing */
+    /* A test that fails while its file runs in two workers at once (a
+     * file in the working directory both write, say) or out of the
+     * file's order (a helper takes its groups from the end) may pass
+     * under the plain runner, which runs the file alone and in order.
+     * Such failures are confirmed: once the file's workers are done, one
+     * more worker runs just those tests, in the file's order, alone. */
+    plk_strindex suspect;      /* ids that failed in a shared run */
+    plk_strindex confirm_at;   /* id -> its places in suite.tests */
+    plk_strindex confirm_seen; /* id -> one value per confirming record */
+    plk_strindex confirm_skip; /* collected ids the confirming worker
+                                * does not run */
+    int confirming;            /* the confirming worker is to run */
+    int confirmed;             /* it ran (or could not start) */
+    unsigned workers;          /* started for this target so far */
+    unsigned nrunning;         /* its workers alive now */
+    char *lost;                /* why a helper's tests may be missing */
     double t0;
     /* Console progress, to print in target order. */
     int con_started;
@@ -91,6 +104,7 @@ typedef struct worker {
     long last_key;             /* its place in the file (-1: none yet) */
     uint32_t token;            /* its mark in the claim table */
     int helper;                /* joined a file another worker runs */
+    int confirm;               /* the worker that confirms failures */
     int got_end;
     int eof;
     double eof_at;
@@ -263,6 +277,21 @@ is_module_teardown(const unit *u, const plk_test_result *t)
            strcmp(t->classname, u->suite.name) == 0;
 }
 
+/* Is t a failure of the test itself (or "not repeatable") that a file
+ * shared by workers could cause? Not the parent's made-up records (a
+ * crash, a timeout, a test never run) nor skips. */
+static int
+confirmable(const plk_test_result *t)
+{
+    if (t->exc_type != NULL && strcmp(t->exc_type, PLK_NOT_REPEATABLE) == 0) {
+        return 1;
+    }
+    if (t->outcome != PLK_OUTCOME_FAILED && t->outcome != PLK_OUTCOME_ERROR) {
+        return 0;
+    }
+    return t->exc_type == NULL || strncmp(t->exc_type, "pyleak.", 7) != 0;
+}
+
 /* Move the record just appended back to its place in the order the
  * tests were collected in. Records arrive out of it when a worker dies
  * while tests screened together wait for their verdicts (the dead
@@ -354,6 +383,52 @@ add_made_up(const pool *P, unit *u, worker *w, const plk_test_result *ident,
 
 /* -- reading records ------------------------------------------------------ */
 
+/* The confirming worker's record of a test replaces the record the
+ * shared run made of it (the nth of its id, for ids that several tests
+ * share); it says so when the verdict changed. */
+static void
+confirm_record(unit *u, worker *w, plk_test_result *rt)
+{
+    const size_t *at;
+    size_t n, k;
+    plk_test_result *t, old;
+
+    if (w->current.id != NULL && rt->id != NULL &&
+        strcmp(w->current.id, rt->id) == 0) {
+        plk_test_result_free(&w->current);
+    }
+    at = plk_strindex_get(&u->confirm_at, rt->id, &n);
+    plk_strindex_get(&u->confirm_seen, rt->id, &k);
+    if (k >= n || plk_strindex_add(&u->confirm_seen, rt->id, 0) != 0) {
+        return; /* a fixture's record: the shared run's stands */
+    }
+    t = &u->suite.tests[at[k]];
+    old = *t;
+    *t = *rt;
+    memset(rt, 0, sizeof(*rt));
+    if (confirmable(&old) && !confirmable(t)) {
+        char *first = plk_strdup(old.message ? old.message : "failed");
+        char *note;
+
+        if (first != NULL) {
+            first[strcspn(first, "\n")] = '\0';
+        }
+        note = plk_asprintf(
+            "%s%sfailed while a second worker ran tests of its file "
+            "(%s); run again with its file in one worker, in the file's "
+            "order, it %s",
+            t->note ? t->note : "", t->note ? "; " : "",
+            first ? first : "failed",
+            t->outcome == PLK_OUTCOME_LEAKED ? "leaks" : "passes");
+        free(first);
+        if (note != NULL) {
+            free(t->note);
+            t->note = note;
+        }
+    }
+    plk_test_result_free(&old);
+}
+
 static void
 apply_record(pool *P, worker *w, plk_record *r)
 {
@@ -427,6 +502,10 @@ apply_record(pool *P, worker *w, plk_record *r)
         break;
     case PLK_REC_TEST:
         w->collecting = 0;
+        if (w->confirm) {
+            confirm_record(u, w, &r->test);
+            break;
+        }
         if (P->claims != NULL && u->workers > 1 &&
             is_module_teardown(u, &r->test) && is_reported(u, r->test.id)) {
             /* Workers sharing a file whose tearDownModule fails in each
@@ -439,6 +518,10 @@ apply_record(pool *P, worker *w, plk_record *r)
         }
         *t = r->test;
         memset(&r->test, 0, sizeof(r->test));
+        if (P->claims != NULL && (w->helper || u->nrunning > 1) &&
+            confirmable(t) && collected_index(u, t->id) >= 0) {
+            plk_strindex_add(&u->suspect, t->id, 0);
+        }
         mark_reported(u, t->id);
         plk_test_result_free(&w->last_test);
         copy_identity(&w->last_test, t);
@@ -547,6 +630,10 @@ worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
         }
     }
     /* Its token is the one start_worker just drew. */
+    if (u->confirming) {
+        plk_child_run(P->E, u->tg, &u->confirm_skip, NULL, P->next_token, 0,
+                      fd, fault_fd);
+    }
     plk_child_run(P->E, u->tg, &u->is_done,
                   P->claims != NULL ? &P->claims[u - P->units] : NULL,
                   P->next_token, helper, fd, fault_fd);
@@ -601,7 +688,11 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     w->last = plk_now();
     w->last_key = -1;
     w->token = P->next_token;
-    w->helper = helper;
+    w->confirm = u->confirming;
+    /* The confirming worker's trouble with the file is a helper's: the
+     * shared run's records stand. */
+    w->helper = helper || w->confirm;
+    u->confirming = 0;
     if (u->workers++ == 0) {
         u->t0 = w->last;
     }
@@ -725,6 +816,46 @@ finish_unit(pool *P, unit *u)
     }
 }
 
+/* The file's workers are done. Failures seen while it was shared get
+ * one more worker (see unit.suspect) before the file is finished. */
+static void
+end_unit(pool *P, unit *u, size_t ui)
+{
+    size_t i;
+    int ok = 0;
+
+    if (!u->confirmed && u->suspect.nentries > 0 && !P->interrupted &&
+        P->fatal_code == 0) {
+        u->confirmed = 1;
+        for (i = 0; i < u->suite.ntests; i++) {
+            const plk_test_result *t = &u->suite.tests[i];
+
+            /* Every record of a suspect id: the confirming worker runs
+             * all the tests that share it, in the same order. */
+            if (plk_strindex_has(&u->suspect, t->id)) {
+                ok |= plk_strindex_add(&u->confirm_at, t->id, i) == 0;
+            }
+        }
+        for (i = 0; ok && i < u->ncollected; i++) {
+            const char *id = u->collected[i].id;
+
+            if (id != NULL && !plk_strindex_has(&u->confirm_at, id) &&
+                plk_strindex_add(&u->confirm_skip, id, 0) != 0) {
+                ok = 0;
+            }
+        }
+    }
+    if (!ok) {
+        finish_unit(P, u);
+        return;
+    }
+    u->confirming = 1;
+    u->state = U_PENDING;
+    if (ui < P->next_pending) {
+        P->next_pending = ui;
+    }
+}
+
 /* Give back the groups a dead worker claimed: a replacement (or a
  * worker still running the file) runs what is left of them. */
 static void
@@ -758,6 +889,11 @@ finish_worker(pool *P, worker *w, int status)
     /* Other workers alive on this file, or one about to start: the file
      * is finished by the last of them. */
     u->nrunning--;
+    if (w->confirm) {
+        /* Whatever it did not send, the shared run's records stand. */
+        finish_unit(P, u);
+        goto done;
+    }
     others = u->nrunning > 0 || u->state == U_PENDING;
     if (w->got_end && w->reason == END_NONE) {
         if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
@@ -775,7 +911,7 @@ finish_worker(pool *P, worker *w, int status)
                          u->lost ? u->lost
                                  : "the worker stopped before this "
                                    "test");
-            finish_unit(P, u);
+            end_unit(P, u, w->unit);
         }
         goto done;
     }
@@ -848,7 +984,7 @@ finish_worker(pool *P, worker *w, int status)
                 u->suite.file ? u->suite.file : "?", how);
             u->suite.error_details = plk_strdup(fault);
         }
-        finish_unit(P, u);
+        end_unit(P, u, w->unit);
     }
     else {
         /* A new worker imports the file again and runs the rest. */
@@ -915,6 +1051,7 @@ console_flush(pool *P)
 
             if (u->state != U_DONE &&
                 (at > (long)u->con_next ||
+                 plk_strindex_has(&u->suspect, t->id) ||
                  (u->con_printed > 0 &&
                   record_open(P, u, u->con_printed - 1)))) {
                 break;
@@ -1001,7 +1138,8 @@ next_helper(pool *P, size_t *out)
         const claim_table *t = &P->claims[i];
         size_t n, g, unclaimed = 0;
 
-        if (u->state != U_RUNNING || u->ncollected == 0 || importing(P, i)) {
+        if (u->state != U_RUNNING || u->ncollected == 0 || u->confirmed ||
+            importing(P, i)) {
             continue;
         }
         n = __atomic_load_n(&t->ngroups, __ATOMIC_ACQUIRE);
@@ -1355,6 +1493,10 @@ done:
         plk_strindex_free(&P.units[i].by_id);
         plk_strindex_free(&P.units[i].records);
         plk_strindex_free(&P.units[i].is_done);
+        plk_strindex_free(&P.units[i].suspect);
+        plk_strindex_free(&P.units[i].confirm_at);
+        plk_strindex_free(&P.units[i].confirm_seen);
+        plk_strindex_free(&P.units[i].confirm_skip);
         free(P.units[i].keys);
         free(P.units[i].owners);
         free(P.units[i].lost);

@@ -1,6 +1,7 @@
 """Worker processes: crashes, hangs and exits cost one test; parallel runs
 and shards give the same report as one plain run; bad input is a clear
 error with a documented exit code."""
+import json
 import os
 import signal
 import subprocess
@@ -185,12 +186,53 @@ def test_a_file_split_over_two_workers_reports_as_one(pyleak, tmp_path):
     # took classes too, each class in one process only, with the module
     # fixtures around its share.
     assert len(one.notes["setUpModule"]) == 1
-    assert len(two.notes["setUpModule"]) == 2, two.notes
+    assert len(two.notes["setUpModule"]) == 3, two.notes
     assert sorted(two.notes["tearDownModule"]) == \
         sorted(two.notes["setUpModule"])
-    for cls in ("TestOne", "TestTwo", "TestThree", "TestFour", "TestLast"):
+    for cls in ("TestOne", "TestTwo", "TestThree", "TestLast"):
         assert len(two.notes[cls]) == 1, (cls, two.notes)
     assert two.notes["TestLast"] != two.notes["function"]
+    # TestFour failed while the file was shared: a third process, after
+    # the other two, ran TestFour alone in the file's order (with the
+    # module fixtures) and confirmed the failure.
+    assert len(two.notes["TestFour"]) == 2, two.notes
+    confirm = two.notes["TestFour"][1]
+    assert confirm == two.notes["setUpModule"][-1]
+    assert sorted(c for c, pids in two.notes.items() if confirm in pids) == \
+        ["TestFour", "setUpModule", "tearDownModule"]
+
+
+def test_failures_of_a_shared_file_are_confirmed_in_one_worker(pyleak,
+                                                               tmp_path):
+    """Classes that fail when another process runs a class of their file
+    at the same time: with two jobs the file is shared, its classes fail
+    beside each other, and one more worker runs the failing tests alone,
+    in the file's order. Their verdict is that run's, as under the plain
+    runner, with a note of the failure it replaced."""
+    target = FIXTURES / "split_race"
+    runs = {}
+    for jobs in ("1", "2"):
+        shared = tmp_path / ("dir" + jobs)
+        shared.mkdir()
+        out = tmp_path / ("r%s.json" % jobs)
+        runs[jobs] = pyleak(target, "--jobs", jobs, *QUICK, "--json", out,
+                            env={"PYLEAK_RACE_DIR": str(shared)})
+        runs[jobs].tests = [t for s in json.loads(out.read_text())["suites"]
+                            for t in s["tests"]]
+        assert list(shared.iterdir()) == []
+    one, two = runs["1"], runs["2"]
+    assert one.code == two.code == 0, two.stdout + two.stderr
+    assert _verdicts(one) == _verdicts(two)
+    assert [t["outcome"] for t in two.tests] == ["passed"] * 8
+    assert not any(t.get("note") for t in one.tests)
+    notes = [t["note"] for t in two.tests if t.get("note")]
+    assert notes, "no test failed beside another: the file was not shared"
+    for note in notes:
+        assert note.startswith("failed while a second worker ran tests of "
+                               "its file ("), note
+        assert "running." in note, note  # the failure it saw
+        assert note.endswith("run again with its file in one worker, in "
+                             "the file's order, it passes"), note
 
 
 def test_tests_with_the_same_id_keep_their_place_when_shared(pyleak):
