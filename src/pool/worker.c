@@ -69,6 +69,7 @@ typedef struct unit {
     plk_strindex confirm_seen; /* id -> one value per confirming record */
     plk_strindex confirm_skip; /* collected ids the confirming worker
                                 * does not run */
+    uint32_t heir_token;       /* the next worker's token: a dead one's */
     int confirming;            /* the confirming worker is to run */
     int confirmed;             /* it ran (or could not start) */
     unsigned workers;          /* started for this target so far */
@@ -613,7 +614,7 @@ read_worker(pool *P, worker *w)
 /* The worker process: run one target, stream the results, exit. Test
  * code runs here and only here. */
 static _Noreturn void
-worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
+worker_main(pool *P, unit *u, uint32_t token, int fd, int fault_fd, int helper)
 {
     unsigned i;
 
@@ -629,14 +630,13 @@ worker_main(pool *P, unit *u, int fd, int fault_fd, int helper)
             close(P->w[i].fault_fd);
         }
     }
-    /* Its token is the one start_worker just drew. */
     if (u->confirming) {
-        plk_child_run(P->E, u->tg, &u->confirm_skip, NULL, P->next_token, 0,
-                      fd, fault_fd);
+        plk_child_run(P->E, u->tg, &u->confirm_skip, NULL, token, 0, fd,
+                      fault_fd);
     }
     plk_child_run(P->E, u->tg, &u->is_done,
-                  P->claims != NULL ? &P->claims[u - P->units] : NULL,
-                  P->next_token, helper, fd, fault_fd);
+                  P->claims != NULL ? &P->claims[u - P->units] : NULL, token,
+                  helper, fd, fault_fd);
 }
 
 static int
@@ -645,6 +645,7 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     unit *u = &P->units[ui];
     int pfd[2];
     int mfd;
+    uint32_t token;
     pid_t pid;
     pid_t parent = getpid();
 
@@ -657,8 +658,14 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
         mfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     }
     fflush(NULL); /* or the child would print the parent's buffers */
-    if (++P->next_token == 0) {
-        P->next_token = 1;
+    if (u->heir_token != 0) {
+        token = u->heir_token;
+    }
+    else {
+        if (++P->next_token == 0) {
+            P->next_token = 1;
+        }
+        token = P->next_token;
     }
     pid = plk_embed_fork();
     if (pid == 0) {
@@ -670,7 +677,7 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
             _exit(1);
         }
         close(pfd[0]);
-        worker_main(P, u, pfd[1], mfd, helper);
+        worker_main(P, u, token, pfd[1], mfd, helper);
     }
     close(pfd[1]);
     if (pid < 0) {
@@ -687,7 +694,8 @@ start_worker(pool *P, size_t ui, worker *w, int helper, plk_error *err)
     w->unit = ui;
     w->last = plk_now();
     w->last_key = -1;
-    w->token = P->next_token;
+    w->token = token;
+    u->heir_token = 0;
     w->confirm = u->confirming;
     /* The confirming worker's trouble with the file is a helper's: the
      * shared run's records stand. */
@@ -953,7 +961,6 @@ finish_worker(pool *P, worker *w, int status)
         free(ident.id);
         replace = 1;
     }
-    release_claims(P, w);
     if (!replace || P->interrupted || P->fatal_code != 0 ||
         remaining(u) == 0) {
         char *why = plk_asprintf("the worker process %s before this test "
@@ -969,8 +976,10 @@ finish_worker(pool *P, worker *w, int status)
                 why = NULL;
             }
             free(why);
+            release_claims(P, w);
             goto done;
         }
+        release_claims(P, w);
         fill_not_run(P, u,
                      u->lost ? u->lost
                      : why   ? why
@@ -987,7 +996,12 @@ finish_worker(pool *P, worker *w, int status)
         end_unit(P, u, w->unit);
     }
     else {
-        /* A new worker imports the file again and runs the rest. */
+        /* A new worker imports the file again and runs the rest. It
+         * inherits the dead one's token, and with it the groups it had
+         * claimed: were they given back, a worker forked before the
+         * crash (whose skip set lacks the test that crashed) could claim
+         * them and run that test again. */
+        u->heir_token = w->token;
         u->state = U_PENDING;
         if (w->unit < P->next_pending) {
             P->next_pending = w->unit;
