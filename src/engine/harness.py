@@ -137,14 +137,23 @@ _PYTEST_FILTERS = (
 )
 _call_filters = ((), False)
 _style = "unittest"
+# How many entries warnings.filters had when the file's tests were
+# collected (None: put the runner's filters first). The plain runners
+# set their filters once, before module and class fixtures run, so a
+# filter that setUpModule or setUpClass adds comes before them (CPython's
+# test_support ignores its own deprecations that way).
+_import_filters = None
 
 
 def set_style(style):
     """The warning filters for the calls of the tests of a file collected
     by pyleak-ci (style as module_style says). As under the plain
     runners, none when Python's -W options (sys.warnoptions) are set."""
-    global _call_filters, _style
+    import warnings
+
+    global _call_filters, _style, _import_filters
     _style = style
+    _import_filters = len(warnings.filters)
     if sys.warnoptions:
         _call_filters = ((), style != "unittest")
     elif style == "unittest":
@@ -181,7 +190,11 @@ def with_warnings(fn, filters, record):
         _reseed()
     with warnings.catch_warnings(record=record) as log:
         if filters:
-            warnings.filters[:0] = filters
+            at = 0
+            if _import_filters is not None:
+                # Behind what fixtures added since the import.
+                at = max(0, len(warnings.filters) - _import_filters)
+            warnings.filters[at:at] = filters
             warnings._filters_mutated()
         out = fn()
     if log and isinstance(sys.stderr, _Capture):
@@ -274,9 +287,39 @@ def derandomize(objs):
             fix(obj)
 
 
+# How deep in the stack the plain runner calls a test: the frame count
+# at a test method under `python -m unittest`, and at a plain test
+# function under `python -m pytest` (pytest 7, its plugins, pluggy).
+# pyleak-ci's own harness is a few frames deep, and tests that count
+# frames fail there (CPython's test_tracemalloc expects 10 above it), so
+# calls are made this deep too.
+_UNITTEST_DEPTH = 16
+_PYTEST_DEPTH = 34
+# The frames from _call_in_style to the test itself: with_warnings,
+# guarded, the body, and for a TestCase its run and _callTestMethod.
+_HARNESS_FRAMES = {"unittest": 6, "pytest": 3}
+
+
+def _depth():
+    f, n = sys._getframe(1), 0
+    while f is not None:
+        n += 1
+        f = f.f_back
+    return n
+
+
+def _at_depth(fn, depth):
+    """fn() from a frame at least depth frames deep."""
+    if depth <= 0:
+        return fn()
+    return _at_depth(fn, depth - 1)
+
+
 def _call_in_style(fn):
     filters, record = _call_filters
-    return with_warnings(fn, filters, record)
+    want = _UNITTEST_DEPTH if _style == "unittest" else _PYTEST_DEPTH
+    return _at_depth(lambda: with_warnings(fn, filters, record),
+                     want - _HARNESS_FRAMES[_style] - _depth() - 1)
 
 
 def _guarded_call(body):
@@ -745,9 +788,9 @@ def _uses_testcase_api(cls):
 def _plain_tests(module):
     """1 when the module has a test of its own that pytest would collect
     and that is not a TestCase, a mixin of one (or a class written as
-    one), test_main() or a helper taking arguments. What it imports
-    (`from doctest import *` brings testmod) does not decide its
-    style."""
+    one), test_main() or a helper taking arguments (_arguments). What
+    it imports (`from doctest import *` brings testmod) does not decide
+    its style."""
     mixins = _mixins(module)
     for name, value in list(vars(module).items()):
         if getattr(value, "__module__", module.__name__) != \
@@ -762,9 +805,19 @@ def _plain_tests(module):
                 return True
         elif name != "test_main":
             fn = _plain_test_function(value, name)
-            if fn is not None and not _required_args(fn):
+            if fn is not None and not _arguments(fn):
                 return True
     return False
+
+
+def _arguments(fn):
+    """1 when fn takes arguments, with defaults or not: a helper of a
+    unittest module (CPython's test_telnetlib.py has test_telnet(reads=(),
+    cls=TelnetAlike)), not a plain test, whose arguments would be
+    fixtures."""
+    code = getattr(_unwrap(fn), "__code__", None)
+    return code is not None and (code.co_argcount + code.co_kwonlyargcount
+                                 > 0 or code.co_flags & 0x0C != 0)
 
 
 def wants_pytest(module):
@@ -933,6 +986,8 @@ def collect_file(path, modname, root, relfile, selector, keyword="",
     """
     import _pyleak_pytest
 
+    global _import_filters
+    _import_filters = None
     if by_pytest or (_pyleak_pytest.available() and
                      _pyleak_pytest.wants_pytest(path)):
         if root not in sys.path:

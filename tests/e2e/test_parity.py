@@ -170,7 +170,8 @@ def test_pytest_warning_filters_apply_to_every_call(pyleak, tmp_path):
 def test_unittest_module_runs_under_default_warnings(pyleak):
     """`python -m unittest` shows warnings ("-W default"): a test that
     records a deprecation without a filter of its own passes there, and
-    on every call under pyleak-ci."""
+    on every call under pyleak-ci; so do a test silenced by a filter its
+    setUpClass added and one that needs the runner's stack depth."""
     target = FIXTURES / "warnings_unittest"
     proc = subprocess.run([PYTHON, "-m", "unittest", "test_warn_unittest"],
                           capture_output=True, text=True, cwd=target)
@@ -178,7 +179,9 @@ def test_unittest_module_runs_under_default_warnings(pyleak):
     r = pyleak(target, "--rounds", "3")
     assert r.code == 0, r.stdout + r.stderr
     for name in ("Deprecations::test_recorded_without_a_filter",
-                 "Deprecations::test_assert_warns"):
+                 "Deprecations::test_assert_warns",
+                 "SilencedByItsClass::test_ignored_by_the_class_filter",
+                 "CalledDeep::test_ten_frames_above"):
         assert outcome(r.case(name))[0] == "passed"
         assert int(props(r.case(name))["pyleak.total_calls"]) > 3
 
