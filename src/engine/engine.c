@@ -45,6 +45,7 @@ struct plk_engine {
     char *cwd;
     int interrupted;
     const plk_strindex *skip; /* ids of tests not to run (borrowed) */
+    const plk_strindex *once; /* ids of tests to call once (borrowed) */
     plk_engine_share share;   /* claim NULL: this process runs it all */
     PyObject *module;         /* the file's module being run (borrowed) */
     char *tmp_root;           /* the run's folder of temporary folders */
@@ -1071,6 +1072,13 @@ one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
     return rc;
 }
 
+/* Is item's id in the set of tests called once (plk_engine_set_once)? */
+static int
+called_once(const runner *R, const plk_item *item)
+{
+    return R->once != NULL && plk_strindex_has(R->once, item->id);
+}
+
 /* Run items[0..n), which share their class cls (or have none): first
  * calls and calibration one test at a time, then the ones without a
  * control screened together, then whatever is left measured alone.
@@ -1132,7 +1140,14 @@ run_segment(runner *R, plk_suite_result *s, const plk_item *const *items,
     }
     finish(R, s, trs, n);
     if (R->cfg->thorough) {
-        rc = one_by_one(R, s, trs, n);
+        for (j = 0; j < n && rc == 0; j++) {
+            if (trs[j].live && called_once(R, trs[j].item)) {
+                rc = first_call(R, s, &trs[j]);
+                trs[j].live = 0;
+                finish(R, s, trs, n);
+            }
+        }
+        rc = rc != 0 ? rc : one_by_one(R, s, trs, n);
         if (rc == 0 && !R->interrupted) {
             mute(R, 1);
             rc = repeat_pending(R, s, trs, n);
@@ -1143,6 +1158,9 @@ run_segment(runner *R, plk_suite_result *s, const plk_item *const *items,
     for (j = 0; j < n && rc == 0; j++) {
         if (trs[j].live) {
             rc = first_call(R, s, &trs[j]);
+            /* In its place among the first calls: what it leaves is
+             * there for the tests after it, as under the plain runner. */
+            trs[j].live = trs[j].live && !called_once(R, trs[j].item);
             finish(R, s, trs, n);
         }
     }
@@ -1670,6 +1688,12 @@ void
 plk_engine_set_skip(plk_engine *R, const plk_strindex *ids)
 {
     R->skip = ids;
+}
+
+void
+plk_engine_set_once(plk_engine *R, const plk_strindex *ids)
+{
+    R->once = ids;
 }
 
 int

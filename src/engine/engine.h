@@ -55,6 +55,13 @@ int plk_engine_run_target(plk_engine *E, plk_run_result *out,
  * earlier one reported). ids is borrowed; NULL clears. */
 void plk_engine_set_skip(plk_engine *E, const plk_strindex *ids);
 
+/* Call tests whose ids are in ids once each, in their place, with their
+ * fixtures, and measure nothing of them: their record is that of the
+ * one call. The tests of a file that come before the ones a run is for,
+ * when those may need what the earlier ones did. ids is borrowed; NULL
+ * clears. */
+void plk_engine_set_once(plk_engine *E, const plk_strindex *ids);
+
 /* Sharing one file's tests between processes. The file's tests fall in
  * groups, the unit screening uses (a unittest class, or the file's other
  * tests): group g of n runs only in the process whose claim(ctx, g)

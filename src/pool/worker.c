@@ -69,6 +69,7 @@ typedef struct unit {
     plk_strindex confirm_seen; /* id -> one value per confirming record */
     plk_strindex confirm_skip; /* collected ids the confirming worker
                                 * does not run */
+    plk_strindex confirm_once; /* those it calls once, unmeasured */
     uint32_t heir_token;       /* the next worker's token: a dead one's */
     int confirming;            /* the confirming worker is to run */
     int confirmed;             /* it ran (or could not start) */
@@ -415,9 +416,9 @@ confirm_record(unit *u, worker *w, plk_test_result *rt)
             first[strcspn(first, "\n")] = '\0';
         }
         note = plk_asprintf(
-            "%s%sfailed while a second worker ran tests of its file "
-            "(%s); run again with its file in one worker, in the file's "
-            "order, it %s",
+            "%s%sfailed while its file was shared by two workers (%s); "
+            "run again in one worker, after the tests before it in the "
+            "file, it %s",
             t->note ? t->note : "", t->note ? "; " : "",
             first ? first : "failed",
             t->outcome == PLK_OUTCOME_LEAKED ? "leaks" : "passes");
@@ -631,6 +632,7 @@ worker_main(pool *P, unit *u, uint32_t token, int fd, int fault_fd, int helper)
         }
     }
     if (u->confirming) {
+        plk_engine_set_once(P->E, &u->confirm_once);
         plk_child_run(P->E, u->tg, &u->confirm_skip, NULL, token, 0, fd,
                       fault_fd);
     }
@@ -829,7 +831,7 @@ finish_unit(pool *P, unit *u)
 static void
 end_unit(pool *P, unit *u, size_t ui)
 {
-    size_t i;
+    size_t i, last = 0;
     int ok = 0;
 
     if (!u->confirmed && u->suspect.nentries > 0 && !P->interrupted &&
@@ -844,11 +846,21 @@ end_unit(pool *P, unit *u, size_t ui)
                 ok |= plk_strindex_add(&u->confirm_at, t->id, i) == 0;
             }
         }
+        for (i = 0; i < u->ncollected; i++) {
+            if (plk_strindex_has(&u->confirm_at, u->collected[i].id)) {
+                last = i;
+            }
+        }
+        /* The tests before the last of them are called once each, in
+         * their place (a class may need what an earlier one did, and in
+         * a helper it did not run first); those after it not at all. */
         for (i = 0; ok && i < u->ncollected; i++) {
             const char *id = u->collected[i].id;
 
             if (id != NULL && !plk_strindex_has(&u->confirm_at, id) &&
-                plk_strindex_add(&u->confirm_skip, id, 0) != 0) {
+                plk_strindex_add(i < last ? &u->confirm_once
+                                          : &u->confirm_skip,
+                                 id, 0) != 0) {
                 ok = 0;
             }
         }
@@ -1511,6 +1523,7 @@ done:
         plk_strindex_free(&P.units[i].confirm_at);
         plk_strindex_free(&P.units[i].confirm_seen);
         plk_strindex_free(&P.units[i].confirm_skip);
+        plk_strindex_free(&P.units[i].confirm_once);
         free(P.units[i].keys);
         free(P.units[i].owners);
         free(P.units[i].lost);

@@ -189,27 +189,23 @@ def test_a_file_split_over_two_workers_reports_as_one(pyleak, tmp_path):
     assert len(two.notes["setUpModule"]) == 3, two.notes
     assert sorted(two.notes["tearDownModule"]) == \
         sorted(two.notes["setUpModule"])
-    for cls in ("TestOne", "TestTwo", "TestThree", "TestLast"):
-        assert len(two.notes[cls]) == 1, (cls, two.notes)
-    assert two.notes["TestLast"] != two.notes["function"]
     # TestFour failed while the file was shared: a third process, after
-    # the other two, ran TestFour alone in the file's order (with the
-    # module fixtures) and confirmed the failure.
-    assert len(two.notes["TestFour"]) == 2, two.notes
-    confirm = two.notes["TestFour"][1]
-    assert confirm == two.notes["setUpModule"][-1]
+    # the other two, confirmed the failure, running the file alone in
+    # its order up to TestFour (the tests before it called once each).
+    confirm = max(two.notes["setUpModule"])
     assert sorted(c for c, pids in two.notes.items() if confirm in pids) == \
-        ["TestFour", "setUpModule", "tearDownModule"]
+        sorted(["setUpModule", "tearDownModule", "function", "TestOne",
+                "TestTwo", "TestThree", "TestFour"])
+    shared = {c: [p for p in pids if p != confirm]
+              for c, pids in two.notes.items()}
+    for cls in ("TestOne", "TestTwo", "TestThree", "TestFour", "TestLast"):
+        assert len(shared[cls]) == 1, (cls, two.notes)
+    assert shared["TestLast"] != shared["function"]
 
 
-def test_failures_of_a_shared_file_are_confirmed_in_one_worker(pyleak,
-                                                               tmp_path):
-    """Classes that fail when another process runs a class of their file
-    at the same time: with two jobs the file is shared, its classes fail
-    beside each other, and one more worker runs the failing tests alone,
-    in the file's order. Their verdict is that run's, as under the plain
-    runner, with a note of the failure it replaced."""
-    target = FIXTURES / "split_race"
+def _shared_and_alone(pyleak, tmp_path, target):
+    """Runs of target with one and two jobs, each with the tests of its
+    JSON report, and PYLEAK_RACE_DIR a directory of its own."""
     runs = {}
     for jobs in ("1", "2"):
         shared = tmp_path / ("dir" + jobs)
@@ -220,19 +216,50 @@ def test_failures_of_a_shared_file_are_confirmed_in_one_worker(pyleak,
         runs[jobs].tests = [t for s in json.loads(out.read_text())["suites"]
                             for t in s["tests"]]
         assert list(shared.iterdir()) == []
-    one, two = runs["1"], runs["2"]
+    return runs["1"], runs["2"]
+
+
+def _confirmed_notes(run, saw):
+    notes = [t["note"] for t in run.tests if t.get("note")]
+    assert notes, "no test failed while its file was shared"
+    for note in notes:
+        assert note.startswith("failed while its file was shared by two "
+                               "workers ("), note
+        assert saw in note, note  # the failure it replaced
+        assert note.endswith("run again in one worker, after the tests "
+                             "before it in the file, it passes"), note
+    return notes
+
+
+def test_failures_of_a_shared_file_are_confirmed_in_one_worker(pyleak,
+                                                               tmp_path):
+    """Classes that fail when another process runs a class of their file
+    at the same time: with two jobs the file is shared, its classes fail
+    beside each other, and one more worker runs the failing tests alone,
+    in the file's order. Their verdict is that run's, as under the plain
+    runner, with a note of the failure it replaced."""
+    one, two = _shared_and_alone(pyleak, tmp_path, FIXTURES / "split_race")
     assert one.code == two.code == 0, two.stdout + two.stderr
     assert _verdicts(one) == _verdicts(two)
     assert [t["outcome"] for t in two.tests] == ["passed"] * 8
     assert not any(t.get("note") for t in one.tests)
-    notes = [t["note"] for t in two.tests if t.get("note")]
-    assert notes, "no test failed beside another: the file was not shared"
-    for note in notes:
-        assert note.startswith("failed while a second worker ran tests of "
-                               "its file ("), note
-        assert "running." in note, note  # the failure it saw
-        assert note.endswith("run again with its file in one worker, in "
-                             "the file's order, it passes"), note
+    _confirmed_notes(two, "running.")
+
+
+def test_a_class_that_needs_the_ones_before_it_when_shared(pyleak,
+                                                          tmp_path):
+    """The last class needs the first to have run in its process: the
+    helper that takes it first fails it, and the confirming worker calls
+    the tests before it once each, in order, then measures it."""
+    one, two = _shared_and_alone(pyleak, tmp_path, FIXTURES / "split_order")
+    assert one.code == two.code == 0, two.stdout + two.stderr
+    assert _verdicts(one) == _verdicts(two)
+    assert [t["outcome"] for t in two.tests] == ["passed"] * 6
+    assert not any(t.get("note") for t in one.tests)
+    assert len(_confirmed_notes(two, "AssertionError")) == 1
+    last = two.tests[-1]
+    assert last["id"].endswith("TestLast::test_after_first")
+    assert last["note"] and last["total_calls"] > 1  # measured
 
 
 def test_tests_with_the_same_id_keep_their_place_when_shared(pyleak):
