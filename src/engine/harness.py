@@ -468,6 +468,23 @@ def _line_of(obj):
     return 0
 
 
+def _line_in(obj, relfile):
+    """The line of the test obj in relfile, the file it is reported in;
+    0 when its code is in another file (a TestCase imported into the test
+    file, or brought by its load_tests from another module: CPython's
+    test_distutils.py loads distutils/tests/*): its line there would
+    point at the wrong line of relfile."""
+    code = getattr(_unwrap(obj), "__code__", None)
+    name = getattr(code, "co_filename", "") or ""
+    try:
+        if name and not name.startswith("<") and \
+                not os.path.samefile(name, relfile):
+            return 0
+    except OSError:
+        pass
+    return _line_of(obj)
+
+
 def _class_line(cls):
     best = 0
     for value in vars(cls).values():
@@ -531,7 +548,7 @@ def _unittest_items(cls, modname, relfile):
         if skip is None and getattr(meth, "__unittest_skip__", False):
             skip = getattr(meth, "__unittest_skip_why__", "") or "skipped"
         items.append(Item(relfile + "::" + cls.__qualname__ + "::" + name,
-                          classname, name, relfile, _line_of(meth),
+                          classname, name, relfile, _line_in(meth, relfile),
                           _unittest_call(cls, name), skip, cls,
                           _control(meth, cls)))
     return items
@@ -565,7 +582,7 @@ def _case_item(case, modname, relfile):
                     "skipped"
         return Item(relfile + "::" + cls.__qualname__ + "::" + name,
                     modname + "." + cls.__qualname__, name, relfile,
-                    _line_of(meth) if meth is not None else 0,
+                    _line_in(meth, relfile) if meth is not None else 0,
                     _instance_call(case), skip, cls, _control(meth, cls))
     # A doctest, a FunctionTestCase, ...: named by its id.
     if case_id.startswith(modname + "."):

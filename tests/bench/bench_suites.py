@@ -12,7 +12,7 @@ Then the ten files with the worst ratio, each with the test that cost
 pyleak-ci the most and the calls it made of it.
 
     tests/bench/bench_suites.py prepare DIR
-    tests/bench/bench_suites.py select --python PY --out FILE
+    tests/bench/bench_suites.py select --python PY --out FILE [--module M]...
     tests/bench/bench_suites.py run [--pyleak P] [--python PY] [--keep DIR]
                                     [--suites DIR] [--modules FILE]
                                     [--only NAME]... [--pyleak-arg A]...
@@ -216,6 +216,8 @@ def select(args):
                   for p in testdir.iterdir()
                   if p.name.startswith("test_") and
                   (p.suffix == ".py" or p.is_dir()))
+    if args.module:
+        mods = [m for m in mods if m in args.module]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     for mod in mods:
         if mod in rows:
@@ -555,6 +557,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--limit", type=float, default=150.0,
                    help="seconds a module may take plainly (default 150)")
+    p.add_argument("--module", action="append", default=[],
+                   help="only this test module (test_x; repeatable)")
     p = sub.add_parser("run", help="measure the suites")
     p.add_argument("--pyleak", default=str(repo / "build" / "pyleak-ci"))
     p.add_argument("--python", default="/usr/bin/python3.11")
