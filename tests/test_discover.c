@@ -759,6 +759,75 @@ test_discover__relpath_relative(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
+static void
+write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A package's __init__.py is listed (first: it sorts before test_*)
+ * when it names TestCase or load_tests; an empty one, one of plain
+ * functions, and one outside any walk are not. */
+static void
+test_discover__package_init(void **state)
+{
+    char template[] = "/tmp/pyleak-init-XXXXXX";
+    const char *made[] = {"a", "a/b", "c", NULL};
+    plk_strlist got = {0};
+    plk_error err = {0};
+    char *path;
+    size_t i;
+
+    (void)state;
+    assert_non_null(mkdtemp(template));
+    for (i = 0; made[i] != NULL; i++) {
+        path = plk_asprintf("%s/%s", template, made[i]);
+        assert_int_equal(mkdir(path, 0755), 0);
+        free(path);
+    }
+    path = plk_asprintf("%s/a/__init__.py", template);
+    write_text(path, "import unittest\n\nclass T(unittest.TestCase):\n"
+                     "    def test_x(self):\n        pass\n");
+    assert_int_equal(plk_discover_init_may_test(path), 1);
+    free(path);
+    path = plk_asprintf("%s/a/b/__init__.py", template);
+    write_text(path, "def load_tests(loader, tests, pattern):\n"
+                     "    return tests\n");
+    free(path);
+    path = plk_asprintf("%s/a/b/test_y.py", template);
+    write_text(path, "def test_y():\n    pass\n");
+    free(path);
+    path = plk_asprintf("%s/c/__init__.py", template);
+    write_text(path, "def test_plain():\n    pass\n");
+    assert_int_equal(plk_discover_init_may_test(path), 0);
+    free(path);
+    path = plk_asprintf("%s/__init__.py", template);
+    write_text(path, "");
+    assert_int_equal(plk_discover_init_may_test(path), 0);
+    free(path);
+    path = plk_asprintf("%s/missing/__init__.py", template);
+    assert_int_equal(plk_discover_init_may_test(path), 0);
+    free(path);
+
+    assert_int_equal(plk_discover_dir(&got, template, &err), 0);
+    assert_int_equal(got.count, 3);
+    path = plk_asprintf("%s/a/__init__.py", template);
+    assert_string_equal(got.items[0], path);
+    free(path);
+    path = plk_asprintf("%s/a/b/__init__.py", template);
+    assert_string_equal(got.items[1], path);
+    free(path);
+    path = plk_asprintf("%s/a/b/test_y.py", template);
+    assert_string_equal(got.items[2], path);
+    free(path);
+    plk_strlist_free(&got);
+    assert_int_equal(plk_remove_tree(template), 0);
+}
+
 int
 main(void)
 {
@@ -770,6 +839,7 @@ main(void)
         cmocka_unit_test(test_discover__dir_errors),
         cmocka_unit_test(test_discover__is_test_file),
         cmocka_unit_test(test_discover__skip_dir),
+        cmocka_unit_test(test_discover__package_init),
         cmocka_unit_test(test_discover__module_name),
         cmocka_unit_test(test_discover__module_name_errors),
         cmocka_unit_test(test_discover__module_name_stdlib),

@@ -597,11 +597,50 @@ def _case_item(case, modname, relfile):
 
 def _loaded_items(module, modname, relfile):
     """The tests of a module with a load_tests function: the cases of the
-    suite unittest's loader builds with it, in its order."""
+    suite unittest's loader builds with it, in its order (for a package,
+    those _package_own keeps)."""
     import unittest
 
-    suite = unittest.TestLoader().loadTestsFromModule(module)
-    return [_case_item(case, modname, relfile) for case in _flatten(suite)]
+    loader = unittest.TestLoader()
+    if _is_package_init(module) and \
+            isinstance(getattr(loader, "_loading_packages", None), set):
+        # As discovery loads a package: a load_tests that discovers the
+        # package's folder then skips the package itself instead of
+        # loading its tests a second time.
+        loader._loading_packages.add(module.__name__)
+    suite = loader.loadTestsFromModule(module)
+    own = _package_own(module)
+    return [_case_item(case, modname, relfile) for case in _flatten(suite)
+            if own(type(case))]
+
+
+def _is_package_init(module):
+    return hasattr(module, "__path__") and os.path.basename(
+        getattr(module, "__file__", None) or "") == "__init__.py"
+
+
+def _package_own(module):
+    """For a package's __init__.py, a test of a directory run as
+    `python -m unittest discover` loads it: a predicate on test classes
+    that drops those of the package's own test files and subpackages,
+    which pyleak-ci collects as files of their own (a load_tests that
+    discovers the package, as CPython's test packages have, would run
+    each of them twice). For other modules, every class."""
+    if not _is_package_init(module):
+        return lambda cls: True
+    top = os.path.dirname(os.path.realpath(module.__file__)) + os.sep
+
+    def own(cls):
+        mod = sys.modules.get(getattr(cls, "__module__", None))
+        path = getattr(mod, "__file__", None)
+        if mod is None or mod is module or not path:
+            return True
+        path = os.path.realpath(path)
+        base = os.path.basename(path)
+        return not (path.startswith(top) and (
+            base == "__init__.py" or base.endswith("_test.py") or
+            (base.startswith("test_") and base.endswith(".py"))))
+    return own
 
 
 def _plain_test_function(obj, name):
@@ -883,8 +922,9 @@ def _module_items(module, modname, relfile, style=None):
         if callable(getattr(module, "load_tests", None)):
             return _loaded_items(module, modname, relfile)
         seen = set()
+        own = _package_own(module)
         for name, value in _testcases(module):
-            if value not in seen:
+            if value not in seen and own(value):
                 seen.add(value)
                 items.extend(_testcase_items(value, name, modname,
                                              relfile, style))
@@ -1005,6 +1045,12 @@ def collect_file(path, modname, root, relfile, selector, keyword="",
 
     global _import_filters
     _import_filters = None
+    package = os.path.basename(path) == "__init__.py"
+    if package and not by_pytest and _pyleak_pytest.available() and \
+            _pyleak_pytest.wants_pytest(path):
+        # pytest collects no __init__.py in a directory it runs (it is
+        # not test_*.py); only unittest's discovery has package tests.
+        return ("ok", types.ModuleType(modname), [])
     if by_pytest or (_pyleak_pytest.available() and
                      _pyleak_pytest.wants_pytest(path)):
         if root not in sys.path:
@@ -1030,6 +1076,8 @@ def collect_file(path, modname, root, relfile, selector, keyword="",
                     _pyleak_pytest.needs_pytest_message(relfile), out[3])
         return _import_error(exc, "cannot import " + relfile)
     style = module_style(module)
+    if style == "pytest" and package:
+        return ("ok", module, [])
     if style == "pytest" and _pyleak_pytest.available() and \
             wants_pytest(module):
         # pytest imports it again, so that its asserts are rewritten as

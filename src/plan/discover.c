@@ -251,6 +251,27 @@ plk_discover_is_test_file(const char *name)
 }
 
 int
+plk_discover_init_may_test(const char *path)
+{
+    plk_buf b = {0};
+    int found = 0;
+
+    /* A package's __init__.py is a test module of its own under
+     * `python -m unittest discover` (CPython's test_dataclasses and
+     * test_import keep their tests there; test_json's load_tests adds
+     * doctests). Only one that names TestCase or load_tests can hold
+     * any; the harness decides which of them are its own. Unreadable
+     * or huge files are not tests either: the import of the package by
+     * its test files reports what is wrong with them. */
+    if (plk_read_file(path, (size_t)4 << 20, &b, NULL) == 0 && b.len > 0) {
+        found = memmem(b.data, b.len, "TestCase", 8) != NULL ||
+                memmem(b.data, b.len, "load_tests", 10) != NULL;
+    }
+    plk_buf_free(&b);
+    return found;
+}
+
+int
 plk_discover_skip_dir(const char *name)
 {
     return name[0] == '.' || strcmp(name, "__pycache__") == 0 ||
@@ -376,7 +397,10 @@ walk(plk_strlist *out, const char *dir, size_t top_len,
                 break;
             }
         }
-        else if (S_ISREG(st.st_mode) && plk_discover_is_test_file(e->d_name) &&
+        else if (S_ISREG(st.st_mode) &&
+                 (plk_discover_is_test_file(e->d_name) ||
+                  (strcmp(e->d_name, "__init__.py") == 0 &&
+                   plk_discover_init_may_test(path))) &&
                  !plk_discover_ignored(path + top_len + 1, e->d_name, 0,
                                        ignore)) {
             rc = plk_strlist_push_owned(out, path);

@@ -27,6 +27,9 @@ void plk_target_free(plk_target *t);
 
 /* Is name a test file name (test_*.py or *_test.py)? */
 int plk_discover_is_test_file(const char *name);
+/* 1 when the package __init__.py at path may hold unittest tests (it
+ * names TestCase or load_tests): a directory walk lists it too. */
+int plk_discover_init_may_test(const char *path);
 /* Should a directory of this name be skipped? (hidden, __pycache__,
  * site-packages, node_modules). Directories holding pyvenv.cfg are
  * skipped by plk_discover_dir as virtual environments. */
