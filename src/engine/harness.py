@@ -295,9 +295,12 @@ def derandomize(objs):
 # calls are made this deep too.
 _UNITTEST_DEPTH = 16
 _PYTEST_DEPTH = 34
-# The frames from _call_in_style to the test itself: with_warnings,
-# guarded, the body, and for a TestCase its run and _callTestMethod.
-_HARNESS_FRAMES = {"unittest": 6, "pytest": 3}
+# The frames _at_depth's padding stands for, counted as _depth counts
+# them at the test: with_warnings, guarded and the padding's last call
+# with the test's own for a plain test; for a TestCase its run and
+# _callTestMethod too. A body of the item's own around the test adds
+# its frames (_guarded_call's extra).
+_HARNESS_FRAMES = {"unittest": 6, "pytest": 4}
 
 
 def _depth():
@@ -308,23 +311,29 @@ def _depth():
     return n
 
 
-def _at_depth(fn, depth):
-    """fn() from a frame at least depth frames deep."""
+def _at_depth(depth, fn, *args):
+    """fn(*args) from a frame at least depth frames deep."""
     if depth <= 0:
-        return fn()
-    return _at_depth(fn, depth - 1)
+        return fn(*args)
+    return _at_depth(depth - 1, fn, *args)
 
 
-def _call_in_style(fn):
+def _call_in_style(fn, extra=0):
     filters, record = _call_filters
     want = _UNITTEST_DEPTH if _style == "unittest" else _PYTEST_DEPTH
-    return _at_depth(lambda: with_warnings(fn, filters, record),
-                     want - _HARNESS_FRAMES[_style] - _depth() - 1)
+    # No function made per call (a lambda here would be): on 3.9 and
+    # 3.10 its code would get its inline caches after 1,024 calls, two
+    # blocks in the middle of the rounds, where the interpreter layer's
+    # priming of the functions that exist cannot reach them.
+    return _at_depth(want - _HARNESS_FRAMES[_style] - extra - _depth(),
+                     with_warnings, fn, filters, record)
 
 
-def _guarded_call(body):
+def _guarded_call(body, extra=0):
     """A per-call wrapper around body(): None when it returns, else the
-    result tuple of its skip or failure. Ctrl-C goes through."""
+    result tuple of its skip or failure. Ctrl-C goes through. extra: the
+    frames body puts between itself and the test (0: body is the
+    test)."""
     skips = _skip_types()
 
     def guarded():
@@ -341,7 +350,7 @@ def _guarded_call(body):
         return None
 
     def call():
-        return _call_in_style(guarded)
+        return _call_in_style(guarded, extra)
     return call
 
 
@@ -358,7 +367,7 @@ def _method_call(cls, name):
             teardown = getattr(inst, "teardown_method", None)
             if teardown is not None:
                 teardown(getattr(inst, name))
-    return _guarded_call(body)
+    return _guarded_call(body, 1)
 
 
 _result_class = None
@@ -774,7 +783,8 @@ def _function_item(fn, name, modname, relfile, module=None):
                 if teardown is not None:
                     _call_optional(teardown, fn)
     return Item(relfile + "::" + name, modname, name, relfile,
-                _line_of(fn), _guarded_call(body), skip, None, _control(fn))
+                _line_of(fn), _guarded_call(body, int(body is not fn)),
+                skip, None, _control(fn))
 
 
 def _testcases(module):

@@ -2,6 +2,7 @@
 warnings during every call, tests that repeat only with their fixtures,
 and identical random state before every call."""
 import json
+import os
 import re
 import subprocess
 
@@ -105,6 +106,71 @@ def test_a_file_of_only_load_tests_runs_what_it_loads(pyleak, tmp_path):
     want = _unittest_ids(PARITY, "test_load_package")
     assert got == want == {"Loaded::test_one", "Loaded::test_two"}
     assert all(t["outcome"] == "passed" for t in ids.values())
+
+
+def _discover_keys(start, top):
+    """(class, name) of each test `python -m unittest discover` runs,
+    (name,) for a doctest."""
+    proc = subprocess.run([PYTHON, "-m", "unittest", "discover", "-v",
+                           "-s", str(start), "-t", str(top)],
+                          capture_output=True, text=True, cwd=top)
+    assert proc.returncode == 0, proc.stderr
+    keys = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"(\w+) \(([\w.]*)\)", line)
+        if m:
+            keys.append((m.group(2).rsplit(".", 2)[-2], m.group(1))
+                        if m.group(2) else (m.group(1),))
+    return keys
+
+
+def test_a_package_init_holds_tests_as_under_discover(pyleak, tmp_path):
+    """Tests in a package's __init__.py (CPython's test_dataclasses,
+    test_import) run, each once, though its load_tests adds a doctest and
+    discovers the package's files (test_json's); an __init__.py of plain
+    functions is not a test file; nor, in a pytest project, is any
+    __init__.py: pytest collects none."""
+    out = tmp_path / "r.json"
+    r = pyleak(PARITY / "pkg_init", PARITY / "pytest_pkg", "--rounds", "3",
+               "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    ids = [t["id"] for s in json.loads(out.read_text())["suites"]
+           for t in s["tests"]]
+    assert len(ids) == len(set(ids))
+    pkg = sorted(tuple(i.split("::")[1:]) for i in ids
+                 if "/pkg_init/" in i)
+    want = sorted(_discover_keys(PARITY / "pkg_init", PARITY))
+    assert pkg == want
+    assert ("InInit", "test_one") in pkg and ("pkg_init",) in pkg and \
+        ("InSubInit", "test_sub_init") in pkg and len(pkg) == 5
+    in_pytest_pkg = {i for i in ids if "/pytest_pkg/" in i}
+    assert in_pytest_pkg == {
+        "tests/fixtures/parity/pytest_pkg/test_in_pkg.py::test_in_file"}
+    if _has("pytest"):
+        assert in_pytest_pkg == _pytest_ids(PARITY / "pytest_pkg")
+
+
+@needs_pytest
+def test_plain_tests_run_as_deep_in_the_stack_as_under_pytest(pyleak,
+                                                              tmp_path):
+    """A test that counts the frames above it (CPython's test_tracemalloc
+    does) sees as many as under pytest, in a function and a method."""
+    target = PARITY / "test_depth_plain.py"
+    depths = {}
+    for runner in ("pytest", "pyleak-ci"):
+        out = tmp_path / runner
+        env = dict(os.environ, PYLEAK_DEPTH_OUT=str(out))
+        if runner == "pytest":
+            subprocess.run([PYTHON, "-m", "pytest", "-q", "-p",
+                            "no:cacheprovider", str(target)], env=env,
+                           cwd=REPO, capture_output=True, check=True)
+        else:
+            r = pyleak(target, "--rounds", "3",
+                       env={"PYLEAK_DEPTH_OUT": str(out)})
+            assert r.code == 0, r.stdout + r.stderr
+        depths[runner] = set(out.read_text().splitlines())
+    assert len(depths["pytest"]) == 2, depths
+    assert depths["pyleak-ci"] == depths["pytest"]
 
 
 def test_cpython_mixin_module_collects_as_unittest(pyleak, tmp_path):
