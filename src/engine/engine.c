@@ -1045,9 +1045,18 @@ repeat_pending(runner *R, plk_suite_result *s, test_run *trs, size_t n)
     return rc;
 }
 
-/* --thorough: each test from its first call to its verdict before the
- * next test's first call, in the file's order, so that no test runs
- * before an earlier one is judged. */
+/* Is item's id in the set of tests called once (plk_engine_set_once)? */
+static int
+called_once(const runner *R, const plk_item *item)
+{
+    return R->once != NULL && plk_strindex_has(R->once, item->id);
+}
+
+/* --thorough, and a worker confirming failures (plk_engine_set_once):
+ * each test from its first call to its verdict before the next test's
+ * first call, in the file's order, so that no test runs before an
+ * earlier one is judged; a test called once has just that call, in its
+ * place. */
 static int
 one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
 {
@@ -1059,6 +1068,11 @@ one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
             continue;
         }
         rc = first_call(R, s, &trs[j]);
+        if (called_once(R, trs[j].item)) {
+            trs[j].live = 0;
+            finish(R, s, trs, n);
+            continue;
+        }
         mute(R, 1);
         if (rc == 0 && trs[j].live) {
             rc = calibrate(R, s, &trs[j]);
@@ -1070,13 +1084,6 @@ one_by_one(runner *R, plk_suite_result *s, test_run *trs, size_t n)
         finish(R, s, trs, n);
     }
     return rc;
-}
-
-/* Is item's id in the set of tests called once (plk_engine_set_once)? */
-static int
-called_once(const runner *R, const plk_item *item)
-{
-    return R->once != NULL && plk_strindex_has(R->once, item->id);
 }
 
 /* Run items[0..n), which share their class cls (or have none): first
@@ -1139,15 +1146,8 @@ run_segment(runner *R, plk_suite_result *s, const plk_item *const *items,
         }
     }
     finish(R, s, trs, n);
-    if (R->cfg->thorough) {
-        for (j = 0; j < n && rc == 0; j++) {
-            if (trs[j].live && called_once(R, trs[j].item)) {
-                rc = first_call(R, s, &trs[j]);
-                trs[j].live = 0;
-                finish(R, s, trs, n);
-            }
-        }
-        rc = rc != 0 ? rc : one_by_one(R, s, trs, n);
+    if (R->cfg->thorough || R->once != NULL) {
+        rc = one_by_one(R, s, trs, n);
         if (rc == 0 && !R->interrupted) {
             mute(R, 1);
             rc = repeat_pending(R, s, trs, n);

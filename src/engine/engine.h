@@ -58,8 +58,10 @@ void plk_engine_set_skip(plk_engine *E, const plk_strindex *ids);
 /* Call tests whose ids are in ids once each, in their place, with their
  * fixtures, and measure nothing of them: their record is that of the
  * one call. The tests of a file that come before the ones a run is for,
- * when those may need what the earlier ones did. ids is borrowed; NULL
- * clears. */
+ * when those may need what the earlier ones did. While a set is given,
+ * each test is measured whole, in the file's order, before the next
+ * one's first call (as under --thorough): its calls follow only the
+ * tests before it. ids is borrowed; NULL clears. */
 void plk_engine_set_once(plk_engine *E, const plk_strindex *ids);
 
 /* Sharing one file's tests between processes. The file's tests fall in

@@ -65,6 +65,12 @@ typedef struct unit {
      * Such failures are confirmed: once the file's workers are done, one
      * more worker runs just those tests, in the file's order, alone. */
     plk_strindex suspect;      /* ids that failed in a shared run */
+    /* A test that passed its first call and failed a later one, in a
+     * file with tests after it: those were screened with it, so its
+     * later calls followed theirs in its process (a test that keeps
+     * every descriptor it opens, or leaves the process in a state the
+     * plain order never shows it). It is confirmed too. */
+    plk_strindex out_of_order; /* suspect ids for that reason alone */
     plk_strindex confirm_at;   /* id -> its places in suite.tests */
     plk_strindex confirm_seen; /* id -> one value per confirming record */
     plk_strindex confirm_skip; /* collected ids the confirming worker
@@ -283,9 +289,15 @@ is_module_teardown(const unit *u, const plk_test_result *t)
  * shared by workers could cause? Not the parent's made-up records (a
  * crash, a timeout, a test never run) nor skips. */
 static int
+is_not_repeatable(const plk_test_result *t)
+{
+    return t->exc_type != NULL && strcmp(t->exc_type, PLK_NOT_REPEATABLE) == 0;
+}
+
+static int
 confirmable(const plk_test_result *t)
 {
-    if (t->exc_type != NULL && strcmp(t->exc_type, PLK_NOT_REPEATABLE) == 0) {
+    if (is_not_repeatable(t)) {
         return 1;
     }
     if (t->outcome != PLK_OUTCOME_FAILED && t->outcome != PLK_OUTCOME_ERROR) {
@@ -416,10 +428,13 @@ confirm_record(unit *u, worker *w, plk_test_result *rt)
             first[strcspn(first, "\n")] = '\0';
         }
         note = plk_asprintf(
-            "%s%sfailed while its file was shared by two workers (%s); "
-            "run again in one worker, after the tests before it in the "
-            "file, it %s",
+            "%s%sfailed %s (%s); run again in a new worker, after only "
+            "the tests before it in the file, it %s",
             t->note ? t->note : "", t->note ? "; " : "",
+            plk_strindex_has(&u->out_of_order, t->id)
+                ? "after tests that come later in its file had run in its "
+                  "process"
+                : "while its file was shared by two workers",
             first ? first : "failed",
             t->outcome == PLK_OUTCOME_LEAKED ? "leaks" : "passes");
         free(first);
@@ -523,6 +538,11 @@ apply_record(pool *P, worker *w, plk_record *r)
         if (P->claims != NULL && (w->helper || u->nrunning > 1) &&
             confirmable(t) && collected_index(u, t->id) >= 0) {
             plk_strindex_add(&u->suspect, t->id, 0);
+        }
+        else if (is_not_repeatable(t) && collected_index(u, t->id) >= 0 &&
+                 collected_index(u, t->id) + 1 < (long)u->ncollected &&
+                 plk_strindex_add(&u->suspect, t->id, 0) == 0) {
+            plk_strindex_add(&u->out_of_order, t->id, 0);
         }
         mark_reported(u, t->id);
         plk_test_result_free(&w->last_test);
@@ -1466,11 +1486,12 @@ plk_worker_run(plk_run_result *out, plk_engine *E, const plk_target *targets,
      * TestCase files too); importing it once here lets every worker
      * share it instead of importing it again. It runs no test code. */
     plk_embed_preload("unittest");
-    /* A Ctrl-C that came before the first worker started. */
+    install_signals(&P);
+    /* A Ctrl-C that came before the pool's own handlers took over, which
+     * the interpreter's handler noted. */
     if (plk_embed_interrupted()) {
         P.interrupted = 1;
     }
-    install_signals(&P);
     rc = pool_loop(&P, err);
     restore_signals(&P);
     for (i = 0; i < count; i++) {
@@ -1520,6 +1541,7 @@ done:
         plk_strindex_free(&P.units[i].records);
         plk_strindex_free(&P.units[i].is_done);
         plk_strindex_free(&P.units[i].suspect);
+        plk_strindex_free(&P.units[i].out_of_order);
         plk_strindex_free(&P.units[i].confirm_at);
         plk_strindex_free(&P.units[i].confirm_seen);
         plk_strindex_free(&P.units[i].confirm_skip);

@@ -226,8 +226,8 @@ def _confirmed_notes(run, saw):
         assert note.startswith("failed while its file was shared by two "
                                "workers ("), note
         assert saw in note, note  # the failure it replaced
-        assert note.endswith("run again in one worker, after the tests "
-                             "before it in the file, it passes"), note
+        assert note.endswith("run again in a new worker, after only the "
+                             "tests before it in the file, it passes"), note
     return notes
 
 
@@ -260,6 +260,33 @@ def test_a_class_that_needs_the_ones_before_it_when_shared(pyleak,
     last = two.tests[-1]
     assert last["id"].endswith("TestLast::test_after_first")
     assert last["note"] and last["total_calls"] > 1  # measured
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_test_unfit_after_later_ones_is_confirmed_alone(pyleak, tmp_path,
+                                                          jobs):
+    """Screening calls test_a again after test_b's first call, which
+    leaves the process unfit for it: a new worker measures test_a after
+    only the tests before it, and it passes, as under pytest. A test
+    that is not repeatable in any process stays so."""
+    out = tmp_path / "r.json"
+    r = pyleak(FIXTURES / "order_poison", "--jobs", jobs, "--json", out)
+    assert r.code == 0, r.stdout + r.stderr
+    tests = {t["name"]: t for s in json.loads(out.read_text())["suites"]
+             for t in s["tests"]}
+    assert {n: t["outcome"] for n, t in tests.items()} == {
+        "test_a_before_the_poison": "passed",
+        "test_b_poisons_the_process": "passed",
+        "test_c_once": "skipped", "test_d_last": "passed"}
+    a = tests["test_a_before_the_poison"]
+    assert a["note"].startswith("failed after tests that come later in its "
+                                "file had run in its process ("), a["note"]
+    assert "test_b_poisons_the_process ran before this call" in a["note"]
+    assert a["note"].endswith("it passes") and a["total_calls"] > 1
+    c = tests["test_c_once"]
+    assert c["exc_type"] == "pyleak.NotRepeatable" and c["note"] is None
+    assert c["message"] == ("not repeatable: passed once, failed on call "
+                            "2: AssertionError: called 2 times")
 
 
 def test_tests_with_the_same_id_keep_their_place_when_shared(pyleak):
