@@ -200,6 +200,11 @@ plk_contract_load(plk_contract **out, plk_error *err)
         return plk_error_set(err, PLK_ENOMEM, "out of memory");
     }
     if (load_modules(C, 0) != 0) {
+        if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+            /* Ctrl-C while the harness imports: an interrupted run. */
+            PyErr_Clear();
+            return plk_error_set(err, PLK_EINTR, "interrupted");
+        }
         PyErr_Print();
         return plk_error_set(err, PLK_EINTERNAL,
                              "cannot load the pyleak-ci harness");
@@ -716,8 +721,17 @@ plk_contract_begin_capture(plk_contract *C)
 int
 plk_contract_end_capture(plk_contract *C, char **out_stdout, char **out_stderr)
 {
-    PyObject *r = PyObject_CallNoArgs(C->fn[E_end_capture]);
+    PyObject *type, *value, *tb, *r;
 
+    /* The call it ends may have left its exception (Ctrl-C in the test):
+     * set aside while the harness runs, which must not see it, then
+     * back for the caller. */
+    PyErr_Fetch(&type, &value, &tb);
+    r = PyObject_CallNoArgs(C->fn[E_end_capture]);
+    if (type != NULL) {
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
     *out_stdout = *out_stderr = NULL;
     if (r == NULL) {
         return -1;

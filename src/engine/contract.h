@@ -189,7 +189,9 @@ int plk_contract_freeze(plk_contract *C, int on);
 /* Capture the first call's stdout, stderr and warnings. 0 or -1. */
 int plk_contract_begin_capture(plk_contract *C);
 /* Stop capturing; *out_stdout and *out_stderr receive what was
- * captured (NULL when the harness said nothing usable). 0 or -1. */
+ * captured (NULL when the harness said nothing usable). 0 or -1. An
+ * exception pending on entry (the captured call's) is pending on return,
+ * whatever the harness did. */
 int plk_contract_end_capture(plk_contract *C, char **out_stdout,
                              char **out_stderr);
 /* Send the output of later calls nowhere, and back. 0 or -1. */

@@ -346,7 +346,12 @@ plk_embed_preload(const char *module)
     PyObject *m = PyImport_ImportModule(module);
 
     if (m == NULL) {
+        int ctrl_c = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+
         PyErr_Clear();
+        if (ctrl_c) {
+            PyErr_SetInterrupt(); /* for plk_embed_interrupted */
+        }
     }
     Py_XDECREF(m);
 }

@@ -377,13 +377,22 @@ def test_interrupt_still_writes_report(tmp_path, sig):
     import xml.etree.ElementTree as ET
 
     report = tmp_path / "r.xml"
-    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    started = tmp_path / "started"
+    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1",
+               PYLEAK_SLOW_STARTED=str(started))
     # One worker: a second one would take test_never_reached's class.
     proc = subprocess.Popen(
         [BINARY, "run", str(FIXTURES / "slow"), "--junit-xml", str(report),
          "--jobs", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(1.5)  # test_slow takes at least 6 x 0.5 s
+    # Once test_slow runs (it takes at least 6 x 0.5 s), however slow
+    # the build is to get there.
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline and \
+            proc.poll() is None:
+        time.sleep(0.02)
+    assert started.exists(), "test_slow never started"
+    time.sleep(0.1)
     proc.send_signal(getattr(signal, sig))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, out + err
