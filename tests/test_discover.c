@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "plan/discover.h"
+#include "testutil.h"
 
 /* The temporary tree every case reads; made once by the group setup. */
 static char *root;      /* as mkdtemp returned it */
@@ -759,24 +760,32 @@ test_discover__relpath_relative(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
-static void
-write_text(const char *path, const char *text)
+/* dir/rel: made (with text, when not NULL) and returned; the caller
+ * frees it. */
+static char *
+put(const char *dir, const char *rel, const char *text)
 {
-    FILE *f = fopen(path, "w");
+    char *path = plk_asprintf("%s/%s", dir, rel);
 
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    assert_non_null(path);
+    if (text == NULL) {
+        assert_int_equal(mkdir(path, 0755), 0);
+    }
+    else {
+        write_file(path, text);
+    }
+    return path;
 }
 
 /* A package's __init__.py is listed (first: it sorts before test_*)
- * when it names TestCase or load_tests; an empty one, one of plain
- * functions, and one outside any walk are not. */
+ * when it names TestCase or load_tests; an empty one and one of plain
+ * functions are not. */
 static void
 test_discover__package_init(void **state)
 {
     char template[] = "/tmp/pyleak-init-XXXXXX";
-    const char *made[] = {"a", "a/b", "c", NULL};
+    const char *dirs[] = {"a", "a/b", "c", "missing"};
+    const char *want[] = {"a/__init__.py", "a/b/__init__.py", "a/b/test_y.py"};
     plk_strlist got = {0};
     plk_error err = {0};
     char *path;
@@ -784,46 +793,34 @@ test_discover__package_init(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(template));
-    for (i = 0; made[i] != NULL; i++) {
-        path = plk_asprintf("%s/%s", template, made[i]);
-        assert_int_equal(mkdir(path, 0755), 0);
-        free(path);
+    for (i = 0; i < 3; i++) {
+        free(put(template, dirs[i], NULL));
     }
-    path = plk_asprintf("%s/a/__init__.py", template);
-    write_text(path, "import unittest\n\nclass T(unittest.TestCase):\n"
-                     "    def test_x(self):\n        pass\n");
+    path = put(template, "a/__init__.py",
+               "import unittest\n\nclass T(unittest.TestCase):\n"
+               "    def test_x(self):\n        pass\n");
     assert_int_equal(plk_discover_init_may_test(path), 1);
     free(path);
-    path = plk_asprintf("%s/a/b/__init__.py", template);
-    write_text(path, "def load_tests(loader, tests, pattern):\n"
-                     "    return tests\n");
-    free(path);
-    path = plk_asprintf("%s/a/b/test_y.py", template);
-    write_text(path, "def test_y():\n    pass\n");
-    free(path);
-    path = plk_asprintf("%s/c/__init__.py", template);
-    write_text(path, "def test_plain():\n    pass\n");
+    free(put(template, "a/b/__init__.py",
+             "def load_tests(loader, tests, pattern):\n    return tests\n"));
+    free(put(template, "a/b/test_y.py", "def test_y():\n    pass\n"));
+    path = put(template, "c/__init__.py", "def test_plain():\n    pass\n");
     assert_int_equal(plk_discover_init_may_test(path), 0);
     free(path);
-    path = plk_asprintf("%s/__init__.py", template);
-    write_text(path, "");
+    path = put(template, "__init__.py", "");
     assert_int_equal(plk_discover_init_may_test(path), 0);
     free(path);
-    path = plk_asprintf("%s/missing/__init__.py", template);
+    path = plk_asprintf("%s/%s/__init__.py", template, dirs[3]);
     assert_int_equal(plk_discover_init_may_test(path), 0);
     free(path);
 
     assert_int_equal(plk_discover_dir(&got, template, &err), 0);
     assert_int_equal(got.count, 3);
-    path = plk_asprintf("%s/a/__init__.py", template);
-    assert_string_equal(got.items[0], path);
-    free(path);
-    path = plk_asprintf("%s/a/b/__init__.py", template);
-    assert_string_equal(got.items[1], path);
-    free(path);
-    path = plk_asprintf("%s/a/b/test_y.py", template);
-    assert_string_equal(got.items[2], path);
-    free(path);
+    for (i = 0; i < 3; i++) {
+        path = plk_asprintf("%s/%s", template, want[i]);
+        assert_string_equal(got.items[i], path);
+        free(path);
+    }
     plk_strlist_free(&got);
     assert_int_equal(plk_remove_tree(template), 0);
 }

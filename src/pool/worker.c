@@ -64,7 +64,7 @@ typedef struct unit {
      * under the plain runner, which runs the file alone and in order.
      * Such failures are confirmed: once the file's workers are done, one
      * more worker runs just those tests, in the file's order, alone. */
-    plk_strindex suspect;      /* ids that failed in a shared run */
+    plk_strindex suspect; /* ids that failed in a shared run */
     /* A test that passed its first call and failed a later one, in a
      * file with tests after it: those were screened with it, so its
      * later calls followed theirs in its process (a test that keeps
